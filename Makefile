@@ -1,0 +1,38 @@
+# hubsim: two commands are all the set-up there is.
+#   make run   - create .venv if missing, install hubsim, run the default scenario
+#   make test  - create .venv with the test extra, run the whole suite (slow checks included)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SCENARIO ?= scenarios/baseline.toml
+REPLICATIONS ?= 10
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/hubsim run $(SCENARIO) --replications $(REPLICATIONS)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check hubsim tests benchmarks scripts
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check hubsim tests benchmarks scripts
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) results .hypothesis .pytest_cache

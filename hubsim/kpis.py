@@ -1,0 +1,115 @@
+"""Key performance indicators of one replication, from its records and sampled series.
+
+Percentages are 0-100, waits in days, money in GBP at the scenario's price year. Only clients who
+arrive on or after ``warmup_days`` count, and series count from that day on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hubsim.scenario import Scenario
+
+DAYS_PER_YEAR = 365.25
+WEEKS_6_DAYS = 42.0  # NHS Talking Therapies standard: 75% start within 6 weeks
+WEEKS_18_DAYS = 126.0  # NHS Talking Therapies standard: 95% start within 18 weeks
+P90 = 90
+
+CORE_KPIS: tuple[str, ...] = (
+    "clients_arrived", "clients_triaged", "triage_wait_days_mean", "triage_wait_days_p90",
+    "therapy_wait_days_mean", "therapy_wait_days_median", "therapy_wait_days_p90",
+    "therapy_started_within_6w_pct", "therapy_started_within_18w_pct", "therapy_waitlist_end",
+    "therapy_waitlist_max", "triage_utilisation", "therapist_utilisation", "cost_total_gbp",
+    "cost_per_client_gbp",
+)
+
+
+def _mean(values: pd.Series) -> float:
+    return float(values.mean()) if values.notna().any() else float("nan")
+
+
+def _percentile(values: pd.Series, q: float) -> float:
+    values = values.dropna()
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def started_within_pct(clients: pd.DataFrame, limit_days: float, horizon_days: float) -> float:
+    """Share (%) of Hub-therapy waiters whose first session came within ``limit_days``.
+
+    The denominator is every client who joined the therapy waiting list and whose outcome at
+    ``limit_days`` is known by the end of the horizon: those who started, and those still waiting
+    or who left the list once ``limit_days`` had passed or before it (counted as not started).
+    """
+    joined = clients[clients["pathway"] == "hub_therapy"]
+    wait = joined["therapy_wait_days"]
+    started = wait.notna()
+    waited_long_enough = (horizon_days - joined["waitlist_join_day"]) >= limit_days
+    left = joined["exit_reason"] == "left_waitlist"
+    known = started | waited_long_enough | left
+    if not known.any():
+        return float("nan")
+    return float(100.0 * (started & (wait <= limit_days)).sum() / known.sum())
+
+
+def staff_cost_gbp(scenario: Scenario) -> float:
+    """Staff cost over the KPI window (horizon less warm-up), GBP: WTE x annual cost x years."""
+    years = (scenario.horizon_days - scenario.warmup_days) / DAYS_PER_YEAR
+    staff = scenario.staff
+    per_year = sum(r.wte * r.annual_cost_gbp for r in (staff.triage, staff.therapists, staff.brief))
+    return per_year * years
+
+
+def compute_kpis(
+    clients: pd.DataFrame,
+    timeseries: pd.DataFrame,
+    scenario: Scenario,
+    utilisation: dict[str, float],
+) -> dict[str, float]:
+    """All KPIs of one replication (see ``CORE_KPIS`` for the interface names)."""
+    window = clients[clients["arrival_day"] >= scenario.warmup_days]
+    series = timeseries[timeseries["day"] >= scenario.warmup_days]
+    horizon = scenario.horizon_days
+    therapy_wait = window["therapy_wait_days"]
+    arrived = len(window)
+    cost = staff_cost_gbp(scenario)
+    kpis = {
+        "clients_arrived": float(arrived),
+        "clients_triaged": float(window["triage_day"].notna().sum()),
+        "clients_not_reached": float((window["exit_reason"] == "not_reached").sum()),
+        "triage_wait_days_mean": _mean(window["triage_wait_days"]),
+        "triage_wait_days_p90": _percentile(window["triage_wait_days"], P90),
+        "therapy_started": float(therapy_wait.notna().sum()),
+        "therapy_completed": float(
+            ((window["pathway"] == "hub_therapy") & (window["exit_reason"] == "completed")).sum()
+        ),
+        "therapy_wait_days_mean": _mean(therapy_wait),
+        "therapy_wait_days_median": _percentile(therapy_wait, 50),
+        "therapy_wait_days_p90": _percentile(therapy_wait, P90),
+        "therapy_started_within_6w_pct": started_within_pct(window, WEEKS_6_DAYS, horizon),
+        "therapy_started_within_18w_pct": started_within_pct(window, WEEKS_18_DAYS, horizon),
+        "therapy_waitlist_end": float(timeseries["therapy_waitlist"].iloc[-1]),
+        "therapy_waitlist_max": float(series["therapy_waitlist"].max()),
+        "brief_wait_days_mean": _mean(window["brief_wait_days"]),
+        "external_referrals": float((window["exit_reason"] == "referred_external").sum()),
+        "triage_utilisation": utilisation["triage"],
+        "therapist_utilisation": utilisation["therapists"],
+        "brief_utilisation": utilisation["brief"],
+        "cost_total_gbp": cost,
+        "cost_per_client_gbp": cost / arrived if arrived else float("nan"),
+    }
+    return kpis
+
+KPI_UNITS: dict[str, str] = {
+    "clients_arrived": "clients", "clients_triaged": "clients", "clients_not_reached": "clients",
+    "triage_wait_days_mean": "days", "triage_wait_days_p90": "days",
+    "therapy_started": "clients", "therapy_completed": "clients",
+    "therapy_wait_days_mean": "days", "therapy_wait_days_median": "days",
+    "therapy_wait_days_p90": "days", "therapy_started_within_6w_pct": "%",
+    "therapy_started_within_18w_pct": "%", "therapy_waitlist_end": "clients",
+    "therapy_waitlist_max": "clients", "brief_wait_days_mean": "days",
+    "external_referrals": "clients", "triage_utilisation": "share 0-1",
+    "therapist_utilisation": "share 0-1", "brief_utilisation": "share 0-1",
+    "cost_total_gbp": "GBP", "cost_per_client_gbp": "GBP",
+}
+"""Unit of each KPI, for tables."""

@@ -1,0 +1,198 @@
+"""Read scenario files: TOML, ``extends``, registry defaults, dotted overrides, validation.
+
+Merge order (later wins): evidence-registry defaults < the ``extends`` chain (base first) < the file
+< ``overrides``. Tables merge key by key, except a distribution table (one with a ``dist`` key) and
+the ``arrivals`` table, which replace the table beneath them whole. Lists replace.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from hubsim import registry
+from hubsim.scenario import Scenario, SessionsByTier
+
+_REPLACE_WHOLE = frozenset({"arrivals"})
+_PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w.]*): (.*)$", re.DOTALL)
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input: names the file, the dotted field and what is wrong."""
+
+    def __init__(self, source: str, field: str, message: str) -> None:
+        self.source, self.field, self.message = source, field, message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.source, self.field) if p]
+        return ": ".join([*parts, self.message])
+
+
+def _sessions_for_all_tiers(value: Any) -> Any:
+    """One distribution for every tier is allowed: ``sessions = { dist = "poisson", mean = 8 }``."""
+    if isinstance(value, int | float) or (isinstance(value, Mapping) and "dist" in value):
+        return {tier: value for tier in SessionsByTier.model_fields}
+    return value
+
+
+def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any], path: str = "") -> dict[str, Any]:
+    """Merge ``top`` over ``base`` (see the module docstring for the rules)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in top.items():
+        here = f"{path}.{key}" if path else key
+        below = merged.get(key)
+        replace = here in _REPLACE_WHOLE or (isinstance(value, Mapping) and "dist" in value)
+        if isinstance(value, Mapping) and isinstance(below, Mapping) and not replace:
+            merged[key] = deep_merge(below, value, here)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``KEY=VALUE`` where VALUE is a TOML literal (a bare word is taken as a string)."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*", key):
+        raise ScenarioError("--set", text, "expected KEY=VALUE with a dotted KEY")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        if re.fullmatch(r"[\w-]+", raw.strip()):
+            return key, raw.strip()
+        raise ScenarioError("--set", key, f"cannot read {raw.strip()!r} as a TOML value") from None
+    return key, value
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], source: str) -> None:
+    """Set dotted ``overrides`` into ``data`` in place."""
+    for dotted, value in overrides.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for i, key in enumerate(parents):
+            child = node.setdefault(key, {})
+            if not isinstance(child, dict):
+                where = ".".join(parents[: i + 1])
+                raise ScenarioError(source, dotted, f"{where} is not a table")
+            node = child
+        node[leaf] = value
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "", "is a folder, not a scenario file") from None
+    except PermissionError:
+        raise ScenarioError(str(path), "", "cannot be read (permission denied)") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), "", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"invalid TOML: {exc}") from None
+
+
+def read_layers(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file at ``path`` merged over its ``extends`` chain (without registry defaults)."""
+    resolved = path.resolve()
+    if resolved in seen:
+        raise ScenarioError(str(path), "extends", "circular extends chain")
+    data = _read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(str(path), "extends", "must be a relative file path (a string)")
+    parent_path = path.parent / parent
+    if not parent_path.is_file():
+        raise ScenarioError(str(path), "extends", f"{parent!r} not found beside this file")
+    return deep_merge(read_layers(parent_path, (*seen, resolved)), data)
+
+
+def _location(error: Mapping[str, Any]) -> tuple[str, str]:
+    tags = {*_dist_names(), "discrete"}
+    loc = [str(p) for p in error["loc"] if not str(p).startswith("function-") and p not in tags]
+    message = str(error.get("ctx", {}).get("error", error["msg"]))
+    match = _PATH_IN_MESSAGE.match(message)
+    if match:
+        loc.append(match.group(1))
+        message = match.group(2)
+    return ".".join(loc), message
+
+
+_BOUND_WORDS = {
+    "greater_than": ("gt", ">"),
+    "greater_than_equal": ("ge", ">="),
+    "less_than": ("lt", "<"),
+    "less_than_equal": ("le", "<="),
+}
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str, int]:
+    errors = exc.errors()
+    field, message = _location(errors[0])
+    if errors[0]["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)"
+    elif errors[0]["type"] == "missing":
+        message = "required field is missing"
+    elif errors[0]["type"] in _BOUND_WORDS:
+        bound_key, words = _BOUND_WORDS[errors[0]["type"]]
+        message = f"must be {words} {errors[0]['ctx'][bound_key]:g}"
+    elif errors[0]["type"] == "union_tag_invalid":
+        message = f"unknown distribution; use one of {', '.join(_dist_names())}"
+    return field, message, len(errors)
+
+
+def _dist_names() -> tuple[str, ...]:
+    from hubsim.distributions import DIST_NAMES
+
+    return DIST_NAMES
+
+
+def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a merged scenario mapping (registry defaults already included)."""
+    data = copy.deepcopy(dict(data))
+    therapy = data.get("therapy")
+    if isinstance(therapy, dict) and "sessions" in therapy:
+        therapy["sessions"] = _sessions_for_all_tiers(therapy["sessions"])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        field, message, count = _first_error(exc)
+        if count > 1:
+            message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
+        raise ScenarioError(source, field, message) from None
+
+
+def build(layers: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str) -> Scenario:
+    """Registry defaults < ``layers`` < ``overrides``, validated."""
+    data = deep_merge(registry.scenario_defaults(), layers)
+    if overrides:
+        apply_overrides(data, dict(overrides), source)
+    return validate(data, source)
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file.
+
+    Parameters
+    ----------
+    path : a TOML scenario file
+    overrides : dotted keys to values, e.g. ``{"staff.therapists.wte": 6}``
+
+    Raises
+    ------
+    ScenarioError
+        naming the file, the dotted field and the problem.
+    """
+    path = Path(path)
+    return build(read_layers(path), overrides, str(path))

@@ -1,0 +1,114 @@
+"""Results folders: written atomically (a temporary folder, then one rename), never overwritten
+without ``force``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from hubsim.experiment import Experiment
+from hubsim.scenario import Scenario
+
+_PACKAGES = ("hubsim", "simpy", "numpy", "pandas", "scipy", "pydantic", "matplotlib")
+RESULT_FILES = (
+    "clients.csv", "replications.csv", "summary.csv", "timeseries.csv", "run_metadata.json",
+)
+
+
+class OutputExistsError(FileExistsError):
+    """The results folder exists and ``force`` was not given."""
+
+
+def scenario_json(scenario: Scenario) -> dict[str, Any]:
+    """The resolved scenario as JSON-ready data (field names as in scenario files)."""
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario's canonical JSON: equal hashes, equal scenarios."""
+    text = json.dumps(scenario_json(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def build_metadata(experiment: Experiment, wall_time_s: float, **extra: Any) -> dict[str, Any]:
+    """Everything needed to reproduce a run."""
+    return {
+        "hubsim_version": metadata.version("hubsim"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario_name": experiment.scenario.name,
+        "scenario_hash": scenario_hash(experiment.scenario),
+        "seed": experiment.seed,
+        "replications": experiment.replications,
+        "wall_time_seconds": round(wall_time_s, 3),
+        "versions": _versions(),
+        **extra,
+        "scenario": scenario_json(experiment.scenario),
+    }
+
+
+def check_destination(out_dir: Path, force: bool) -> None:
+    """Raise ``OutputExistsError`` if ``out_dir`` exists and ``force`` is False."""
+    if out_dir.exists() and not force:
+        raise OutputExistsError(f"{out_dir} exists; choose another --out or add --force")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir} exists and is not a folder")
+
+
+def write_results(
+    experiment: Experiment, out_dir: Path, meta: dict[str, Any], force: bool = False
+) -> Path:
+    """Write the results folder; on any failure nothing is left at ``out_dir``.
+
+    Files: ``clients.csv`` (one row per client per replication), ``replications.csv`` (KPIs per
+    replication), ``summary.csv`` (mean, sd and 95% interval per KPI), ``timeseries.csv`` (one row
+    per day per replication) and ``run_metadata.json``.
+    """
+    check_destination(out_dir, force)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        experiment.kpis.to_csv(tmp / "replications.csv", index=False)
+        experiment.summary.to_csv(tmp / "summary.csv", index=False)
+        if experiment.clients is not None:
+            experiment.clients.to_csv(tmp / "clients.csv", index=False)
+            experiment.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        (tmp / "run_metadata.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Rename ``tmp`` to ``out_dir``; an existing folder is moved aside first, then removed."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        out_dir.rename(old)
+    try:
+        tmp.rename(out_dir)
+    except BaseException:
+        if old is not None:
+            old.rename(out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

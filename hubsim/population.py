@@ -1,0 +1,113 @@
+"""Client attributes, sampled per client in arrival order from named streams.
+
+Everything about a client that does not depend on the state of the Hub (need profile, contact
+outcomes, call durations, pathway, course length, ...) is drawn here, one block of draws per client
+from the stream of that activity. Two scenarios that differ only in staffing therefore see exactly
+the same clients (synchronised common random numbers). Arrays are drawn for all clients at once;
+client ``i`` always gets the ``i``-th block of each stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hubsim.need import DOMAINS, sample_need
+from hubsim.rng import Streams
+from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario
+
+_SEED_BOUND = 2**63  # per-client seeds are drawn as non-negative 63-bit integers
+
+
+@dataclass(frozen=True)
+class ClientDraws:
+    """Per-client attributes (arrays indexed by client id, in arrival order)."""
+
+    arrival_day: np.ndarray  # days from start_date
+    need: np.ndarray  # bool (n, 5), DOMAINS order
+    tier: np.ndarray  # int index into NEED_TIERS
+    contact_u: np.ndarray  # uniforms (n, max_attempts): attempt k reaches client if < p
+    call_minutes: np.ndarray  # (n, max_attempts) clinician minutes of a completed call
+    admin_minutes: np.ndarray  # (n,) minutes after a completed call
+    failed_minutes: np.ndarray  # (n, max_attempts) minutes of an unanswered attempt
+    pathway: np.ndarray  # int index into PATHWAYS
+    therapy_sessions: np.ndarray  # int sessions if routed to Hub therapy
+    therapy_seed: np.ndarray  # uint seeds for the client's own session-by-session stream
+    brief_sessions: np.ndarray  # int sessions if routed to brief support
+    brief_seed: np.ndarray
+    navigation_days: np.ndarray  # days to an accepted onward referral
+    external_wait_days: np.ndarray  # days from referral to external treatment
+    patience_days: np.ndarray  # days a client will wait for therapy (inf = waits indefinitely)
+
+    @property
+    def n(self) -> int:
+        return int(self.arrival_day.size)
+
+
+def need_tiers(need: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """Tier index (0 low, 1 moderate, 2 high) from the number of domains above threshold."""
+    count = need.sum(axis=1)
+    tier = np.zeros(count.size, dtype=np.int64)
+    tier[count >= scenario.screening.moderate_min_domains] = NEED_TIERS.index("moderate")
+    tier[count >= scenario.screening.high_min_domains] = NEED_TIERS.index("high")
+    return tier
+
+
+def _pathways(u: np.ndarray, tier: np.ndarray, scenario: Scenario) -> np.ndarray:
+    cumulative = np.array(
+        [np.cumsum(getattr(scenario.routing, t).probabilities()) for t in NEED_TIERS]
+    )
+    pathway = np.empty(u.size, dtype=np.int64)
+    for t in range(len(NEED_TIERS)):
+        mask = tier == t
+        pathway[mask] = np.searchsorted(cumulative[t], u[mask], side="right")
+    return np.minimum(pathway, len(PATHWAYS) - 1)  # guards u beyond a cumulative sum of 1 - eps
+
+
+def _course_lengths(draws_by_tier: list[np.ndarray], tier: np.ndarray, cap: int) -> np.ndarray:
+    chosen = np.choose(tier, draws_by_tier)
+    return np.clip(np.rint(chosen), 1, cap).astype(np.int64)
+
+
+def sample_clients(scenario: Scenario, streams: Streams, arrival_day: np.ndarray) -> ClientDraws:
+    """Draw every client's attributes (see the module docstring)."""
+    n = arrival_day.size
+    attempts = scenario.triage.max_attempts
+    need = sample_need(
+        streams["screening"], n, scenario.screening.prevalence, scenario.screening.correlation
+    )
+    tier = need_tiers(need, scenario)
+    duration = streams["triage.duration"]
+    sessions_rng = streams["therapy.sessions"]
+    therapy = scenario.therapy
+    by_tier = [getattr(therapy.sessions, t).sample(sessions_rng, n) for t in NEED_TIERS]
+    patience = (
+        therapy.patience_days.sample(streams["therapy.patience"], n)
+        if therapy.patience_days is not None else np.full(n, np.inf)
+    )
+    brief_cap = therapy.max_sessions
+    return ClientDraws(
+        arrival_day=arrival_day,
+        need=need,
+        tier=tier,
+        contact_u=streams["triage.contact"].random((n, attempts)),
+        call_minutes=scenario.triage.call_minutes.sample(duration, n * attempts).reshape(n, -1),
+        admin_minutes=scenario.triage.admin_minutes.sample(duration, n),
+        failed_minutes=scenario.triage.failed_attempt_minutes.sample(duration, n * attempts)
+        .reshape(n, -1),
+        pathway=_pathways(streams["routing"].random(n), tier, scenario),
+        therapy_sessions=_course_lengths(by_tier, tier, therapy.max_sessions),
+        therapy_seed=streams["therapy.dna"].integers(0, _SEED_BOUND, n),
+        brief_sessions=_course_lengths(
+            [scenario.brief_support.sessions.sample(streams["brief.sessions"], n)], 0 * tier,
+            brief_cap,
+        ),
+        brief_seed=streams["brief.dna"].integers(0, _SEED_BOUND, n),
+        navigation_days=scenario.external.navigation_days.sample(streams["external.navigation"], n),
+        external_wait_days=scenario.external.wait_days.sample(streams["external.wait"], n),
+        patience_days=patience,
+    )
+
+
+__all__ = ["DOMAINS", "ClientDraws", "need_tiers", "sample_clients"]

@@ -1,0 +1,92 @@
+"""The evidence registry: every default parameter with its value, unit, source and status.
+
+The registry is ``hubsim/data/evidence.toml``. Scenario defaults are built from it (see
+``scenario_defaults``), so no default value is written a second time in schema or model code.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+STATUSES = ("evidenced", "derived", "assumption")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registry row."""
+
+    name: str
+    value: Any
+    unit: str
+    status: str
+    source: str
+    range: tuple[float, float] | None = None
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    text = resources.files("hubsim").joinpath("data/evidence.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@lru_cache(maxsize=1)
+def entries() -> tuple[Entry, ...]:
+    """All parameter rows, in file order."""
+    rows = []
+    for row in _raw()["parameter"]:
+        if row["status"] not in STATUSES:
+            raise ValueError(f"evidence registry: {row['name']}: unknown status {row['status']!r}")
+        rng = tuple(row["range"]) if "range" in row else None
+        rows.append(
+            Entry(row["name"], row["value"], row["unit"], row["status"], row["source"], rng)
+        )
+    return tuple(rows)
+
+
+def targets() -> tuple[dict[str, Any], ...]:
+    """Published figures the model is checked against (name, value, unit, source)."""
+    return tuple(_raw().get("target", ()))
+
+
+def entry(name: str) -> Entry:
+    """The registry row for dotted scenario path ``name``."""
+    for row in entries():
+        if row.name == name:
+            return row
+    raise KeyError(name)
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        tree = tree.setdefault(key, {})
+    tree[leaf] = value
+
+
+def scenario_defaults() -> dict[str, Any]:
+    """Nested dict of default scenario values, a fresh deep copy on every call."""
+    tree: dict[str, Any] = {}
+    for row in entries():
+        _set_dotted(tree, row.name, copy.deepcopy(row.value))
+    return tree
+
+
+def as_records() -> list[dict[str, Any]]:
+    """Rows as plain dicts (for tables and CSV), values rendered as text where not scalar."""
+    out = []
+    for row in entries():
+        value = row.value
+        if isinstance(value, dict | list | dt.date):
+            value = str(value)
+        low, high = row.range if row.range else (None, None)
+        out.append(
+            {"name": row.name, "value": value, "unit": row.unit, "status": row.status,
+             "range_low": low, "range_high": high, "source": row.source}
+        )
+    return out
