@@ -1,15 +1,14 @@
 """Calibrate the screening need model (:mod:`hubsim.need`) to published or observed figures.
 
-The need model has one latent threshold per domain (equivalently a marginal prevalence) and one
-common latent correlation ``rho``. :func:`calibrate` fits them by weighted least squares so that
-the model's *exact* figures (:func:`hubsim.need.count_distribution`, no simulation) match the
-targets: per-domain prevalences ("prevalence.<domain>"), the probability of being above threshold
-on exactly k domains ("count.<k>") and on at least k domains ("at_least.<k>").
+:func:`calibrate` fits each domain's latent threshold (i.e. prevalence) and the common latent
+correlation ``rho`` by weighted least squares, so that the model's exact figures (no simulation)
+match targets: prevalences ("prevalence.<domain>") and the probability of being above threshold
+on exactly k domains ("count.<k>") or on at least k ("at_least.<k>").
 
 Targets file (``hubsim calibrate TARGETS.toml``)
 ------------------------------------------------
-Up to four tables, all optional, but at least one target must be given. Keys of ``[count]`` and
-``[at_least]`` are numbers of domains (TOML keys are strings: ``3 = 0.60`` means k = 3)::
+Up to four optional tables (at least one target overall); ``[count]`` and ``[at_least]`` keys
+are numbers of domains (TOML keys are strings: ``3 = 0.60`` means k = 3)::
 
     [prevalence]        # marginal prevalence per domain, in (0, 1); domains: anxiety,
     functioning = 0.80  # depression, ptsd, alcohol, functioning. Domains not listed are
@@ -31,13 +30,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from scipy.special import ndtr, ndtri
 
 from hubsim.need import DOMAINS, count_distribution_from_thresholds
@@ -219,11 +218,6 @@ def evaluation_targets() -> CalibrationTargets:
     10 forbids (the fit stops at P(3+) = 0.578). So targets are weighted by inverse variance,
     ``n / (p (1 - p))`` if published and ``ASSUMED_PREVALENCE_SD**-2`` if assumed: the loss is
     a sum of squared z-scores and the assumed marginals give way first.
-
-    Returns
-    -------
-    CalibrationTargets with the :data:`SUGGESTED_PREVALENCE` marginals, functioning 0.80,
-    P(3+ domains) = 0.60 and P(no domain) = 0.10, inverse-variance weighted.
     """
     published = {"prevalence.functioning": EVALUATION_FUNCTIONING}
     published.update({"count.0": EVALUATION_NONE, "at_least.3": EVALUATION_AT_LEAST_3})
@@ -260,6 +254,19 @@ def _start_values(start: Mapping[str, float] | None) -> tuple[dict[str, float], 
     return prevalence, correlation
 
 
+def _minimise(
+    objective: Callable[[np.ndarray], float], thresholds: np.ndarray, correlation: float | None
+) -> OptimizeResult:
+    """L-BFGS-B over ``(sqrt(rho), thresholds)`` from ``correlation`` or the best rho on a grid."""
+    if correlation is None:  # 20 exact evaluations with the thresholds at their start
+        grid = np.arange(0.0, MAX_CORRELATION + START_GRID_STEP / 2, START_GRID_STEP)
+        correlation = min(grid, key=lambda rho: objective(np.r_[math.sqrt(rho), thresholds]))
+    limits = (-THRESHOLD_BOUND, THRESHOLD_BOUND)
+    bounds = [(0.0, math.sqrt(MAX_CORRELATION)), *[limits] * len(thresholds)]
+    x0 = np.r_[math.sqrt(correlation), thresholds]
+    return minimize(objective, x0, method="L-BFGS-B", bounds=bounds, options=OPTIMISER_OPTIONS)
+
+
 def calibrate(
     targets: CalibrationTargets, start: Mapping[str, float] | None = None
 ) -> CalibrationResult:
@@ -277,7 +284,7 @@ def calibrate(
 
     Returns
     -------
-    CalibrationResult
+    CalibrationResult: fitted prevalences and ``rho``, fitted vs target figures, loss.
     """
     start_prevalence, start_correlation = _start_values(start)
     if not (targets.count_distribution or targets.at_least):
@@ -286,7 +293,6 @@ def calibrate(
     index = np.array([TARGET_NAMES.index(name) for name in wanted])
     target = np.array(list(wanted.values()))
     weight = np.array([targets.weight(name) for name in wanted])
-    weight_total = float(weight.sum())
     free = [i for i, d in enumerate(DOMAINS) if targets.prevalence.get(d) is not None]
     base = ndtri(1.0 - np.array([start_prevalence[d] for d in DOMAINS]))
     base[free] = ndtri(1.0 - np.array([wanted[f"prevalence.{DOMAINS[i]}"] for i in free]))
@@ -294,29 +300,19 @@ def calibrate(
     def unpack(x: np.ndarray) -> tuple[np.ndarray, float]:
         thresholds = base.copy()
         thresholds[free] = x[1:]
-        return thresholds, float(x[0]) ** 2
+        return thresholds, min(float(x[0]) ** 2, MAX_CORRELATION)  # no round-off above the cap
 
     def mean_loss(x: np.ndarray) -> float:  # weighted mean, so tolerances ignore weight scale
-        return float(weight @ (model_figures(*unpack(x))[index] - target) ** 2) / weight_total
+        return float(weight @ (model_figures(*unpack(x))[index] - target) ** 2 / weight.sum())
 
-    bounds = [(0.0, math.sqrt(MAX_CORRELATION))] + [(-THRESHOLD_BOUND, THRESHOLD_BOUND)] * len(free)
-    if start_correlation is None:  # best point of a rho grid, targeted prevalences at target
-        grid = np.arange(0.0, MAX_CORRELATION + START_GRID_STEP / 2, START_GRID_STEP)
-        start_correlation = min(grid, key=lambda rho: mean_loss(np.r_[math.sqrt(rho), base[free]]))
-    x0 = np.r_[math.sqrt(start_correlation), base[free]]
-    best = minimize(mean_loss, x0, method="L-BFGS-B", bounds=bounds, options=OPTIMISER_OPTIONS)
+    best = _minimise(mean_loss, base[free], start_correlation)
     thresholds, correlation = unpack(best.x)
     fitted = model_figures(thresholds, correlation)[index]
-    loss = float(best.fun * weight_total)
+    loss = float(weight @ (fitted - target) ** 2)
     logger.info("calibrated rho=%.4f loss=%.3g (%s)", correlation, loss, best.message)
-    return CalibrationResult(
-        prevalence={d: float(p) for d, p in zip(DOMAINS, ndtr(-thresholds), strict=True)},
-        correlation=correlation,
-        fitted={name: float(p) for name, p in zip(wanted, fitted, strict=True)},
-        targets=wanted,
-        loss=loss,
-        converged=bool(best.success),
-    )
+    prevalence = {d: float(p) for d, p in zip(DOMAINS, ndtr(-thresholds), strict=True)}
+    named = {name: float(p) for name, p in zip(wanted, fitted, strict=True)}
+    return CalibrationResult(prevalence, correlation, named, wanted, loss, bool(best.success))
 
 
 def _binary_column(name: str, column: pd.Series) -> np.ndarray:

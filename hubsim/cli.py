@@ -58,10 +58,13 @@ def _load(path: Path, pairs: list[str] | None):
 def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Check a scenario file and its overrides; run nothing."""
     loaded = _load(scenario, set_)
-    typer.echo(
-        f"ok: {scenario}: {loaded.name} ({loaded.hub}), {loaded.horizon_days:g} days from "
-        f"{loaded.start_date}, {loaded.staff.therapists.slots} therapy slots"
-    )
+    typer.echo(f"ok: {scenario}: {loaded.name}")
+    for hub in getattr(loaded, "hubs", (loaded,)):
+        typer.echo(
+            f"  {hub.hub}: {hub.horizon_days:g} days from {hub.start_date}, "
+            f"{hub.staff.triage.wte:g} triage WTE, {hub.staff.therapists.wte:g} therapist WTE "
+            f"({hub.staff.therapists.slots} therapy slots), {hub.staff.brief.wte:g} brief WTE"
+        )
 
 
 @app.command()

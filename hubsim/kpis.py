@@ -34,14 +34,19 @@ def _percentile(values: pd.Series, q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
-def started_within_pct(clients: pd.DataFrame, limit_days: float, horizon_days: float) -> float:
+def started_within_pct(
+    clients: pd.DataFrame, limit_days: float, horizon_days: float | pd.Series
+) -> float:
     """Share (%) of Hub-therapy waiters whose first session came within ``limit_days``.
 
     The denominator is every client who joined the therapy waiting list and whose outcome at
     ``limit_days`` is known by the end of the horizon: those who started, and those still waiting
     or who left the list once ``limit_days`` had passed or before it (counted as not started).
+    ``horizon_days`` may be a Series aligned with ``clients`` (several Hubs pooled).
     """
     joined = clients[clients["pathway"] == "hub_therapy"]
+    if isinstance(horizon_days, pd.Series):
+        horizon_days = horizon_days[joined.index]
     wait = joined["therapy_wait_days"]
     started = wait.notna()
     waited_long_enough = (horizon_days - joined["waitlist_join_day"]) >= limit_days
@@ -60,45 +65,92 @@ def staff_cost_gbp(scenario: Scenario) -> float:
     return per_year * years
 
 
-def compute_kpis(
-    clients: pd.DataFrame,
-    timeseries: pd.DataFrame,
-    scenario: Scenario,
-    utilisation: dict[str, float],
-) -> dict[str, float]:
-    """All KPIs of one replication (see ``CORE_KPIS`` for the interface names)."""
-    window = clients[clients["arrival_day"] >= scenario.warmup_days]
-    series = timeseries[timeseries["day"] >= scenario.warmup_days]
-    horizon = scenario.horizon_days
+Usage = dict[str, tuple[float, float]]
+"""Resource -> (used, available): triage working minutes, caseload slot-days."""
+
+
+def _ratio(used: float, available: float) -> float:
+    return used / available if available > 0 else float("nan")
+
+
+def _window(clients: pd.DataFrame, timeseries: pd.DataFrame, warmup_days: float):
+    return (clients[clients["arrival_day"] >= warmup_days],
+            timeseries[timeseries["day"] >= warmup_days])
+
+
+def _client_kpis(window: pd.DataFrame, horizon_days: float | pd.Series) -> dict[str, float]:
     therapy_wait = window["therapy_wait_days"]
-    arrived = len(window)
-    cost = staff_cost_gbp(scenario)
-    kpis = {
-        "clients_arrived": float(arrived),
+    therapy = window["pathway"] == "hub_therapy"
+    return {
+        "clients_arrived": float(len(window)),
         "clients_triaged": float(window["triage_day"].notna().sum()),
         "clients_not_reached": float((window["exit_reason"] == "not_reached").sum()),
         "triage_wait_days_mean": _mean(window["triage_wait_days"]),
         "triage_wait_days_p90": _percentile(window["triage_wait_days"], P90),
         "therapy_started": float(therapy_wait.notna().sum()),
-        "therapy_completed": float(
-            ((window["pathway"] == "hub_therapy") & (window["exit_reason"] == "completed")).sum()
-        ),
+        "therapy_completed": float((therapy & (window["exit_reason"] == "completed")).sum()),
         "therapy_wait_days_mean": _mean(therapy_wait),
         "therapy_wait_days_median": _percentile(therapy_wait, 50),
         "therapy_wait_days_p90": _percentile(therapy_wait, P90),
-        "therapy_started_within_6w_pct": started_within_pct(window, WEEKS_6_DAYS, horizon),
-        "therapy_started_within_18w_pct": started_within_pct(window, WEEKS_18_DAYS, horizon),
-        "therapy_waitlist_end": float(timeseries["therapy_waitlist"].iloc[-1]),
-        "therapy_waitlist_max": float(series["therapy_waitlist"].max()),
+        "therapy_started_within_6w_pct": started_within_pct(window, WEEKS_6_DAYS, horizon_days),
+        "therapy_started_within_18w_pct": started_within_pct(window, WEEKS_18_DAYS, horizon_days),
         "brief_wait_days_mean": _mean(window["brief_wait_days"]),
         "external_referrals": float((window["exit_reason"] == "referred_external").sum()),
-        "triage_utilisation": utilisation["triage"],
-        "therapist_utilisation": utilisation["therapists"],
-        "brief_utilisation": utilisation["brief"],
-        "cost_total_gbp": cost,
-        "cost_per_client_gbp": cost / arrived if arrived else float("nan"),
     }
+
+
+def _finish(
+    kpis: dict[str, float], waitlist_end: float, waitlist_max: float, usage: Usage, cost: float
+) -> dict[str, float]:
+    kpis["therapy_waitlist_end"] = waitlist_end
+    kpis["therapy_waitlist_max"] = waitlist_max
+    kpis["triage_utilisation"] = _ratio(*usage["triage"])
+    kpis["therapist_utilisation"] = _ratio(*usage["therapists"])
+    kpis["brief_utilisation"] = _ratio(*usage["brief"])
+    kpis["cost_total_gbp"] = cost
+    arrived = kpis["clients_arrived"]
+    kpis["cost_per_client_gbp"] = cost / arrived if arrived else float("nan")
     return kpis
+
+
+def compute_kpis(
+    clients: pd.DataFrame, timeseries: pd.DataFrame, scenario: Scenario, usage: Usage
+) -> dict[str, float]:
+    """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names)."""
+    window, series = _window(clients, timeseries, scenario.warmup_days)
+    kpis = _client_kpis(window, scenario.horizon_days)
+    return _finish(
+        kpis, float(timeseries["therapy_waitlist"].iloc[-1]),
+        float(series["therapy_waitlist"].max()), usage, staff_cost_gbp(scenario),
+    )
+
+
+def combine_kpis(
+    parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
+) -> dict[str, float]:
+    """KPIs of several Hubs together: clients pooled, queues summed by date, usage and costs added.
+
+    ``parts`` holds, per Hub, its scenario, clients, timeseries and usage.
+    """
+    windows, horizons, series = [], [], []
+    for scenario, clients, timeseries, _ in parts:
+        window, hub_series = _window(clients, timeseries, scenario.warmup_days)
+        windows.append(window)
+        horizons.append(pd.Series(scenario.horizon_days, index=window.index))
+        series.append(hub_series)
+    pooled = pd.concat(windows, ignore_index=True)
+    horizon = pd.concat(horizons, ignore_index=True)
+    by_date = pd.concat(series).groupby("date")["therapy_waitlist"].sum()
+    usage = {
+        name: (sum(p[3][name][0] for p in parts), sum(p[3][name][1] for p in parts))
+        for name in parts[0][3]
+    }
+    return _finish(
+        _client_kpis(pooled, horizon),
+        float(sum(p[2]["therapy_waitlist"].iloc[-1] for p in parts)),
+        float(by_date.max()), usage, sum(staff_cost_gbp(p[0]) for p in parts),
+    )
+
 
 KPI_UNITS: dict[str, str] = {
     "clients_arrived": "clients", "clients_triaged": "clients", "clients_not_reached": "clients",

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hubsim import registry
-from hubsim.scenario import Scenario, SessionsByTier
+from hubsim.scenario import AnyScenario, MultiHubScenario, Scenario, SessionsByTier
 
 _REPLACE_WHOLE = frozenset({"arrivals"})
 _PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w.]*): (.*)$", re.DOTALL)
@@ -110,11 +110,7 @@ def read_layers(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    if not isinstance(parent, str):
-        raise ScenarioError(str(path), "extends", "must be a relative file path (a string)")
-    parent_path = path.parent / parent
-    if not parent_path.is_file():
-        raise ScenarioError(str(path), "extends", f"{parent!r} not found beside this file")
+    parent_path = _parent_path(str(path), "", path.parent, parent)
     return deep_merge(read_layers(parent_path, (*seen, resolved)), data)
 
 
@@ -173,15 +169,88 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
         raise ScenarioError(source, field, message) from None
 
 
-def build(layers: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str) -> Scenario:
-    """Registry defaults < ``layers`` < ``overrides``, validated."""
+def build(
+    layers: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str,
+    base_dir: Path | None = None,
+) -> AnyScenario:
+    """Registry defaults < ``layers`` < ``overrides``, validated.
+
+    ``layers`` with a ``hubs`` table builds a ``MultiHubScenario`` (see ``build_multi``).
+    """
+    if "hubs" in layers:
+        return build_multi(layers, overrides, source, base_dir or Path("."))
     data = deep_merge(registry.scenario_defaults(), layers)
     if overrides:
         apply_overrides(data, dict(overrides), source)
     return validate(data, source)
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+_MULTI_KEYS = ("name", "description", "hubs")
+
+
+def _hub_overrides(overrides: Mapping[str, Any], hub: str) -> dict[str, Any]:
+    """Overrides for one Hub: ``hubs.HUB.KEY`` for that Hub, plain ``KEY`` for every Hub."""
+    out = {k: v for k, v in overrides.items() if not k.startswith("hubs.")}
+    prefix = f"hubs.{hub}."
+    out.update({k[len(prefix):]: v for k, v in overrides.items() if k.startswith(prefix)})
+    return out
+
+
+def build_multi(
+    layers: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str, base_dir: Path
+) -> MultiHubScenario:
+    """Several Hubs: ``[hubs.ID]`` tables, each usually ``extends`` a single-Hub file.
+
+    The table's ``ID`` is the Hub's ``hub`` identifier (it replaces one set in the extended file).
+    Per Hub the merge order is: registry < its ``extends`` chain < the multi-Hub file's other
+    top-level keys (shared settings, e.g. ``horizon_days``) < its own table < overrides.
+    """
+    overrides = dict(overrides or {})
+    hubs = layers["hubs"]
+    if not isinstance(hubs, Mapping) or not hubs:
+        raise ScenarioError(source, "hubs", "must be a table of Hub tables, e.g. [hubs.my-hub]")
+    known = {f"hubs.{h}." for h in hubs}
+    for key in overrides:
+        if key.startswith("hubs.") and not any(key.startswith(k) for k in known):
+            raise ScenarioError(source, key, "no such Hub in this scenario")
+    shared = {k: v for k, v in layers.items() if k not in _MULTI_KEYS}
+    built = []
+    for hub_id, table in hubs.items():
+        if not isinstance(table, Mapping):
+            raise ScenarioError(source, f"hubs.{hub_id}", "must be a table")
+        table = dict(table)
+        parent = table.pop("extends", None)
+        base = {}
+        if parent is not None:
+            base = read_layers(_parent_path(source, f"hubs.{hub_id}", base_dir, parent))
+        hub_layers = deep_merge(deep_merge(base, shared), {**table, "hub": hub_id})
+        try:
+            built.append(build(hub_layers, _hub_overrides(overrides, hub_id), source))
+        except ScenarioError as exc:
+            field = f"hubs.{hub_id}.{exc.field}".rstrip(".")
+            raise ScenarioError(source, field, exc.message) from None
+    try:
+        return MultiHubScenario(
+            name=layers.get("name", "Several Hubs"), description=layers.get("description", ""),
+            hubs=tuple(built),
+        )
+    except ValidationError as exc:
+        field, message, _ = _first_error(exc)
+        raise ScenarioError(source, field, message) from None
+
+
+def _parent_path(source: str, field: str, base_dir: Path, parent: object) -> Path:
+    if not isinstance(parent, str):
+        raise ScenarioError(source, f"{field}.extends".lstrip("."), "must be a relative file path")
+    path = base_dir / parent
+    if not path.is_file():
+        raise ScenarioError(
+            source, f"{field}.extends".lstrip("."), f"{parent!r} not found beside this file"
+        )
+    return path
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> AnyScenario:
     """Load and validate a scenario file.
 
     Parameters
@@ -195,4 +264,4 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         naming the file, the dotted field and the problem.
     """
     path = Path(path)
-    return build(read_layers(path), overrides, str(path))
+    return build(read_layers(path), overrides, str(path), path.parent)

@@ -236,3 +236,30 @@ class Scenario(Frozen):
     def end_date(self) -> dt.date:
         """Calendar date of the end of the horizon."""
         return self.start_date + dt.timedelta(days=math.floor(self.horizon_days))
+
+
+class MultiHubScenario(Frozen):
+    """Several Hubs simulated side by side (each with its own staff, clients and calendar)."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    hubs: tuple[Scenario, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> MultiHubScenario:
+        ids = [h.hub for h in self.hubs]
+        if len(set(ids)) != len(ids):
+            raise ValueError("hubs: each Hub needs its own `hub` identifier")
+        return self
+
+    @property
+    def hub(self) -> str:
+        """Identifier for results folders: the Hub ids joined."""
+        return "+".join(h.hub for h in self.hubs) if len(self.hubs) < 3 else "multi-hub"
+
+    @property
+    def warmup_days(self) -> float:
+        return min(h.warmup_days for h in self.hubs)
+
+
+AnyScenario = Scenario | MultiHubScenario

@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hubsim.arrivals import arrival_days, rate_segments
-from hubsim.kpis import compute_kpis
+from hubsim.kpis import Usage, combine_kpis, compute_kpis
 from hubsim.model import SAMPLED_SERIES, HubModel
 from hubsim.population import sample_clients
 from hubsim.rng import Streams
-from hubsim.scenario import Scenario
+from hubsim.scenario import AnyScenario, Scenario
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Run:
     kpis : KPI name -> value (read-only mapping)
     """
 
-    scenario: Scenario
+    scenario: AnyScenario
     seed: int
     replication: int
     clients: pd.DataFrame
@@ -37,20 +36,17 @@ class Run:
     kpis: MappingProxyType[str, float]
 
 
-def _caseload_utilisation(
-    clients: pd.DataFrame, pathway: str, slots: int, lo: float, hi: float
-) -> float:
-    """Time-average share of caseload slots occupied within [lo, hi] days."""
+def _slot_days(clients: pd.DataFrame, pathway: str, slots: int, lo: float, hi: float):
+    """(occupied, available) caseload slot-days within [lo, hi] days."""
     rows = clients[(clients["pathway"] == pathway) & clients["course_start_day"].notna()]
     start = rows["course_start_day"].clip(lower=lo).to_numpy()
     end = rows["exit_day"].fillna(hi).clip(upper=hi).to_numpy()
-    occupied = np.clip(end - start, 0.0, None).sum()
-    return float(occupied / (slots * (hi - lo)))
+    return float(np.clip(end - start, 0.0, None).sum()), float(slots * (hi - lo))
 
 
 def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     days = len(model.series["triage_backlog"])
-    frame = pd.DataFrame({"day": np.arange(days)})
+    frame = pd.DataFrame({"hub": scenario.hub, "day": np.arange(days)})
     frame["date"] = [scenario.start_date + dt.timedelta(days=int(d)) for d in frame["day"]]
     frame["arrivals"] = np.bincount(
         np.floor(model.draws.arrival_day).astype(np.int64), minlength=days
@@ -60,38 +56,47 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     return frame
 
 
-def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
-    """Simulate one replication of ``scenario``.
-
-    Parameters
-    ----------
-    scenario : a validated ``Scenario`` (never modified)
-    seed : experiment seed; with ``replication`` it fixes every random stream
-    replication : replication index
-
-    Returns
-    -------
-    Run with ``clients``, ``timeseries`` and ``kpis``.
-    """
+def simulate_hub(scenario: Scenario, seed: int, replication: int):
+    """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
     starts, rates = rate_segments(scenario.arrivals, scenario.start_date, scenario.horizon_days)
     arrivals = arrival_days(streams["arrivals"], starts, rates, scenario.horizon_days)
     model = HubModel(scenario, sample_clients(scenario, streams, arrivals))
     model.run()
     clients = model.log.to_frame(model.draws, scenario.hub, scenario.horizon_days)
-    timeseries = _timeseries(model, scenario)
     lo, hi = scenario.warmup_days, scenario.horizon_days
     staff = scenario.staff
-    utilisation = {
-        "triage": model.triage.busy_minutes(lo, hi) / model.triage.available_minutes(lo, hi),
-        "therapists": _caseload_utilisation(clients, "hub_therapy", staff.therapists.slots, lo, hi),
-        "brief": _caseload_utilisation(clients, "brief_support", staff.brief.slots, lo, hi),
+    usage: Usage = {
+        "triage": (model.triage.busy_minutes(lo, hi), model.triage.available_minutes(lo, hi)),
+        "therapists": _slot_days(clients, "hub_therapy", staff.therapists.slots, lo, hi),
+        "brief": _slot_days(clients, "brief_support", staff.brief.slots, lo, hi),
     }
-    kpis = compute_kpis(clients, timeseries, scenario, utilisation)
+    return clients, _timeseries(model, scenario), usage
+
+
+def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
+    """Simulate one replication of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : a validated ``Scenario`` or ``MultiHubScenario`` (never modified)
+    seed : experiment seed; with ``replication`` it fixes every random stream
+    replication : replication index
+
+    Returns
+    -------
+    Run with ``clients``, ``timeseries`` (both with a ``hub`` column) and ``kpis``. For several
+    Hubs the KPIs are the totals, plus each Hub's KPIs named ``HUB:KPI``.
+    """
+    if isinstance(scenario, Scenario):
+        clients, timeseries, usage = simulate_hub(scenario, seed, replication)
+        kpis = compute_kpis(clients, timeseries, scenario, usage)
+        return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
+    parts = [(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
+    kpis = combine_kpis(parts)
+    for hub, clients, timeseries, usage in parts:
+        for name, value in compute_kpis(clients, timeseries, hub, usage).items():
+            kpis[f"{hub.hub}:{name}"] = value
+    clients = pd.concat([p[1] for p in parts], ignore_index=True)
+    timeseries = pd.concat([p[2] for p in parts], ignore_index=True)
     return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
-
-
-def describe(run: Run) -> dict[str, Any]:
-    """Identifying facts of a run (for logs and metadata)."""
-    return {"scenario": run.scenario.name, "seed": run.seed, "replication": run.replication,
-            "clients": len(run.clients)}
