@@ -15,12 +15,11 @@ from typing import Annotated
 
 import typer
 
-from hubsim import registry
 from hubsim.experiment import run_experiment
 from hubsim.kpis import CORE_KPIS
 from hubsim.loader import ScenarioError, load_scenario, parse_override
 from hubsim.output import OutputExistsError, build_metadata, check_destination, write_results
-from hubsim.tables import kpi_table, render
+from hubsim.tables import kpi_table
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -101,39 +100,6 @@ def run(
     typer.echo(f"\nresults: {out_dir}")
 
 
-@app.command()
-def evidence(
-    status: Annotated[str | None, typer.Option(help="Only rows with this status.")] = None,
-    format_: Annotated[str, typer.Option("--format", help="table, csv or markdown.")] = "table",
-) -> None:
-    """Print the evidence registry: every default with its unit, source and status."""
-    import pandas as pd
-
-    if status is not None and status not in registry.STATUSES:
-        fail(f"--status: must be one of {', '.join(registry.STATUSES)}")
-    frame = pd.DataFrame(registry.as_records())
-    if status is not None:
-        frame = frame[frame["status"] == status]
-    if format_ == "csv":
-        typer.echo(frame.to_csv(index=False), nl=False)
-    elif format_ == "markdown":
-        typer.echo(_markdown(frame))
-    elif format_ == "table":
-        cols = ["name", "value", "unit", "status"]
-        typer.echo(render([tuple(cols)] + [tuple(str(v) for v in r) for r in frame[cols].values]))
-    else:
-        fail("--format: must be one of table, csv, markdown")
-
-
-def _markdown(frame) -> str:
-    cols = ["name", "value", "unit", "status", "source"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame[cols].itertuples(index=False):
-        cells = [str(v).replace("|", "\\|") for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -142,3 +108,7 @@ def main() -> None:
     except ScenarioError as exc:  # e.g. a bad --set caught outside a command's own handling
         typer.echo(f"hubsim: error: {exc}", err=True)
         sys.exit(BAD_INPUT)
+
+
+# Commands grouped by topic register themselves on ``app`` when imported.
+from hubsim.commands import evidence, experiments, reporting  # noqa: E402, F401

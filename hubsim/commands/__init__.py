@@ -1,0 +1,1 @@
+"""CLI commands by topic; each module registers its commands on ``hubsim.cli.app``."""
