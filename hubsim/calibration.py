@@ -39,7 +39,11 @@ import pandas as pd
 from scipy.optimize import OptimizeResult, minimize
 from scipy.special import ndtr, ndtri
 
+from hubsim import registry
 from hubsim.need import DOMAINS, count_distribution_from_thresholds
+
+Shifts = tuple[np.ndarray, np.ndarray]
+"""A discrete distribution of latent shifts (values in sd units, weights summing to 1)."""
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +55,18 @@ TARGET_NAMES: tuple[str, ...] = (  # every figure a target can name, as model_fi
     *(f"at_least.{k}" for k in range(1, N_DOMAINS + 1)),
 )
 
-# Assumed marginal prevalences (the default ``start``); only functioning (~80%) is published.
-SUGGESTED_PREVALENCE: dict[str, float] = dict(
-    anxiety=0.65, depression=0.65, ptsd=0.45, alcohol=0.15, functioning=0.80
-)
+_PERCENT = 100.0
+_TARGETS = {t["name"]: t["value"] for t in registry.targets()}
+# Marginal prevalences among screened clients (the default ``start``); from the evidence registry:
+# functioning (~80%) is published, the other four are assumptions.
+SUGGESTED_PREVALENCE: dict[str, float] = {
+    d: _TARGETS[f"screen_{d}_pct"] / _PERCENT for d in DOMAINS
+}
 
-EVALUATION_N = 1973  # screened clients in the published evaluation
-EVALUATION_AT_LEAST_3 = 0.60  # published: 60% significant on 3+ of the 5 measures
-EVALUATION_NONE = 0.10  # published: about 10% below threshold on every measure
-EVALUATION_FUNCTIONING = 0.80  # published: about 80% with significant impairment (WSAS)
+EVALUATION_N = int(_TARGETS["screened_clients_four_hubs"])  # screened clients in the evaluation
+EVALUATION_AT_LEAST_3 = _TARGETS["screen_positive_3plus_pct"] / _PERCENT  # 60% on 3+ measures
+EVALUATION_NONE = _TARGETS["screen_negative_all_pct"] / _PERCENT  # ~10% below every threshold
+EVALUATION_FUNCTIONING = SUGGESTED_PREVALENCE["functioning"]  # ~80% impaired (WSAS)
 ASSUMED_PREVALENCE_SD = 0.05  # plausible error of an assumed (unpublished) marginal prevalence
 
 # Weight on the squared error of each kind of target (see the module docstring for why).
@@ -231,12 +238,24 @@ def evaluation_targets() -> CalibrationTargets:
     )
 
 
-def model_figures(thresholds: np.ndarray, correlation: float) -> np.ndarray:
+def model_figures(
+    thresholds: np.ndarray, correlation: float, shifts: Shifts | None = None
+) -> np.ndarray:
     """Exact probabilities, in :data:`TARGET_NAMES` order, given latent ``thresholds``
-    (``DOMAINS`` order, standard-normal units) and common correlation ``rho`` in [0, 1)."""
-    counts = count_distribution_from_thresholds(thresholds, correlation, nodes=CALIBRATION_NODES)
+    (``DOMAINS`` order, standard-normal units) and common correlation ``rho`` in [0, 1).
+
+    With ``shifts`` (risk factors), figures are for the whole population: the mixture over
+    clients whose latent scores are shifted by each value, in proportion to its weight.
+    """
+    values, weights = shifts if shifts is not None else (np.zeros(1), np.ones(1))
+    thresholds = np.asarray(thresholds, dtype=float)
+    counts = sum(
+        w * count_distribution_from_thresholds(thresholds, correlation, s, CALIBRATION_NODES)
+        for s, w in zip(values, weights, strict=True)
+    )
+    marginals = np.asarray(weights) @ ndtr(np.asarray(values)[:, None] - thresholds)
     tail = np.cumsum(counts[::-1])[::-1]  # tail[k] = P(count >= k)
-    return np.concatenate([ndtr(-np.asarray(thresholds)), counts, tail[1:]])
+    return np.concatenate([marginals, counts, tail[1:]])
 
 
 def _start_values(start: Mapping[str, float] | None) -> tuple[dict[str, float], float | None]:
@@ -268,7 +287,9 @@ def _minimise(
 
 
 def calibrate(
-    targets: CalibrationTargets, start: Mapping[str, float] | None = None
+    targets: CalibrationTargets,
+    start: Mapping[str, float] | None = None,
+    shifts: Shifts | None = None,
 ) -> CalibrationResult:
     """Fit per-domain prevalences and the common correlation to ``targets``.
 
@@ -281,6 +302,9 @@ def calibrate(
     targets : the figures to match
     start : optional domain -> starting prevalence (untargeted domains stay at this value;
         default :data:`SUGGESTED_PREVALENCE`) and optional "correlation" -> starting ``rho``
+    shifts : optional risk-factor shift distribution (see :func:`hubsim.need.shift_distribution`).
+        Targets are then population figures, and the fitted ``prevalence`` is that of clients
+        with no risk factor (the reference group), which is what :func:`sample_need` takes.
 
     Returns
     -------
@@ -303,11 +327,12 @@ def calibrate(
         return thresholds, min(float(x[0]) ** 2, MAX_CORRELATION)  # no round-off above the cap
 
     def mean_loss(x: np.ndarray) -> float:  # weighted mean, so tolerances ignore weight scale
-        return float(weight @ (model_figures(*unpack(x))[index] - target) ** 2 / weight.sum())
+        figures = model_figures(*unpack(x), shifts)[index]
+        return float(weight @ (figures - target) ** 2 / weight.sum())
 
     best = _minimise(mean_loss, base[free], start_correlation)
     thresholds, correlation = unpack(best.x)
-    fitted = model_figures(thresholds, correlation)[index]
+    fitted = model_figures(thresholds, correlation, shifts)[index]
     loss = float(weight @ (fitted - target) ** 2)
     logger.info("calibrated rho=%.4f loss=%.3g (%s)", correlation, loss, best.message)
     prevalence = {d: float(p) for d, p in zip(DOMAINS, ndtr(-thresholds), strict=True)}

@@ -1,8 +1,9 @@
 """Read scenario files: TOML, ``extends``, registry defaults, dotted overrides, validation.
 
-Merge order (later wins): evidence-registry defaults < the ``extends`` chain (base first) < the file
-< ``overrides``. Tables merge key by key, except a distribution table (one with a ``dist`` key) and
-the ``arrivals`` table, which replace the table beneath them whole. Lists replace.
+Merge order (later wins): evidence-registry defaults (the Hub's own where the registry has them for
+the scenario's ``hub``) < the ``extends`` chain (base first) < the file < ``overrides``. Tables
+merge key by key, except a distribution table (one with a ``dist`` key) and the ``arrivals`` table,
+which replace the table beneath them whole. Lists replace.
 """
 
 from __future__ import annotations
@@ -179,7 +180,8 @@ def build(
     """
     if "hubs" in layers:
         return build_multi(layers, overrides, source, base_dir or Path("."))
-    data = deep_merge(registry.scenario_defaults(), layers)
+    hub = (overrides or {}).get("hub", layers.get("hub"))
+    data = deep_merge(registry.scenario_defaults(hub if isinstance(hub, str) else None), layers)
     if overrides:
         apply_overrides(data, dict(overrides), source)
     return validate(data, source)

@@ -11,7 +11,7 @@ threshold, for calibration (:mod:`hubsim.calibration`) and for checking :func:`s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -74,6 +74,7 @@ DEFAULT_QUADRATURE_NODES = 64
 give an absolute error below 1e-8 for ``rho <= 0.7``, ~1e-6 at 0.8, ~1e-4 at 0.9 and ~2e-3 at
 0.95: the conditional probabilities become step-like as ``rho -> 1``. Use more nodes (128
 gives ~1e-5 at 0.95) near that end."""
+SHIFT_DECIMALS = 9  # shift values equal to 1e-9 sd are merged (float sums of the same effects)
 
 
 @lru_cache(maxsize=8)
@@ -199,3 +200,27 @@ def marginal_prevalence(
     _check_correlation(correlation)
     shifted = ndtr(shift - thresholds_from_prevalence(prevalence))
     return {d: float(p) for d, p in zip(DOMAINS, shifted, strict=True)}
+
+
+def shift_distribution(
+    prevalence: Sequence[float], effect_sd: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact distribution of the latent shift ``sum_k effect_k * X_k`` for independent risk
+    factors ``X_k ~ Bernoulli(prevalence_k)``.
+
+    Parameters
+    ----------
+    prevalence : probability of each risk factor
+    effect_sd : shift of every latent score when the factor is present, sd units
+
+    Returns
+    -------
+    (values, weights): distinct shift values (sd units) and their probabilities (sum to 1).
+    """
+    values, weights = np.zeros(1), np.ones(1)
+    for p, effect in zip(prevalence, effect_sd, strict=True):
+        values = np.concatenate([values, values + effect])
+        weights = np.concatenate([weights * (1.0 - p), weights * p])
+    rounded = np.round(values, SHIFT_DECIMALS)
+    distinct, inverse = np.unique(rounded, return_inverse=True)
+    return distinct, np.bincount(inverse, weights=weights)

@@ -15,7 +15,7 @@ import numpy as np
 
 from hubsim.need import DOMAINS, sample_need
 from hubsim.rng import Streams
-from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario
+from hubsim.scenario import ETHNICITIES, NEED_TIERS, PATHWAYS, RISK_FACTORS, SECTORS, Scenario
 
 _SEED_BOUND = 2**63  # per-client seeds are drawn as non-negative 63-bit integers
 
@@ -25,6 +25,10 @@ class ClientDraws:
     """Per-client attributes (arrays indexed by client id, in arrival order)."""
 
     arrival_day: np.ndarray  # days from start_date
+    sector: np.ndarray  # int index into SECTORS
+    female: np.ndarray  # bool
+    ethnicity: np.ndarray  # int index into ETHNICITIES
+    risk: np.ndarray  # bool (n, 8), RISK_FACTORS order
     need: np.ndarray  # bool (n, 5), DOMAINS order
     tier: np.ndarray  # int index into NEED_TIERS
     contact_u: np.ndarray  # uniforms (n, max_attempts): attempt k reaches client if < p
@@ -37,8 +41,10 @@ class ClientDraws:
     brief_sessions: np.ndarray  # int sessions if routed to brief support
     brief_seed: np.ndarray
     navigation_days: np.ndarray  # days to an accepted onward referral
+    destination: np.ndarray  # int index into the scenario's external destinations
     external_wait_days: np.ndarray  # days from referral to external treatment
     patience_days: np.ndarray  # days a client will wait for therapy (inf = waits indefinitely)
+    followup_day: np.ndarray  # day of the client's follow-up survey (arrival + 5 to 8 months)
 
     @property
     def n(self) -> int:
@@ -70,13 +76,43 @@ def _course_lengths(draws_by_tier: list[np.ndarray], tier: np.ndarray, cap: int)
     return np.clip(np.rint(chosen), 1, cap).astype(np.int64)
 
 
+def _categorical(rng: np.random.Generator, shares: dict[str, float], names, n: int) -> np.ndarray:
+    """Index into ``names`` drawn with probabilities ``shares`` (one uniform per client)."""
+    cumulative = np.cumsum([shares[k] for k in names])
+    return np.minimum(np.searchsorted(cumulative, rng.random(n), side="right"), len(names) - 1)
+
+
+def _demography(scenario: Scenario, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Sector, sex, ethnicity and risk factors (one fixed-size block of draws per client)."""
+    population = scenario.population
+    prevalence = np.array([population.risk_factors[k] for k in RISK_FACTORS])
+    return {
+        "sector": _categorical(rng, population.sector, SECTORS, n),
+        "female": rng.random(n) < population.female,
+        "ethnicity": _categorical(rng, population.ethnicity, ETHNICITIES, n),
+        "risk": rng.random((n, len(RISK_FACTORS))) < prevalence,
+    }
+
+
+def _external(scenario: Scenario, streams: Streams, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Destination of an onward referral and that destination's wait, per client."""
+    destinations = scenario.external.destinations
+    names = tuple(destinations)
+    which = _categorical(streams["external.destination"], {k: d.share for k, d in
+                                                           destinations.items()}, names, n)
+    wait_rng = streams["external.wait"]
+    waits = [destinations[k].wait_days.sample(wait_rng, n) for k in names]
+    return which, np.choose(which, waits) if len(names) > 1 else waits[0]
+
+
 def sample_clients(scenario: Scenario, streams: Streams, arrival_day: np.ndarray) -> ClientDraws:
     """Draw every client's attributes (see the module docstring)."""
     n = arrival_day.size
     attempts = scenario.triage.max_attempts
-    need = sample_need(
-        streams["screening"], n, scenario.screening.prevalence, scenario.screening.correlation
-    )
+    people = _demography(scenario, streams["population"], n)
+    screening = scenario.screening
+    shift = people["risk"] @ np.array([screening.risk_shift_sd[k] for k in RISK_FACTORS])
+    need = sample_need(streams["screening"], n, screening.prevalence, screening.correlation, shift)
     tier = need_tiers(need, scenario)
     duration = streams["triage.duration"]
     sessions_rng = streams["therapy.sessions"]
@@ -87,8 +123,11 @@ def sample_clients(scenario: Scenario, streams: Streams, arrival_day: np.ndarray
         if therapy.patience_days is not None else np.full(n, np.inf)
     )
     brief_cap = therapy.max_sessions
+    destination, external_wait = _external(scenario, streams, n)
+    followup = scenario.followup
     return ClientDraws(
         arrival_day=arrival_day,
+        **people,
         need=need,
         tier=tier,
         contact_u=streams["triage.contact"].random((n, attempts)),
@@ -105,8 +144,11 @@ def sample_clients(scenario: Scenario, streams: Streams, arrival_day: np.ndarray
         ),
         brief_seed=streams["brief.dna"].integers(0, _SEED_BOUND, n),
         navigation_days=scenario.external.navigation_days.sample(streams["external.navigation"], n),
-        external_wait_days=scenario.external.wait_days.sample(streams["external.wait"], n),
+        destination=destination,
+        external_wait_days=external_wait,
         patience_days=patience,
+        followup_day=arrival_day
+        + streams["followup"].uniform(followup.min_days, followup.max_days, n),
     )
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from hubsim.need import DOMAINS
 from hubsim.population import ClientDraws
-from hubsim.scenario import NEED_TIERS, PATHWAYS
+from hubsim.scenario import ETHNICITIES, NEED_TIERS, PATHWAYS, RISK_FACTORS, SECTORS
 
 EXIT_REASONS: tuple[str, ...] = (
     "open",  # still with the Hub at the end of the horizon (see ``stage``)
@@ -49,11 +49,21 @@ class ClientLog:
         self.exit_day[client] = day
         self.stage[client] = STAGES.index("exited")
 
-    def to_frame(self, draws: ClientDraws, hub: str, horizon_days: float) -> pd.DataFrame:
-        """One row per client, units in column names (days from the scenario start date)."""
+    def to_frame(
+        self, draws: ClientDraws, hub: str, destinations: tuple[str, ...]
+    ) -> pd.DataFrame:
+        """One row per client, units in column names (days from the scenario start date).
+
+        ``destinations`` names the external destinations in the scenario's order.
+        """
         pathway_names = np.array(["none", *PATHWAYS])
         frame = pd.DataFrame({"client_id": np.arange(draws.n), "hub": hub,
                               "arrival_day": draws.arrival_day})
+        frame["sector"] = pd.Categorical.from_codes(draws.sector, SECTORS)
+        frame["sex"] = np.where(draws.female, "female", "male")
+        frame["ethnicity"] = pd.Categorical.from_codes(draws.ethnicity, ETHNICITIES)
+        for i, factor in enumerate(RISK_FACTORS):
+            frame[factor] = draws.risk[:, i]
         for i, domain in enumerate(DOMAINS):
             frame[domain] = draws.need[:, i]
         frame["domains_positive"] = draws.need.sum(axis=1)
@@ -76,8 +86,14 @@ class ClientLog:
         frame["sessions_attended"] = self.sessions_attended
         frame["sessions_missed"] = self.sessions_missed
         frame["referral_day"] = self.referral_day
+        referred = ~np.isnan(self.referral_day)
+        frame["external_destination"] = pd.Categorical(
+            np.where(referred, np.asarray(destinations)[draws.destination], ""),
+            categories=["", *destinations],
+        )
         frame["external_start_day"] = self.referral_day + draws.external_wait_days
         frame["exit_reason"] = pd.Categorical.from_codes(self.exit_reason, EXIT_REASONS)
         frame["exit_day"] = self.exit_day
         frame["stage_at_end"] = pd.Categorical.from_codes(self.stage, STAGES)
+        frame["followup_day"] = draws.followup_day
         return frame

@@ -27,6 +27,7 @@ class Entry:
     status: str
     source: str
     range: tuple[float, float] | None = None
+    hub: str | None = None  # a Hub-specific value (overrides the general one for that Hub)
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +45,8 @@ def entries() -> tuple[Entry, ...]:
             raise ValueError(f"evidence registry: {row['name']}: unknown status {row['status']!r}")
         rng = tuple(row["range"]) if "range" in row else None
         rows.append(
-            Entry(row["name"], row["value"], row["unit"], row["status"], row["source"], rng)
+            Entry(row["name"], row["value"], row["unit"], row["status"], row["source"], rng,
+                  row.get("hub"))
         )
     return tuple(rows)
 
@@ -54,12 +56,22 @@ def targets() -> tuple[dict[str, Any], ...]:
     return tuple(_raw().get("target", ()))
 
 
-def entry(name: str) -> Entry:
-    """The registry row for dotted scenario path ``name``."""
+def entry(name: str, hub: str | None = None) -> Entry:
+    """The registry row for dotted scenario path ``name`` (``hub``'s own value if it has one)."""
+    general = None
     for row in entries():
-        if row.name == name:
+        if row.name == name and row.hub == hub and hub is not None:
             return row
-    raise KeyError(name)
+        if row.name == name and row.hub is None:
+            general = row
+    if general is None:
+        raise KeyError(name)
+    return general
+
+
+def hubs() -> tuple[str, ...]:
+    """Hub identifiers with Hub-specific registry values."""
+    return tuple(dict.fromkeys(r.hub for r in entries() if r.hub is not None))
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
@@ -69,11 +81,18 @@ def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
     tree[leaf] = value
 
 
-def scenario_defaults() -> dict[str, Any]:
-    """Nested dict of default scenario values, a fresh deep copy on every call."""
+def scenario_defaults(hub: str | None = None) -> dict[str, Any]:
+    """Nested dict of default scenario values, a fresh deep copy on every call.
+
+    General rows first; then, if ``hub`` has Hub-specific rows, those replace the general ones.
+    """
     tree: dict[str, Any] = {}
     for row in entries():
-        _set_dotted(tree, row.name, copy.deepcopy(row.value))
+        if row.hub is None:
+            _set_dotted(tree, row.name, copy.deepcopy(row.value))
+    for row in entries():
+        if hub is not None and row.hub == hub:
+            _set_dotted(tree, row.name, copy.deepcopy(row.value))
     return tree
 
 
@@ -86,7 +105,7 @@ def as_records() -> list[dict[str, Any]]:
             value = str(value)
         low, high = row.range if row.range else (None, None)
         out.append(
-            {"name": row.name, "value": value, "unit": row.unit, "status": row.status,
-             "range_low": low, "range_high": high, "source": row.source}
+            {"name": row.name, "hub": row.hub or "all", "value": value, "unit": row.unit,
+             "status": row.status, "range_low": low, "range_high": high, "source": row.source}
         )
     return out

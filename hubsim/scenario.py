@@ -20,10 +20,19 @@ PATHWAYS: tuple[str, ...] = (
     "hub_therapy", "brief_support", "external_referral", "signpost", "no_further_support",
 )
 NEED_TIERS: tuple[str, ...] = ("low", "moderate", "high")
+SECTORS: tuple[str, ...] = ("nhs", "social_care", "emergency_services", "other")
+ETHNICITIES: tuple[str, ...] = ("white_british", "minority_ethnic", "not_stated")
+RISK_FACTORS: tuple[str, ...] = (
+    "prior_mh_concerns", "financial_loss", "disability", "sexual_minority",
+    "icu_or_emergency_work", "redeployed", "covid_illness", "bereaved",
+)
+"""Predictors of higher need found by the evaluation (HSDR-SS)."""
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_WEEK = 7.0
 _SUM_TOLERANCE = 1e-6  # routing probabilities must sum to 1 within rounding of 6 decimals
 MAX_HORIZON_DAYS = 40_000  # ~110 years: long only for steady-state verification runs
+
+MAX_SHIFT_SD = 3.0  # a risk factor moving need by 3 sd would put nearly everyone above threshold
 
 Probability = float
 
@@ -71,11 +80,47 @@ class Arrivals(Frozen):
         return self
 
 
+def _check_shares(field: str, shares: dict[str, float], names: tuple[str, ...]) -> None:
+    """Shares over ``names``: each present, in [0, 1], summing to 1 (messages name the field)."""
+    missing = [k for k in names if k not in shares]
+    if missing:
+        raise ValueError(f"{field}.{missing[0]}: missing (give a share for each of {names})")
+    bad = [k for k, v in shares.items() if not 0 <= v <= 1]
+    if bad:
+        raise ValueError(f"{field}.{bad[0]}: must be in [0, 1]")
+    total = sum(shares.values())
+    if abs(total - 1.0) > _SUM_TOLERANCE:
+        raise ValueError(f"{field}: shares must sum to 1 (they sum to {total:.6g})")
+
+
+class Population(Frozen):
+    """Who screens: sector, sex and ethnicity mix, and prevalence of each risk factor."""
+
+    sector: dict[Literal[SECTORS], float]  # type: ignore[valid-type]
+    female: Probability = Field(ge=0, le=1)
+    ethnicity: dict[Literal[ETHNICITIES], float]  # type: ignore[valid-type]
+    risk_factors: dict[Literal[RISK_FACTORS], Probability]  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _check(self) -> Population:
+        _check_shares("sector", self.sector, SECTORS)
+        _check_shares("ethnicity", self.ethnicity, ETHNICITIES)
+        missing = [k for k in RISK_FACTORS if k not in self.risk_factors]
+        if missing:
+            raise ValueError(f"risk_factors.{missing[0]}: missing")
+        bad = [k for k, v in self.risk_factors.items() if not 0 <= v <= 1]
+        if bad:
+            raise ValueError(f"risk_factors.{bad[0]}: must be in [0, 1]")
+        return self
+
+
 class Screening(Frozen):
-    """Need model: per-domain prevalence and the common latent correlation."""
+    """Need model: prevalence per domain for a client with no risk factor, the common latent
+    correlation, and how far each risk factor shifts the latent scores (sd units)."""
 
     prevalence: dict[Literal[DOMAINS], float]  # type: ignore[valid-type]
     correlation: float = Field(ge=0, le=0.95)
+    risk_shift_sd: dict[Literal[RISK_FACTORS], float]  # type: ignore[valid-type]
     moderate_min_domains: int = Field(ge=1, le=5)
     high_min_domains: int = Field(ge=1, le=5)
 
@@ -87,6 +132,11 @@ class Screening(Frozen):
         bad = [d for d, p in self.prevalence.items() if not 0 < p < 1]
         if bad:
             raise ValueError(f"prevalence.{bad[0]}: must be in (0, 1)")
+        absent = [k for k in RISK_FACTORS if k not in self.risk_shift_sd]
+        if absent:
+            raise ValueError(f"risk_shift_sd.{absent[0]}: missing")
+        if any(abs(v) > MAX_SHIFT_SD for v in self.risk_shift_sd.values()):
+            raise ValueError(f"risk_shift_sd: each shift must be within +-{MAX_SHIFT_SD} sd")
         if self.high_min_domains <= self.moderate_min_domains:
             raise ValueError("high_min_domains: must be greater than moderate_min_domains")
         return self
@@ -160,11 +210,51 @@ class BriefSupport(Course):
     sessions: Distribution
 
 
+class Destination(Frozen):
+    """One kind of external service: its share of onward referrals and its wait (days)."""
+
+    share: Probability = Field(ge=0, le=1)
+    wait_days: Distribution
+
+
 class External(Frozen):
-    """Onward referral: Hub navigation time, then the external service's wait (days)."""
+    """Onward referral: Hub navigation time (days), then a destination and its wait."""
 
     navigation_days: Distribution
-    wait_days: Distribution
+    destinations: dict[str, Destination] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shares(self) -> External:
+        total = sum(d.share for d in self.destinations.values())
+        if abs(total - 1.0) > _SUM_TOLERANCE:
+            raise ValueError(f"destinations: shares must sum to 1 (they sum to {total:.6g})")
+        return self
+
+
+class FollowUp(Frozen):
+    """The evaluation's follow-up survey: asked between these days (after screening)."""
+
+    min_days: float = Field(ge=0, le=MAX_HORIZON_DAYS)
+    max_days: float = Field(ge=0, le=MAX_HORIZON_DAYS)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FollowUp:
+        if self.max_days < self.min_days:
+            raise ValueError("max_days: must be >= min_days")
+        return self
+
+
+class Evaluation(Frozen):
+    """Dates of the evaluation's routine screening data (for checks against published figures)."""
+
+    window_start: dt.date
+    window_end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Evaluation:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end: must be after window_start")
+        return self
 
 
 class TriageStaff(Frozen):
@@ -209,6 +299,7 @@ class Scenario(Frozen):
     working_day_start_hour: float = Field(ge=0, lt=24)
     price_year: int = Field(ge=2000, le=2100)
     arrivals: Arrivals
+    population: Population
     screening: Screening
     triage: Triage
     routing: RoutingByTier
@@ -216,6 +307,8 @@ class Scenario(Frozen):
     brief_support: BriefSupport
     external: External
     staff: Staff
+    followup: FollowUp
+    evaluation: Evaluation
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:

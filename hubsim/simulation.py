@@ -63,7 +63,7 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
     arrivals = arrival_days(streams["arrivals"], starts, rates, scenario.horizon_days)
     model = HubModel(scenario, sample_clients(scenario, streams, arrivals))
     model.run()
-    clients = model.log.to_frame(model.draws, scenario.hub, scenario.horizon_days)
+    clients = model.log.to_frame(model.draws, scenario.hub, tuple(scenario.external.destinations))
     lo, hi = scenario.warmup_days, scenario.horizon_days
     staff = scenario.staff
     usage: Usage = {
