@@ -1,26 +1,35 @@
 """Replications of one scenario through any ``concurrent.futures`` executor.
 
 Replication ``r`` always uses streams seeded by ``(seed, r)``, so results are identical in
-replication order whatever the executor (serial, a process pool, Dask) or worker count.
+replication order whatever the executor (serial, a process pool, Dask) or worker count. A pool
+process that dies is replaced and its replications re-run; Ctrl-C raises
+``ExperimentInterrupted`` holding the replications that completed (see ``hubsim.dispatch``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
-from tqdm.auto import tqdm
 
-from hubsim.scenario import Scenario
+from hubsim.dispatch import Interrupted, run_tasks
+from hubsim.executors import process_pool
+from hubsim.scenario import AnyScenario
 from hubsim.simulation import simulate
-from hubsim.stats import summarise
+from hubsim.stats import percentile_bands, summarise
 
 logger = logging.getLogger(__name__)
 
 Replicate = tuple[dict[str, float], pd.DataFrame | None, pd.DataFrame | None]
+OnResult = Callable[[int], None]
+"""Hook called in the calling process with each replication id as it completes."""
+
+BAND_SERIES: tuple[str, ...] = ("therapy_waitlist", "triage_backlog", "therapy_caseload")
+"""Daily series summarised across replications into percentile bands (fan charts), clients."""
 
 
 @dataclass(frozen=True)
@@ -33,18 +42,38 @@ class Experiment:
     summary : one row per KPI: ``kpi, mean, sd, ci_low, ci_high, half_width, n`` (95% t-interval)
     clients, timeseries : per-client and per-day frames of every replication (with a
         ``replication`` column), or None when records were not kept
+    bands : per Hub, day and series in ``BAND_SERIES``: across-replication mean and the 5, 25,
+        50, 75 and 95th percentiles (clients), or None when records were not kept
+    partial : True when the run was interrupted; ``kpis["replication"]`` lists those completed
     """
 
-    scenario: Scenario
+    scenario: AnyScenario
     seed: int
     replications: int
     kpis: pd.DataFrame
     summary: pd.DataFrame
     clients: pd.DataFrame | None
     timeseries: pd.DataFrame | None
+    bands: pd.DataFrame | None = None
+    partial: bool = False
 
 
-def replicate(scenario: Scenario, seed: int, replication: int, keep_records: bool) -> Replicate:
+class ExperimentInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an experiment.
+
+    Attributes
+    ----------
+    experiment : the completed replications, marked partial (None when none completed)
+    completed : replication id -> its result, for callers that run more replications later
+    """
+
+    def __init__(self, experiment: Experiment | None, completed: dict[int, Replicate]) -> None:
+        super().__init__(f"interrupted after {len(completed)} completed replications")
+        self.experiment = experiment
+        self.completed = completed
+
+
+def replicate(scenario: AnyScenario, seed: int, replication: int, keep_records: bool) -> Replicate:
     """One replication as plain data (picklable, for any executor)."""
     run = simulate(scenario, seed=seed, replication=replication)
     if not keep_records:
@@ -52,88 +81,156 @@ def replicate(scenario: Scenario, seed: int, replication: int, keep_records: boo
     return dict(run.kpis), run.clients, run.timeseries
 
 
-def _gather(
-    futures: list[Future], progress: bool, on_done: Callable[[int], None] | None
-) -> list[Replicate]:
-    index = {id(f): i for i, f in enumerate(futures)}
-    results: list[Replicate | None] = [None] * len(futures)
-    bar = tqdm(total=len(futures), desc="replications", unit="rep", disable=not progress or None)
-    try:
-        for future in as_completed(futures):
-            i = index[id(future)]
-            results[i] = future.result()
-            bar.update(1)
-            if on_done is not None:
-                on_done(i)
-    finally:
-        bar.close()
-    return results  # type: ignore[return-value]
+def timeseries_bands(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Percentile bands of ``BAND_SERIES`` across replications, per Hub and day (fan charts).
+
+    Returns
+    -------
+    Columns ``hub, day, variable, mean, q05, q25, q50, q75, q95`` (clients).
+    """
+    parts = []
+    for hub, frame in timeseries.groupby("hub", sort=False):
+        bands = percentile_bands(frame, list(BAND_SERIES))
+        bands.insert(0, "hub", hub)
+        parts.append(bands)
+    return pd.concat(parts, ignore_index=True)
+
+
+def assemble(
+    scenario: AnyScenario,
+    seed: int,
+    ids: Sequence[int],
+    results: Sequence[Replicate],
+    partial: bool = False,
+) -> Experiment:
+    """Build an ``Experiment`` from per-replication results in replication order."""
+    kpis = pd.DataFrame([r[0] for r in results])
+    kpis.insert(0, "replication", list(ids))
+    clients = timeseries = bands = None
+    if results and results[0][1] is not None:
+        pairs = list(zip(ids, results, strict=True))
+        clients = pd.concat([r[1].assign(replication=i) for i, r in pairs], ignore_index=True)
+        timeseries = pd.concat([r[2].assign(replication=i) for i, r in pairs], ignore_index=True)
+        bands = timeseries_bands(timeseries)
+    return Experiment(
+        scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial
+    )
+
+
+def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None):
+    def hook(index: int, _result: object) -> None:
+        logger.info("replication %d done (%d requested)", ids[index], total)
+        if on_result is not None:
+            on_result(ids[index])
+
+    return hook
 
 
 def run_replications(
-    scenario: Scenario,
+    scenario: AnyScenario,
     replication_ids: Iterable[int],
     seed: int = 0,
     executor: Executor | None = None,
     progress: bool = False,
     keep_records: bool = True,
+    on_result: OnResult | None = None,
 ) -> list[Replicate]:
-    """Run the given replications (serially when ``executor`` is None), in the given order."""
+    """Run the given replications (serially when ``executor`` is None), results in that order.
+
+    Raises
+    ------
+    ExperimentInterrupted
+        on Ctrl-C, holding the replications that completed.
+    """
     ids = list(replication_ids)
-    if executor is None:
-        out = []
-        for r in tqdm(ids, desc="replications", unit="rep", disable=not progress or None):
-            out.append(replicate(scenario, seed, r, keep_records))
-        return out
-    futures = [executor.submit(replicate, scenario, seed, r, keep_records) for r in ids]
-    return _gather(futures, progress, None)
-
-
-def assemble(
-    scenario: Scenario, seed: int, ids: list[int], results: list[Replicate]
-) -> Experiment:
-    """Build an ``Experiment`` from per-replication results in replication order."""
-    kpis = pd.DataFrame([r[0] for r in results])
-    kpis.insert(0, "replication", ids)
-    clients = timeseries = None
-    if results and results[0][1] is not None:
-        clients = pd.concat([r[1].assign(replication=i) for i, r in zip(ids, results, strict=True)],
-                            ignore_index=True)
-        timeseries = pd.concat(
-            [r[2].assign(replication=i) for i, r in zip(ids, results, strict=True)],
-            ignore_index=True,
+    items = [(scenario, seed, r, keep_records) for r in ids]
+    try:
+        return run_tasks(
+            replicate, items, executor, progress, on_done=_log_done(ids, len(ids), on_result)
         )
-    return Experiment(scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries)
+    except Interrupted as stop:
+        completed = {ids[i]: stop.done[i] for i in sorted(stop.done)}
+        raise interrupted(scenario, seed, completed) from None
+
+
+def interrupted(
+    scenario: AnyScenario, seed: int, completed: dict[int, Replicate]
+) -> ExperimentInterrupted:
+    """``ExperimentInterrupted`` holding ``completed`` (replication id -> result) as partial."""
+    ids = sorted(completed)
+    partial = None
+    if ids:
+        partial = assemble(scenario, seed, ids, [completed[r] for r in ids], partial=True)
+    return ExperimentInterrupted(partial, completed)
+
+
+@contextmanager
+def local_executor(workers: int | None, executor: Executor | None) -> Iterator[Executor | None]:
+    """``executor`` if given, else a process pool of ``workers`` (> 1) closed on exit, else None."""
+    if executor is not None or workers is None or workers <= 1:
+        yield executor
+        return
+    with process_pool(workers) as pool:
+        yield pool
 
 
 def run_experiment(
-    scenario: Scenario,
+    scenario: AnyScenario,
     replications: int = 30,
     seed: int = 0,
     workers: int | None = None,
     executor: Executor | None = None,
     progress: bool = False,
     keep_records: bool = True,
+    on_result: OnResult | None = None,
 ) -> Experiment:
     """Run ``replications`` independent replications of ``scenario``.
 
     Parameters
     ----------
-    scenario : validated scenario
+    scenario : validated scenario (one Hub or several)
     replications : number of replications (>= 1)
     seed : experiment seed
     workers : local worker processes (None or 1 = serial); ignored when ``executor`` is given
     executor : any ``concurrent.futures.Executor`` (e.g. Dask ``Client.get_executor(pure=False)``)
     progress : show a progress bar (only on a terminal)
     keep_records : keep per-client and per-day frames (turn off for very large experiments)
+    on_result : hook called with each replication id as it completes (in the calling process)
+
+    Raises
+    ------
+    ExperimentInterrupted
+        on Ctrl-C; its ``experiment`` holds the completed replications, marked partial.
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
     ids = list(range(replications))
-    if executor is None and workers is not None and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = run_replications(scenario, ids, seed, pool, progress, keep_records)
-    else:
-        results = run_replications(scenario, ids, seed, executor, progress, keep_records)
+    with local_executor(workers, executor) as ex:
+        results = run_replications(scenario, ids, seed, ex, progress, keep_records, on_result)
     logger.info("ran %d replications of %s", replications, scenario.name)
     return assemble(scenario, seed, ids, results)
+
+
+def run_experiments(
+    scenarios: Sequence[AnyScenario],
+    replications: int,
+    seed: int = 0,
+    executor: Executor | None = None,
+    progress: bool = False,
+    desc: str = "replications",
+) -> list[Experiment]:
+    """Several scenarios with the same seed and replication ids (common random numbers).
+
+    Every (scenario, replication) pair is one task, so all of them share the executor at once.
+    Per-client and per-day records are not kept. Ctrl-C raises ``Interrupted`` (no partial
+    experiments: a comparison or sweep with missing points is not written).
+    """
+    if replications < 1:
+        raise ValueError("replications must be >= 1")
+    ids = list(range(replications))
+    items = [(s, seed, r, False) for s in scenarios for r in ids]
+    results = run_tasks(replicate, items, executor, progress, desc=desc)
+    return [
+        assemble(s, seed, ids, results[k * replications:(k + 1) * replications])
+        for k, s in enumerate(scenarios)
+    ]

@@ -9,10 +9,14 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from hubsim.experiment import Experiment
 from hubsim.scenario import Scenario
@@ -72,29 +76,47 @@ def check_destination(out_dir: Path, force: bool) -> None:
         raise OutputExistsError(f"{out_dir} exists and is not a folder")
 
 
-def write_results(
-    experiment: Experiment, out_dir: Path, meta: dict[str, Any], force: bool = False
-) -> Path:
-    """Write the results folder; on any failure nothing is left at ``out_dir``.
+@contextmanager
+def atomic_folder(out_dir: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out_dir``; it becomes ``out_dir`` when the block ends.
 
-    Files: ``clients.csv`` (one row per client per replication), ``replications.csv`` (KPIs per
-    replication), ``summary.csv`` (mean, sd and 95% interval per KPI), ``timeseries.csv`` (one row
-    per day per replication) and ``run_metadata.json``.
+    On any failure (including Ctrl-C) the temporary folder is removed and nothing is left at
+    ``out_dir``; an existing ``out_dir`` is replaced only with ``force``.
     """
     check_destination(out_dir, force)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        yield tmp
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_results(
+    experiment: Experiment,
+    out_dir: Path,
+    meta: dict[str, Any],
+    force: bool = False,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+) -> Path:
+    """Write the results folder; on any failure nothing is left at ``out_dir``.
+
+    Files: ``clients.csv`` (one row per client per replication), ``replications.csv`` (KPIs per
+    replication), ``summary.csv`` (mean, sd and 95% interval per KPI), ``timeseries.csv`` (one row
+    per day per replication) and ``run_metadata.json``; plus one CSV per entry of ``frames``
+    (file name -> table), e.g. ``timeseries_bands.csv``.
+    """
+    with atomic_folder(out_dir, force) as tmp:
         experiment.kpis.to_csv(tmp / "replications.csv", index=False)
         experiment.summary.to_csv(tmp / "summary.csv", index=False)
         if experiment.clients is not None:
             experiment.clients.to_csv(tmp / "clients.csv", index=False)
             experiment.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        for name, frame in (frames or {}).items():
+            frame.to_csv(tmp / name, index=False)
         (tmp / "run_metadata.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        _swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 

@@ -1,0 +1,160 @@
+"""Run independent tasks through any ``concurrent.futures`` executor, results in task order.
+
+Two failures are survived:
+
+- a worker process dies: a broken process pool is replaced by a new one of the same size and only
+  the missing tasks are run again (Dask re-runs lost tasks itself);
+- Ctrl-C: pending tasks are cancelled, tasks already running are let finish, and ``Interrupted``
+  carries every completed result, so a caller can keep them.
+
+Tasks must be pure (same arguments, same result), so a task run twice gives the same answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import BrokenExecutor, Executor, Future, as_completed, wait
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from hubsim.executors import replacement_for
+
+logger = logging.getLogger(__name__)
+
+MAX_POOL_RESTARTS = 3  # a task that kills its worker every time must fail, not loop for ever
+
+OnDone = Callable[[int, Any], None]
+"""Called in the calling process with (task index, result) as each task completes."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during ``run_tasks``: ``done`` maps task index -> result of each completed task."""
+
+    def __init__(self, done: dict[int, Any]) -> None:
+        super().__init__(f"interrupted after {len(done)} completed tasks")
+        self.done = done
+
+
+class _Progress:
+    """Completed results, a progress bar and the caller's hook, updated together."""
+
+    def __init__(self, total: int, progress: bool, desc: str, unit: str, on_done: OnDone | None):
+        self.done: dict[int, Any] = {}
+        self.on_done = on_done
+        self.bar = tqdm(total=total, desc=desc, unit=unit, disable=not progress or None)
+
+    def add(self, index: int, result: Any) -> None:
+        self.done[index] = result
+        self.bar.update(1)
+        if self.on_done is not None:
+            self.on_done(index, result)
+
+
+def run_tasks(
+    fn: Callable[..., Any],
+    items: Sequence[tuple[Any, ...]],
+    executor: Executor | None = None,
+    progress: bool = False,
+    desc: str = "replications",
+    unit: str = "rep",
+    on_done: OnDone | None = None,
+) -> list[Any]:
+    """``[fn(*args) for args in items]``, through ``executor`` (serially when None).
+
+    Parameters
+    ----------
+    fn : a picklable, pure function
+    items : the argument tuples, one per task
+    executor : any ``concurrent.futures.Executor``; None runs the tasks here, in order
+    progress : show a progress bar (only on a terminal)
+    desc, unit : progress-bar label and unit
+    on_done : hook called with (index, result) as each task completes
+
+    Raises
+    ------
+    Interrupted
+        on Ctrl-C, with the results completed so far.
+    """
+    state = _Progress(len(items), progress, desc, unit, on_done)
+    try:
+        if executor is None:
+            for index, args in enumerate(items):
+                state.add(index, fn(*args))
+        else:
+            _run_parallel(fn, items, executor, state)
+    except KeyboardInterrupt:
+        raise Interrupted(dict(state.done)) from None
+    finally:
+        state.bar.close()
+    return [state.done[i] for i in range(len(items))]
+
+
+def _run_parallel(
+    fn: Callable[..., Any], items: Sequence[tuple[Any, ...]], executor: Executor, state: _Progress
+) -> None:
+    replace = replacement_for(executor)
+    owned: Executor | None = None
+    try:
+        for restart in range(MAX_POOL_RESTARTS + 1):
+            todo = [i for i in range(len(items)) if i not in state.done]
+            try:
+                _submit_and_collect(fn, items, todo, executor, state)
+                return
+            except BrokenExecutor:
+                if replace is None or restart == MAX_POOL_RESTARTS:
+                    raise
+            missing = len(items) - len(state.done)
+            logger.warning(
+                "a worker process died: re-running %d missing tasks on a new pool (restart %d)",
+                missing, restart + 1,
+            )
+            if owned is not None:
+                owned.shutdown(wait=False, cancel_futures=True)
+            owned = executor = replace()
+    finally:
+        if owned is not None:
+            owned.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit_and_collect(
+    fn: Callable[..., Any],
+    items: Sequence[tuple[Any, ...]],
+    todo: list[int],
+    executor: Executor,
+    state: _Progress,
+) -> None:
+    futures = {executor.submit(fn, *items[i]): i for i in todo}
+    try:
+        for future in as_completed(futures):
+            state.add(futures[future], future.result())
+    except BrokenExecutor:
+        _harvest(futures, state)  # results that arrived before the pool broke are kept
+        raise
+    except KeyboardInterrupt:
+        _stop(futures, state)
+        raise
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def _harvest(futures: dict[Future, int], state: _Progress) -> None:
+    """Record every successfully completed future not yet recorded, in task order."""
+    for future, index in sorted(futures.items(), key=lambda item: item[1]):
+        if index in state.done or not future.done() or future.cancelled():
+            continue
+        if future.exception() is None:
+            state.add(index, future.result())
+
+
+def _stop(futures: dict[Future, int], state: _Progress) -> None:
+    """Cancel pending tasks, let running ones finish (a second Ctrl-C stops waiting), harvest."""
+    running = [f for f in futures if not f.cancel()]
+    try:
+        wait(running)
+    except KeyboardInterrupt:
+        logger.warning("second interrupt: not waiting for running tasks")
+    _harvest(futures, state)

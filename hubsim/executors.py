@@ -1,0 +1,163 @@
+"""Executors for replications: serial, a local process pool, or a Dask cluster.
+
+``open_executor`` is the one place that builds them, for the command line and for notebooks.
+Dask is an optional extra (``pip install "hubsim[dask]"``) and is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"  # a local Dask cluster listens on loopback only
+DASK_CONNECT_TIMEOUT_S = 10  # seconds to reach an existing scheduler before giving up
+DASK_WORKER_WAIT_S = 60  # seconds to wait for a scheduler to report at least one worker
+
+
+class ExecutorError(RuntimeError):
+    """An executor could not be set up (Dask missing, scheduler unreachable, bad option)."""
+
+
+@dataclass(frozen=True)
+class ExecutorHandle:
+    """An open executor and what to record about it.
+
+    Attributes
+    ----------
+    executor : the executor, or None for serial runs in this process
+    workers : replications that can run at once (1 for serial)
+    description : e.g. ``"process pool, 4 workers"``, for run metadata
+    """
+
+    executor: Executor | None
+    workers: int
+    description: str
+
+
+def ignore_sigint() -> None:
+    """Pool-process initializer: Ctrl-C is handled by the parent process only.
+
+    A terminal sends SIGINT to every process in the foreground group; without this, idle pool
+    processes would die on Ctrl-C and the pool would break before the parent can stop cleanly.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A local process pool of ``workers`` processes that leave Ctrl-C to the parent."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=ignore_sigint)
+
+
+def replacement_for(executor: Executor | None) -> Callable[[], Executor] | None:
+    """A factory for a fresh pool like ``executor`` if it can break (a process pool), else None.
+
+    A process pool whose worker dies is broken for good (``BrokenProcessPool``); replications
+    still missing are then re-run on a new pool of the same size. Dask re-runs lost tasks itself.
+    """
+    if not isinstance(executor, ProcessPoolExecutor):
+        return None
+    size = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    return lambda: process_pool(size)
+
+
+def worker_count(executor: Executor | None) -> int:
+    """Replications that ``executor`` runs at once (1 for serial or when unknown)."""
+    if executor is None:
+        return 1
+    client = getattr(executor, "_client", None)  # Dask's ClientExecutor
+    if client is not None:
+        return max(1, sum(w.get("nthreads", 1) for w in _dask_workers(client).values()))
+    return max(1, int(getattr(executor, "_max_workers", 1) or 1))
+
+
+def _dask_workers(client: Any) -> dict[str, dict[str, Any]]:
+    return client.scheduler_info().get("workers", {})
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ExecutorError(
+            'Dask is not installed: install hubsim[dask] (pip install "hubsim[dask]")'
+        ) from exc
+    return distributed
+
+
+@contextmanager
+def dask_local_client(workers: int) -> Iterator[Any]:
+    """A Dask ``Client`` on a new ``LocalCluster`` of ``workers`` single-threaded processes.
+
+    The cluster listens on loopback on free ports, without a dashboard, and is closed on exit.
+    """
+    distributed = _import_distributed()
+    cluster = distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        host=LOOPBACK, scheduler_port=0,
+        # no dashboard; its bare HTTP server (health checks) on a free loopback port, not 8787
+        scheduler_kwargs={"dashboard_address": f"{LOOPBACK}:0"},
+    )
+    try:
+        with distributed.Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+@contextmanager
+def dask_remote_client(address: str) -> Iterator[Any]:
+    """A Dask ``Client`` connected to the running scheduler at ``address`` (``tcp://HOST:PORT``)."""
+    distributed = _import_distributed()
+    try:
+        client = distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorError(f"cannot connect to the Dask scheduler at {address} ({exc})") from exc
+    try:
+        client.wait_for_workers(1, timeout=DASK_WORKER_WAIT_S)
+        yield client
+    finally:
+        client.close()
+
+
+@contextmanager
+def open_executor(
+    workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+) -> Iterator[ExecutorHandle]:
+    """Open the executor asked for (at most one of the three options), and close it on exit.
+
+    Parameters
+    ----------
+    workers : local worker processes; None or 1 runs serially in this process
+    scheduler : address of a running Dask scheduler, ``tcp://HOST:PORT``
+    dask_local : start a Dask ``LocalCluster`` of this many worker processes on loopback
+
+    Raises
+    ------
+    ExecutorError
+        more than one option given, Dask not installed, or the scheduler unreachable.
+    """
+    chosen = [name for name, v in (("--workers", workers), ("--scheduler", scheduler),
+                                   ("--dask-local", dask_local)) if v is not None]
+    if len(chosen) > 1:
+        raise ExecutorError(f"{' and '.join(chosen)}: give only one of them")
+    if dask_local is not None or scheduler is not None:
+        opener = dask_local_client(dask_local) if dask_local else dask_remote_client(scheduler)
+        with opener as client:
+            executor = client.get_executor(pure=False)
+            count = worker_count(executor)
+            where = "Dask LocalCluster" if dask_local else f"Dask scheduler {scheduler}"
+            yield ExecutorHandle(executor, count, f"{where}, {count} worker threads")
+        return
+    if workers is None or workers <= 1:
+        yield ExecutorHandle(None, 1, "serial")
+        return
+    with process_pool(workers) as pool:
+        yield ExecutorHandle(pool, workers, f"process pool, {workers} workers")
