@@ -45,6 +45,8 @@ class ClientDraws:
     external_wait_days: np.ndarray  # days from referral to external treatment
     patience_days: np.ndarray  # days a client will wait for therapy (inf = waits indefinitely)
     followup_day: np.ndarray  # day of the client's follow-up survey (arrival + 5 to 8 months)
+    self_help: np.ndarray  # bool: would take up support if signposted
+    self_help_days: np.ndarray  # days from signposting to that support
 
     @property
     def n(self) -> int:
@@ -149,6 +151,8 @@ def sample_clients(scenario: Scenario, streams: Streams, arrival_day: np.ndarray
         patience_days=patience,
         followup_day=arrival_day
         + streams["followup"].uniform(followup.min_days, followup.max_days, n),
+        self_help=streams["signpost"].random(n) < scenario.signpost.uptake,
+        self_help_days=scenario.signpost.days_to_support.sample(streams["signpost"], n),
     )
 
 

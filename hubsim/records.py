@@ -92,6 +92,10 @@ class ClientLog:
             categories=["", *destinations],
         )
         frame["external_start_day"] = self.referral_day + draws.external_wait_days
+        signposted = self.exit_reason == EXIT_REASONS.index("signposted")
+        frame["self_help_start_day"] = np.where(
+            signposted & draws.self_help, self.exit_day + draws.self_help_days, np.nan
+        )
         frame["exit_reason"] = pd.Categorical.from_codes(self.exit_reason, EXIT_REASONS)
         frame["exit_day"] = self.exit_day
         frame["stage_at_end"] = pd.Categorical.from_codes(self.stage, STAGES)

@@ -231,6 +231,13 @@ class External(Frozen):
         return self
 
 
+class Signpost(Frozen):
+    """Signposting: the share who go on to self-help or self-referred support, and when (days)."""
+
+    uptake: Probability = Field(ge=0, le=1)
+    days_to_support: Distribution
+
+
 class FollowUp(Frozen):
     """The evaluation's follow-up survey: asked between these days (after screening)."""
 
@@ -306,6 +313,7 @@ class Scenario(Frozen):
     therapy: Therapy
     brief_support: BriefSupport
     external: External
+    signpost: Signpost
     staff: Staff
     followup: FollowUp
     evaluation: Evaluation
