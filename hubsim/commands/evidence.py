@@ -32,14 +32,14 @@ def evidence(
     elif format_ == "markdown":
         typer.echo(_markdown(frame))
     elif format_ == "table":
-        cols = ["name", "value", "unit", "status"]
+        cols = ["name", "hub", "value", "unit", "status"]
         typer.echo(render([tuple(cols)] + [tuple(str(v) for v in r) for r in frame[cols].values]))
     else:
         fail("--format: must be one of table, csv, markdown")
 
 
 def _markdown(frame) -> str:
-    cols = ["name", "value", "unit", "status", "source"]
+    cols = ["name", "hub", "value", "unit", "status", "source"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in frame[cols].itertuples(index=False):
         cells = [str(v).replace("|", "\\|") for v in row]
