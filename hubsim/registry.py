@@ -1,7 +1,8 @@
 """The evidence registry: every default parameter with its value, unit, source and status.
 
-The registry is ``hubsim/data/evidence.toml``. Scenario defaults are built from it (see
-``scenario_defaults``), so no default value is written a second time in schema or model code.
+The registry is ``hubsim/data/evidence.toml`` plus topic files ``hubsim/data/evidence-*.toml``.
+Scenario defaults are built from it (see ``scenario_defaults``), so no default value is written a
+second time in schema or model code.
 """
 
 from __future__ import annotations
@@ -32,8 +33,17 @@ class Entry:
 
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
-    text = resources.files("hubsim").joinpath("data/evidence.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """All registry files merged: ``data/evidence.toml`` first, then ``data/evidence-*.toml``
+    (one file per topic, e.g. economics) in name order."""
+    data = resources.files("hubsim").joinpath("data")
+    topics = (p.name for p in data.iterdir() if p.name.startswith("evidence-"))
+    names = ["evidence.toml", *sorted(n for n in topics if n.endswith(".toml"))]
+    merged: dict[str, list] = {"parameter": [], "target": []}
+    for name in names:
+        part = tomllib.loads(data.joinpath(name).read_text(encoding="utf-8"))
+        for key in merged:
+            merged[key].extend(part.get(key, []))
+    return merged
 
 
 @lru_cache(maxsize=1)
