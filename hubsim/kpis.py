@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hubsim.economics import combine_economic_kpis, economic_kpis
 from hubsim.scenario import Scenario
 
 DAYS_PER_YEAR = 365.25
@@ -119,10 +120,12 @@ def compute_kpis(
     """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names)."""
     window, series = _window(clients, timeseries, scenario.warmup_days)
     kpis = _client_kpis(window, scenario.horizon_days)
-    return _finish(
+    kpis = _finish(
         kpis, float(timeseries["therapy_waitlist"].iloc[-1]),
         float(series["therapy_waitlist"].max()), usage, staff_cost_gbp(scenario),
     )
+    kpis.update(economic_kpis(window, scenario, usage))
+    return kpis
 
 
 def combine_kpis(
@@ -145,11 +148,14 @@ def combine_kpis(
         name: (sum(p[3][name][0] for p in parts), sum(p[3][name][1] for p in parts))
         for name in parts[0][3]
     }
-    return _finish(
+    kpis = _finish(
         _client_kpis(pooled, horizon),
         float(sum(p[2]["therapy_waitlist"].iloc[-1] for p in parts)),
         float(by_date.max()), usage, sum(staff_cost_gbp(p[0]) for p in parts),
     )
+    per_hub = [(p[0], w, p[3]) for p, w in zip(parts, windows, strict=True)]
+    kpis.update(combine_economic_kpis(per_hub, pooled))
+    return kpis
 
 
 KPI_UNITS: dict[str, str] = {

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hubsim.distributions import Distribution
+from hubsim.economics_schema import Costs, Outcomes
 from hubsim.need import DOMAINS
 
 PATHWAYS: tuple[str, ...] = (
@@ -35,6 +36,23 @@ MAX_HORIZON_DAYS = 40_000  # ~110 years: long only for steady-state verification
 MAX_SHIFT_SD = 3.0  # a risk factor moving need by 3 sd would put nearly everyone above threshold
 
 Probability = float
+
+
+class FrozenMap(dict):
+    """A dict that cannot be changed after validation (scenarios are immutable)."""
+
+    def _blocked(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a scenario cannot be changed; load it again with overrides")
+
+    __setitem__ = __delitem__ = __ior__ = _blocked
+    clear = pop = popitem = setdefault = update = _blocked
+
+    def __reduce__(self) -> tuple:
+        return (FrozenMap, (dict(self),))
+
+
+def _freeze(value: dict) -> FrozenMap:
+    return FrozenMap(value)
 
 
 class Frozen(BaseModel):
@@ -96,10 +114,12 @@ def _check_shares(field: str, shares: dict[str, float], names: tuple[str, ...]) 
 class Population(Frozen):
     """Who screens: sector, sex and ethnicity mix, and prevalence of each risk factor."""
 
-    sector: dict[Literal[SECTORS], float]  # type: ignore[valid-type]
+    sector: Annotated[dict[Literal[SECTORS], float], AfterValidator(_freeze)]  # type: ignore
     female: Probability = Field(ge=0, le=1)
-    ethnicity: dict[Literal[ETHNICITIES], float]  # type: ignore[valid-type]
-    risk_factors: dict[Literal[RISK_FACTORS], Probability]  # type: ignore[valid-type]
+    ethnicity: Annotated[dict[Literal[ETHNICITIES], float], AfterValidator(_freeze)]  # type: ignore
+    risk_factors: Annotated[  # type: ignore[valid-type]
+        dict[Literal[RISK_FACTORS], Probability], AfterValidator(_freeze)
+    ]
 
     @model_validator(mode="after")
     def _check(self) -> Population:
@@ -118,9 +138,11 @@ class Screening(Frozen):
     """Need model: prevalence per domain for a client with no risk factor, the common latent
     correlation, and how far each risk factor shifts the latent scores (sd units)."""
 
-    prevalence: dict[Literal[DOMAINS], float]  # type: ignore[valid-type]
+    prevalence: Annotated[dict[Literal[DOMAINS], float], AfterValidator(_freeze)]  # type: ignore
     correlation: float = Field(ge=0, le=0.95)
-    risk_shift_sd: dict[Literal[RISK_FACTORS], float]  # type: ignore[valid-type]
+    risk_shift_sd: Annotated[  # type: ignore[valid-type]
+        dict[Literal[RISK_FACTORS], float], AfterValidator(_freeze)
+    ]
     moderate_min_domains: int = Field(ge=1, le=5)
     high_min_domains: int = Field(ge=1, le=5)
 
@@ -221,7 +243,7 @@ class External(Frozen):
     """Onward referral: Hub navigation time (days), then a destination and its wait."""
 
     navigation_days: Distribution
-    destinations: dict[str, Destination] = Field(min_length=1)
+    destinations: Annotated[dict[str, Destination], AfterValidator(_freeze)] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _shares(self) -> External:
@@ -317,6 +339,8 @@ class Scenario(Frozen):
     staff: Staff
     followup: FollowUp
     evaluation: Evaluation
+    costs: Costs = Field(default_factory=Costs)  # filled from the registry once it has fields
+    outcomes: Outcomes = Field(default_factory=Outcomes)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
