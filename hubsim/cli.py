@@ -9,16 +9,29 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hubsim.experiment import run_experiment
-from hubsim.kpis import CORE_KPIS
+from hubsim.auto_replications import (
+    AUTO_KPIS,
+    DEFAULT_MAX_REPLICATIONS,
+    FIRST_BATCH,
+    auto_metadata,
+    auto_report,
+    run_to_precision,
+)
+from hubsim.executors import ExecutorError, ExecutorHandle, open_executor
+from hubsim.experiment import Experiment, ExperimentInterrupted, run_experiment
+from hubsim.kpis import CORE_KPIS, KPI_UNITS
 from hubsim.loader import ScenarioError, load_scenario, parse_override
 from hubsim.output import OutputExistsError, build_metadata, check_destination, write_results
+from hubsim.scenario import AnyScenario
+from hubsim.stats import DEFAULT_PRECISION
 from hubsim.tables import kpi_table
 
 app = typer.Typer(
@@ -26,7 +39,9 @@ app = typer.Typer(
     help="Simulate NHS staff mental-health Resilience Hubs: demand, triage, therapy waits, costs.",
 )
 BAD_INPUT = 2
+INTERRUPTED = 130  # shell convention for a program stopped by Ctrl-C: 128 + SIGINT (2)
 DEFAULT_REPLICATIONS = 30
+MAX_REPLICATIONS = 100_000  # a sanity bound on --replications, far beyond any real analysis
 PROGRESS_MIN_REPLICATIONS = 4  # a progress bar is worth showing from a few replications up
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)]
@@ -34,6 +49,16 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a field: KEY=VALUE (TOML literal), repeatable."),
 ]
+SeedOpt = Annotated[int, typer.Option(min=0, help="Experiment seed (same seed, same results).")]
+WorkersOpt = Annotated[int | None, typer.Option(min=1, help="Local worker processes.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    help="Run on an existing Dask scheduler: tcp://HOST:PORT (needs hubsim\\[dask]).")]
+DaskLocalOpt = Annotated[int | None, typer.Option(
+    "--dask-local", min=1,
+    help="Start a Dask cluster of N worker processes on this machine (needs hubsim\\[dask]).")]
+PrecisionOpt = Annotated[float, typer.Option(
+    min=0.001, max=1.0, help="With --replications auto: target 95% half-width / mean.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each replication.")]
 
 
 def fail(message: str, code: int = BAD_INPUT) -> None:
@@ -69,35 +94,142 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
 @app.command()
 def run(
     scenario: ScenarioArg,
-    replications: Annotated[int, typer.Option(min=1, max=100_000)] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option(min=0)] = 0,
-    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes.")] = None,
+    replications: Annotated[str, typer.Option(
+        help="Number of replications, or 'auto' to run until --precision is reached.")]
+    = str(DEFAULT_REPLICATIONS),
+    precision: PrecisionOpt = DEFAULT_PRECISION,
+    max_replications: Annotated[int, typer.Option(
+        min=FIRST_BATCH, max=MAX_REPLICATIONS, help="Cap for --replications auto.")]
+    = DEFAULT_MAX_REPLICATIONS,
+    kpi: Annotated[list[str] | None, typer.Option(
+        help="KPI to control with --replications auto, repeatable \\[default: mean waits, "
+             "largest therapy waiting list, utilisation].")] = None,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
-    out: Annotated[Path | None, typer.Option(help="Results folder [default: results/HUB-TIME].")]
+    out: Annotated[Path | None, typer.Option(help="Results folder \\[default: results/HUB-TIME].")]
     = None,
     force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Run replications, print the KPI table and write a results folder."""
+    """Run replications, print the KPI table and write a results folder.
+
+    Ctrl-C stops cleanly: the replications completed so far are written (marked partial in
+    run_metadata.json) and the exit code is 130.
+    """
+    count = replication_count(replications)
     loaded = _load(scenario, set_)
+    controlled = check_kpi_names(loaded, kpi or AUTO_KPIS)
     out_dir = out or Path("results") / f"{loaded.hub}-{datetime.now():%Y%m%d-%H%M%S}"
+    _check_out(out_dir, force)
+    set_verbosity(verbose)
+    meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or []}
+    started = time.perf_counter()
+    try:
+        with executor_for(workers, scheduler, dask_local) as handle:
+            meta.update(workers=handle.workers, executor=handle.description)
+            if count is None:
+                auto = run_to_precision(
+                    loaded, precision, controlled, max_replications, seed, handle.executor,
+                    handle.workers, progress=True,
+                )
+                experiment = auto.experiment
+                meta.update(auto_metadata(auto, max_replications))
+            else:
+                experiment = run_experiment(
+                    loaded, count, seed, executor=handle.executor,
+                    progress=count >= PROGRESS_MIN_REPLICATIONS,
+                )
+        wall = time.perf_counter() - started
+        typer.echo(f"{loaded.name}: {experiment.replications} replications, seed {seed}, "
+                   f"{wall:.1f} s ({meta['executor']})\n")
+        typer.echo(kpi_table(experiment.summary, CORE_KPIS))
+        if count is None:
+            typer.echo("\n" + auto_report(auto))
+        _write(experiment, out_dir, force, build_metadata(experiment, wall, **meta))
+    except ExperimentInterrupted as stop:
+        _write_partial(stop, out_dir, force, meta, time.perf_counter() - started, replications)
+    except KeyboardInterrupt:
+        fail("interrupted: nothing written", INTERRUPTED)
+
+
+def replication_count(text: str) -> int | None:
+    """``--replications``: a whole number in range, or None for ``auto``."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        count = int(text)
+    except ValueError:
+        fail(f"--replications: expected a whole number or 'auto', got {text!r}")
+    if not 1 <= count <= MAX_REPLICATIONS:
+        fail(f"--replications: must be between 1 and {MAX_REPLICATIONS}")
+    return count
+
+
+def check_kpi_names(scenario: AnyScenario, names: Sequence[str]) -> list[str]:
+    """``names`` if each is a KPI of ``scenario`` (or ``HUB:KPI`` for several Hubs); else exit 2."""
+    known = set(KPI_UNITS)
+    for hub in getattr(scenario, "hubs", ()):
+        known |= {f"{hub.hub}:{k}" for k in KPI_UNITS}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        fail(f"--kpi: unknown KPI {unknown[0]!r}; KPIs are: {', '.join(KPI_UNITS)}")
+    return list(names)
+
+
+def set_verbosity(verbose: bool) -> None:
+    """With ``--verbose``, log hubsim's progress messages (one line per replication)."""
+    if verbose:
+        logging.getLogger("hubsim").setLevel(logging.INFO)
+
+
+@contextmanager
+def executor_for(
+    workers: int | None, scheduler: str | None, dask_local: int | None
+) -> Iterator[ExecutorHandle]:
+    """The executor chosen by ``--workers``, ``--scheduler`` or ``--dask-local`` (exit 2 if bad)."""
+    try:
+        with open_executor(workers, scheduler, dask_local) as handle:
+            yield handle
+    except ExecutorError as exc:  # raised only while opening: bad options, Dask missing
+        fail(str(exc))
+
+
+def _check_out(out_dir: Path, force: bool) -> None:
     try:
         check_destination(out_dir, force)
     except OutputExistsError as exc:
         fail(str(exc))
-    started = time.perf_counter()
-    progress = replications >= PROGRESS_MIN_REPLICATIONS
-    experiment = run_experiment(loaded, replications, seed, workers, progress=progress)
-    wall = time.perf_counter() - started
-    typer.echo(f"{loaded.name}: {replications} replications, seed {seed}, {wall:.1f} s\n")
-    typer.echo(kpi_table(experiment.summary, CORE_KPIS))
-    meta = build_metadata(
-        experiment, wall, scenario_file=str(scenario), overrides=set_ or [], workers=workers,
-    )
+
+
+def _write(experiment: Experiment, out_dir: Path, force: bool, meta: dict) -> None:
+    frames = {} if experiment.bands is None else {"timeseries_bands.csv": experiment.bands}
     try:
-        write_results(experiment, out_dir, meta, force)
+        write_results(experiment, out_dir, meta, force, frames)
     except OSError as exc:
         fail(f"{out_dir}: cannot write results ({exc.strerror or exc})")
     typer.echo(f"\nresults: {out_dir}")
+
+
+def _write_partial(
+    stop: ExperimentInterrupted, out_dir: Path, force: bool, meta: dict, wall: float,
+    requested: str,
+) -> None:
+    """After Ctrl-C: write the completed replications, marked partial, and exit 130."""
+    experiment = stop.experiment
+    if experiment is None:
+        fail("interrupted before any replication completed: nothing written", INTERRUPTED)
+    done = [int(r) for r in experiment.kpis["replication"]]
+    meta = build_metadata(experiment, wall, **meta, partial=True, replications_requested=requested,
+                          completed_replications=done)
+    typer.echo(f"interrupted: writing the {len(done)} completed replications", err=True)
+    try:
+        _write(experiment, out_dir, force, meta)
+    except KeyboardInterrupt:
+        fail("interrupted again while writing: nothing written", INTERRUPTED)
+    raise typer.Exit(INTERRUPTED)
 
 
 def main() -> None:
