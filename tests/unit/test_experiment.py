@@ -1,0 +1,189 @@
+"""Experiments: replication order, bands, interruption, task dispatch, replication count.
+
+Fixed seeds throughout; equality checks are exact (same seed, same numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hubsim.auto_replications import FIRST_BATCH, first_converged, run_to_precision
+from hubsim.dispatch import Interrupted, run_tasks
+from hubsim.experiment import BAND_SERIES, ExperimentInterrupted, run_experiment
+from hubsim.loader import build
+from hubsim.stats import DEFAULT_LOOKAHEAD
+
+HORIZON_DAYS = 60  # two months: a few dozen clients, a fraction of a second per replication
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """Registry defaults over a 60-day horizon."""
+    return build({"horizon_days": HORIZON_DAYS}, None, "test")
+
+
+def test_replications_are_in_order_with_ids(tiny) -> None:
+    experiment = run_experiment(tiny, replications=3, seed=SEED)
+    assert experiment.kpis["replication"].tolist() == [0, 1, 2]
+    assert sorted(experiment.clients["replication"].unique()) == [0, 1, 2]
+    assert experiment.replications == 3 and not experiment.partial
+    assert experiment.summary.set_index("kpi").loc["clients_arrived", "n"] == 3
+
+
+def test_same_seed_same_results_other_seed_differs(tiny) -> None:
+    a = run_experiment(tiny, replications=2, seed=SEED)
+    b = run_experiment(tiny, replications=2, seed=SEED)
+    c = run_experiment(tiny, replications=2, seed=SEED + 1)
+    pd.testing.assert_frame_equal(a.kpis, b.kpis, check_exact=True)
+    pd.testing.assert_frame_equal(a.clients, b.clients, check_exact=True)
+    assert not a.kpis["clients_arrived"].equals(c.kpis["clients_arrived"])
+
+
+def test_one_replication_equals_the_same_id_in_a_longer_experiment(tiny) -> None:
+    """Seeds come from the replication index, not from how many replications run."""
+    long = run_experiment(tiny, replications=3, seed=SEED)
+    short = run_experiment(tiny, replications=1, seed=SEED)
+    pd.testing.assert_frame_equal(short.kpis, long.kpis.iloc[:1], check_exact=True)
+
+
+def test_bands_summarise_the_daily_series(tiny) -> None:
+    experiment = run_experiment(tiny, replications=4, seed=SEED)
+    bands = experiment.bands
+    assert list(bands.columns) == ["hub", "day", "variable", "mean", "q05", "q25", "q50", "q75",
+                                   "q95"]
+    assert set(bands["variable"]) == set(BAND_SERIES)
+    assert len(bands) == len(BAND_SERIES) * HORIZON_DAYS
+    waitlist = experiment.timeseries.pivot(index="day", columns="replication",
+                                           values="therapy_waitlist")
+    got = bands[bands["variable"] == "therapy_waitlist"].set_index("day")
+    np.testing.assert_allclose(got["mean"], waitlist.mean(axis=1), rtol=1e-12)
+    assert (got["q05"] <= got["q50"]).all() and (got["q50"] <= got["q95"]).all()
+
+
+def test_no_records_means_no_bands(tiny) -> None:
+    experiment = run_experiment(tiny, replications=2, seed=SEED, keep_records=False)
+    assert experiment.clients is None and experiment.bands is None
+
+
+def test_invalid_replication_count(tiny) -> None:
+    with pytest.raises(ValueError, match="replications"):
+        run_experiment(tiny, replications=0)
+
+
+def test_ctrl_c_keeps_completed_replications(tiny) -> None:
+    """A KeyboardInterrupt after the second replication: both kept, marked partial."""
+    full = run_experiment(tiny, replications=2, seed=SEED)
+
+    def stop_after_second(replication: int) -> None:
+        if replication == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(ExperimentInterrupted) as caught:
+        run_experiment(tiny, replications=5, seed=SEED, on_result=stop_after_second)
+    partial = caught.value.experiment
+    assert partial.partial and partial.replications == 2
+    assert sorted(caught.value.completed) == [0, 1]
+    pd.testing.assert_frame_equal(partial.kpis, full.kpis, check_exact=True)
+
+
+def test_ctrl_c_before_any_replication_gives_no_experiment(tiny, monkeypatch) -> None:
+    def interrupted_simulation(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("hubsim.experiment.simulate", interrupted_simulation)
+    with pytest.raises(ExperimentInterrupted) as caught:
+        run_experiment(tiny, replications=3, seed=SEED)
+    assert caught.value.experiment is None and caught.value.completed == {}
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_run_tasks_keeps_task_order_on_a_thread_pool() -> None:
+    items = [(i,) for i in range(20)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert run_tasks(_square, items, pool) == [i * i for i in range(20)]
+    assert run_tasks(_square, items) == [i * i for i in range(20)]
+
+
+def test_run_tasks_propagates_a_task_error() -> None:
+    def boom(x: int) -> int:
+        raise ZeroDivisionError(x)
+
+    with ThreadPoolExecutor(max_workers=2) as pool, pytest.raises(ZeroDivisionError):
+        run_tasks(boom, [(1,), (2,)], pool)
+
+
+class _BrokenExecutor(Executor):
+    """Every task fails as if its worker had died (not a process pool: cannot be replaced)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_exception(BrokenExecutor("worker died"))
+        return future
+
+
+def test_a_broken_executor_that_cannot_be_replaced_raises() -> None:
+    with pytest.raises(BrokenExecutor):
+        run_tasks(_square, [(1,)], _BrokenExecutor())
+
+
+def test_interrupt_from_hook_reports_done_tasks() -> None:
+    def hook(index: int, _result: int) -> None:
+        if index == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as caught:
+        run_tasks(_square, [(i,) for i in range(6)], on_done=hook)
+    assert caught.value.done == {0: 0, 1: 1, 2: 4}
+
+
+def test_first_converged_is_the_smallest_count_and_skips_all_nan_kpis() -> None:
+    rng = np.random.default_rng(SEED)
+    frame = pd.DataFrame({
+        "precise": 100 + rng.normal(0, 1, 40),
+        "noisy": 10 + rng.normal(0, 5, 40),
+        "never_measured": np.full(40, math.nan),
+        "always_zero": np.zeros(40),
+    })
+    found = first_converged(frame, ["precise", "never_measured", "always_zero"], 0.05, 1)
+    assert found is not None
+    k, controller, controlled = found
+    assert k == FIRST_BATCH  # precise from the start: n_solution 3, confirmed over 5 more
+    assert controller.n_solution == FIRST_BATCH - controller.lookahead
+    assert controlled == ["precise", "always_zero"]
+    noisy = first_converged(frame, ["noisy"], 0.05, 1)
+    assert noisy is None or noisy[0] > FIRST_BATCH
+
+
+def test_replication_count_does_not_depend_on_batch_size(tiny) -> None:
+    kpis = ["clients_arrived", "triage_utilisation"]
+    one = run_to_precision(tiny, 0.1, kpis, max_replications=40, seed=SEED, batch_size=1,
+                           keep_records=False)
+    three = run_to_precision(tiny, 0.1, kpis, max_replications=40, seed=SEED, batch_size=3,
+                             keep_records=False)
+    assert one.converged and three.converged
+    assert one.n_solution == three.n_solution
+    pd.testing.assert_frame_equal(one.experiment.kpis, three.experiment.kpis, check_exact=True)
+    assert one.experiment.replications == one.n_solution + DEFAULT_LOOKAHEAD
+    assert (one.status["relative_precision"] <= 0.1).all()
+
+
+def test_precision_cap_reached_is_reported(tiny) -> None:
+    run = run_to_precision(tiny, 0.001, ["therapy_wait_days_p90"], max_replications=FIRST_BATCH,
+                           seed=SEED, keep_records=False)
+    assert not run.converged and run.n_solution is None
+    assert run.experiment.replications == FIRST_BATCH
+
+
+def test_unknown_kpi_is_an_error(tiny) -> None:
+    with pytest.raises(KeyError, match="no_such_kpi"):
+        run_to_precision(tiny, 0.1, ["no_such_kpi"], max_replications=FIRST_BATCH, seed=SEED,
+                         keep_records=False)
