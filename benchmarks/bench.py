@@ -1,0 +1,293 @@
+"""Benchmark: hubsim against a bare SimPy model of the same pathway, and the parallel speed-up.
+
+Run from the repository root: ``make bench`` (or ``.venv/bin/python benchmarks/bench.py``).
+
+(a) one replication of ``scenarios/baseline.toml`` through ``hubsim.simulate`` (best of several);
+(b) a bare SimPy model written here with the same behaviour - weekday working-time calendars for
+    triage clinicians, contact attempts with retries, routing, caseload slots, weekly sessions
+    with DNAs and drop-out - fed the same clients (hubsim's own arrival and client sampling, so
+    the workload is identical) but keeping no records, series or KPIs;
+(c) 20 replications serially and on a process pool of 2 workers.
+
+It prints the ratio hubsim / bare (end to end, and for the event logic alone), clients and
+events per second, a check that both models give the same counts, and the speed-up. A benchmark,
+not a test: figures depend on the machine and on what else it is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from hubsim import load_scenario, simulate
+from hubsim.arrivals import arrival_days, rate_segments
+from hubsim.experiment import run_experiment
+from hubsim.population import ClientDraws, sample_clients
+from hubsim.rng import Streams
+from hubsim.scenario import NEED_TIERS, PATHWAYS, Course, Scenario
+
+logger = logging.getLogger("bench")
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+REPEATS = 5  # best of five: the least disturbed timing of a single replication
+REPLICATIONS = 20  # part (c)
+WORKERS = 2  # part (c)
+SEED = 0
+RATIO_TARGET = 1.3  # hubsim may cost at most 30% more than the bare model
+SPEEDUP_TARGET = 1.8  # two workers should come close to twice as fast
+
+MINUTES_PER_DAY = 1440.0
+HOURS_PER_DAY = 24.0
+WORKDAYS = 5  # Monday to Friday
+WEEK = 7
+TOUCH = 1e-12  # days: a working window "ends" this close to its end (as hubsim's calendar)
+RETRY, FIRST = 0, 1  # a returning client's call attempt goes before a first attempt
+THERAPY, BRIEF, EXTERNAL = (PATHWAYS.index(p) for p in
+                            ("hub_therapy", "brief_support", "external_referral"))
+
+
+class Shift:
+    """When one triage clinician works: a daily window on weekdays, or all the time."""
+
+    def __init__(self, continuous: bool, weekday0: int, open_hour: float, hours: float) -> None:
+        self.continuous, self.weekday0 = continuous, weekday0
+        self.start, self.length = open_hour / HOURS_PER_DAY, hours / HOURS_PER_DAY
+
+    def first_free(self, t: float) -> float:
+        """Earliest working time at or after ``t`` (days)."""
+        if self.continuous:
+            return t
+        day = math.floor(t)
+        while (self.weekday0 + day) % WEEK >= WORKDAYS or t >= self.closing(day) - TOUCH:
+            day += 1
+            t = max(t, day)
+        return max(t, day + self.start)
+
+    def closing(self, day: int) -> float:
+        """End of the working window of calendar day ``day`` (days)."""
+        return day + self.start + self.length
+
+    def finish(self, t: float, minutes: float) -> float:
+        """When ``minutes`` of work begun at ``t`` ends, carried over closed hours (days)."""
+        if self.continuous:
+            return t + minutes / MINUTES_PER_DAY
+        left, t = minutes / MINUTES_PER_DAY, self.first_free(t)
+        while t + left > self.closing(math.floor(t)) + TOUCH:
+            closing = self.closing(math.floor(t))
+            left -= closing - t
+            t = self.first_free(closing + TOUCH)
+        return t + left
+
+
+def shifts(scenario: Scenario) -> list[Shift]:
+    """One shift per clinician: ``ceil(wte)`` of them, the last working the fractional part."""
+    staff = scenario.staff.triage
+    share = [1.0] * math.ceil(staff.wte)
+    if staff.wte % 1:
+        share[-1] = staff.wte % 1
+    hours = staff.clinical_hours_per_week / WORKDAYS
+    weekday0 = scenario.start_date.weekday()
+    return [Shift(scenario.calendar == "continuous", weekday0, scenario.working_day_start_hour,
+                  hours * s) for s in share]
+
+
+class BareHub:
+    """The Hub pathway in plain SimPy: no records, no series, only five counters."""
+
+    def __init__(self, scenario: Scenario, draws: ClientDraws) -> None:
+        self.s, self.d, self.env = scenario, draws, simpy.Environment()
+        self.shifts = shifts(scenario)
+        self.clinicians = simpy.PriorityResource(self.env, capacity=len(self.shifts))
+        self.idle = list(range(len(self.shifts)))
+        self.therapy = simpy.PriorityResource(self.env, scenario.staff.therapists.slots)
+        self.brief = simpy.PriorityResource(self.env, scenario.staff.brief.slots)
+        self.counts = dict.fromkeys(("triaged", "started", "completed", "sessions", "referred"), 0)
+
+    def run(self) -> dict[str, int]:
+        self.env.process(self.arrivals())
+        self.env.run(until=self.s.horizon_days)
+        return self.counts
+
+    def arrivals(self) -> Generator[simpy.Event, object, None]:
+        for client, day in enumerate(self.d.arrival_day):
+            yield self.env.timeout(day - self.env.now)
+            self.env.process(self.client(client))
+
+    def call(self, priority: int, minutes: float) -> Generator[simpy.Event, object, None]:
+        with self.clinicians.request(priority=priority) as request:
+            yield request
+            now = self.env.now
+            who = min(self.idle, key=lambda k: (self.shifts[k].first_free(now), k))
+            self.idle.remove(who)
+            yield self.env.timeout(self.shifts[who].finish(now, minutes) - now)
+            self.idle.append(who)
+
+    def client(self, c: int) -> Generator[simpy.Event, object, None]:
+        d, triage = self.d, self.s.triage
+        for attempt in range(triage.max_attempts):
+            priority = RETRY if attempt else FIRST
+            if d.contact_u[c, attempt] < triage.contact_success:
+                yield from self.call(priority, d.call_minutes[c, attempt] + d.admin_minutes[c])
+                yield from self.after_triage(c)
+                return
+            yield from self.call(priority, d.failed_minutes[c, attempt])
+            if attempt + 1 < triage.max_attempts:
+                yield self.env.timeout(triage.retry_after_days)
+
+    def after_triage(self, c: int) -> Generator[simpy.Event, object, None]:
+        self.counts["triaged"] += 1
+        d, pathway = self.d, int(self.d.pathway[c])
+        if pathway == THERAPY:
+            fifo = self.s.therapy.priority == "fifo"
+            rank = 0 if fifo else len(NEED_TIERS) - 1 - int(d.tier[c])
+            yield from self.course(c, self.therapy, self.s.therapy, rank, d.therapy_sessions[c],
+                                   d.therapy_seed[c], float(d.patience_days[c]), True)
+        elif pathway == BRIEF:
+            yield from self.course(c, self.brief, self.s.brief_support, 0, d.brief_sessions[c],
+                                   d.brief_seed[c], math.inf, False)
+        elif pathway == EXTERNAL:
+            yield self.env.timeout(float(d.navigation_days[c]))
+            self.counts["referred"] += 1
+
+    def course(self, c: int, slots: simpy.PriorityResource, course: Course, rank: int,
+               planned: int, seed: int, patience: float, therapy: bool):
+        with slots.request(priority=rank) as slot:
+            yield slot if math.isinf(patience) else slot | self.env.timeout(patience)
+            if not slot.triggered:
+                return
+            self.counts["started"] += therapy
+            yield from self.sessions(course, int(planned), np.random.default_rng(int(seed)),
+                                     therapy)
+
+    def sessions(self, course: Course, planned: int, rng: np.random.Generator, therapy: bool):
+        interval = course.session_interval_days
+        gap: Callable[[], float] = (
+            (lambda: interval.value) if interval.dist == "fixed"
+            else (lambda: float(interval.sample(rng, 1)[0])))
+        attended = missed = 0
+        while True:
+            if rng.random() < course.dna_probability:
+                missed += 1
+                yield self.env.timeout(gap())
+                if missed >= course.max_consecutive_dna:
+                    return
+                continue
+            attended, missed = attended + 1, 0
+            self.counts["sessions"] += therapy
+            yield self.env.timeout(gap())
+            if attended >= planned:
+                self.counts["completed"] += therapy
+                return
+            if rng.random() < course.dropout_per_session:
+                return
+
+
+def clients_of(scenario: Scenario, seed: int, replication: int) -> ClientDraws:
+    """The same clients hubsim simulates: its arrival and client sampling, its stream names."""
+    streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
+    starts, rates = rate_segments(scenario.arrivals, scenario.start_date, scenario.horizon_days)
+    arrivals = arrival_days(streams["arrivals"], starts, rates, scenario.horizon_days)
+    return sample_clients(scenario, streams, arrivals)
+
+
+@contextmanager
+def counting_events() -> Iterator[list[int]]:
+    """Count SimPy events processed while the block runs (any Environment)."""
+    count, step = [0], simpy.Environment.step
+
+    def counted(env: simpy.Environment) -> None:
+        count[0] += 1
+        step(env)
+
+    simpy.Environment.step = counted
+    try:
+        yield count
+    finally:
+        simpy.Environment.step = step
+
+
+def best_time(fn: Callable[[], object], repeats: int) -> float:
+    """Fastest of ``repeats`` wall-clock timings of ``fn()`` (seconds)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def single_replication(scenario: Scenario, repeats: int) -> None:
+    """Parts (a) and (b): hubsim against the bare model on one replication."""
+    draws = clients_of(scenario, SEED, 0)
+    run = simulate(scenario, SEED, 0)
+    counts = BareHub(scenario, draws).run()
+    with counting_events() as hub_events:
+        simulate(scenario, SEED, 0)
+    with counting_events() as bare_events:
+        BareHub(scenario, draws).run()
+    t_hub = best_time(lambda: simulate(scenario, SEED, 0), repeats)
+    t_inputs = best_time(lambda: clients_of(scenario, SEED, 0), repeats)
+    t_events = best_time(lambda: BareHub(scenario, draws).run(), repeats)
+    t_bare = t_inputs + t_events
+    n = draws.n
+    print(f"(a) hubsim.simulate, one replication: {t_hub * 1e3:8.1f} ms  "
+          f"{n / t_hub:9,.0f} clients/s  {hub_events[0] / t_hub:9,.0f} events/s "
+          f"({n:,} clients, {hub_events[0]:,} events)")
+    print(f"(b) bare SimPy model, same clients:   {t_bare * 1e3:8.1f} ms  "
+          f"{n / t_bare:9,.0f} clients/s  {bare_events[0] / t_bare:9,.0f} events/s "
+          f"(inputs {t_inputs * 1e3:.1f} ms + events {t_events * 1e3:.1f} ms; "
+          f"{bare_events[0]:,} events)")
+    ratio, logic = t_hub / t_bare, (t_hub - t_inputs) / t_events
+    print(f"    ratio hubsim / bare: {ratio:.2f} end to end (target <= {RATIO_TARGET}), "
+          f"{logic:.2f} excluding the shared client sampling")
+    _check_same_behaviour(run.kpis, counts)
+
+
+def _check_same_behaviour(kpis, counts: dict[str, int]) -> None:
+    pairs = {"triaged": "clients_triaged", "started": "therapy_started",
+             "completed": "therapy_completed", "referred": "external_referrals"}
+    same = all(counts[k] == kpis[v] for k, v in pairs.items())
+    detail = ", ".join(f"{k} {counts[k]} vs {kpis[v]:g}" for k, v in pairs.items())
+    print(f"    same behaviour (bare vs hubsim counts): {'yes' if same else 'NO'} ({detail})")
+
+
+def parallel(scenario: Scenario, replications: int, workers: int) -> None:
+    """Part (c): ``replications`` replications serially, then on ``workers`` processes."""
+    started = time.perf_counter()
+    run_experiment(scenario, replications, SEED)
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    run_experiment(scenario, replications, SEED, workers=workers)
+    pooled = time.perf_counter() - started
+    print(f"(c) {replications} replications: serial {serial:.2f} s, {workers} workers "
+          f"{pooled:.2f} s (pool start-up included): speed-up {serial / pooled:.2f} "
+          f"(target >= {SPEEDUP_TARGET})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", type=Path, default=BASELINE)
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--replications", type=int, default=REPLICATIONS)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    args = parser.parse_args()
+    scenario = load_scenario(args.scenario)
+    print(f"scenario: {scenario.name} ({scenario.horizon_days:g} days, seed {SEED})")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the start "
+          "(other busy processes slow (c) most)")
+    single_replication(scenario, args.repeats)
+    parallel(scenario, args.replications, args.workers)
+
+
+if __name__ == "__main__":
+    main()
