@@ -14,6 +14,7 @@ that instant.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 
 import numpy as np
@@ -23,27 +24,90 @@ from hubsim.distributions import Fixed
 from hubsim.records import ClientLog
 from hubsim.scenario import Course
 
+BLOCKER_PRIORITY = -10  # capacity blockers go ahead of every client request
+BREACH_PRIORITY = -1  # clients past the breach threshold go ahead of other clients
+
 
 class CoursePool:
-    """Caseload slots for one kind of course; the waiting list is the resource's queue."""
+    """Caseload slots for one kind of course; the waiting list is the resource's queue.
 
-    def __init__(self, env: simpy.Environment, slots: int, course: Course) -> None:
+    Capacity can change over time (staff joining, leaving, absent, redeployed): the resource
+    holds the largest capacity ever needed and *blocker* requests occupy the slots that are not
+    staffed. A blocker waits for a slot like a client (ahead of them) and never preempts one, so a
+    fall in capacity stops new allocations until enough courses end.
+    """
+
+    def __init__(self, env: simpy.Environment, max_slots: int, course: Course) -> None:
         self.env = env
-        self.slots = slots
+        self.max_slots = max(1, int(max_slots))
         self.course = course
-        self.resource = simpy.PriorityResource(env, capacity=slots)
+        self.resource = simpy.PriorityResource(env, capacity=self.max_slots)
+        self._blockers: list[simpy.resources.resource.PriorityRequest] = []
+        self.capacity_log: list[tuple[float, int]] = []  # (day, staffed slots from then)
+        self._in_use = 0
+        self._slots_log: list[tuple[float, int]] = []  # (day, max(staffed, occupied) from then)
         interval = course.session_interval_days
         self._fixed_interval = interval.value if isinstance(interval, Fixed) else None
+        self.set_capacity(self.max_slots)
+
+    @property
+    def capacity(self) -> int:
+        """Staffed slots now."""
+        return self.capacity_log[-1][1]
+
+    def set_capacity(self, slots: int) -> None:
+        """Change the staffed slots from now on (clients in a course are never displaced)."""
+        slots = min(max(int(slots), 0), self.max_slots)
+        if self.capacity_log and self.capacity_log[-1][0] == self.env.now:
+            self.capacity_log.pop()
+        self.capacity_log.append((self.env.now, slots))
+        self._note()
+        wanted = self.max_slots - slots
+        while len(self._blockers) < wanted:
+            self._blockers.append(self.resource.request(priority=BLOCKER_PRIORITY))
+        while len(self._blockers) > wanted:
+            blocker = self._blockers.pop()
+            if blocker.triggered:
+                self.resource.release(blocker)
+            else:
+                blocker.cancel()
+
+    def _note(self) -> None:
+        level = max(self.capacity_log[-1][1], self._in_use)
+        if self._slots_log and self._slots_log[-1][0] == self.env.now:
+            self._slots_log.pop()
+        self._slots_log.append((self.env.now, level))
+
+    def course_started(self) -> None:
+        """Record a client taking a slot."""
+        self._in_use += 1
+        self._note()
+
+    def course_ended(self) -> None:
+        """Record a client leaving a slot."""
+        self._in_use -= 1
+        self._note()
+
+    def slot_days(self, lo: float, hi: float) -> float:
+        """Slot-days within [lo, hi] days that were staffed, or occupied beyond the staffed number
+        (clients keep their slot while their therapist is absent, so occupancy can exceed it)."""
+        days = [d for d, _ in self._slots_log] + [math.inf]
+        return sum(
+            slots * max(0.0, min(days[i + 1], hi) - max(d, lo))
+            for i, (d, slots) in enumerate(self._slots_log)
+        )
 
     @property
     def waiting(self) -> int:
         """Clients on the waiting list now."""
-        return len(self.resource.queue)
+        pending = sum(1 for b in self._blockers if not b.triggered)
+        return len(self.resource.queue) - pending
 
     @property
     def in_use(self) -> int:
-        """Caseload slots occupied now."""
-        return self.resource.count
+        """Caseload slots occupied by clients now."""
+        held = sum(1 for b in self._blockers if b.triggered)
+        return self.resource.count - held
 
     def _interval(self, rng: np.random.Generator) -> float:
         if self._fixed_interval is not None:

@@ -58,16 +58,18 @@ def started_within_pct(
     return float(100.0 * (started & (wait <= limit_days)).sum() / known.sum())
 
 
-def staff_cost_gbp(scenario: Scenario) -> float:
-    """Staff cost over the KPI window (horizon less warm-up), GBP: WTE x annual cost x years."""
-    years = (scenario.horizon_days - scenario.warmup_days) / DAYS_PER_YEAR
-    staff = scenario.staff
-    per_year = sum(r.wte * r.annual_cost_gbp for r in (staff.triage, staff.therapists, staff.brief))
-    return per_year * years
+def staff_cost_gbp(scenario: Scenario, usage: Usage) -> float:
+    """Staff cost over the KPI window, GBP: WTE-years paid (``usage["paid_wte_years"]``, posts
+    filled, absences included, vacancies not) x each role's annual cost per WTE."""
+    roles = scenario.staff.roles()
+    return sum(years * roles[name].annual_cost_gbp
+               for name, years in usage["paid_wte_years"].items())
 
 
-Usage = dict[str, tuple[float, float]]
-"""Resource -> (used, available): triage working minutes, caseload slot-days."""
+Usage = dict[str, object]
+"""Resource use of one Hub's run: ``triage``, ``therapists``, ``brief`` -> (used, available) in
+working minutes or caseload slot-days; ``paid_wte_years`` -> role -> WTE-years paid;
+``redeployed_weeks`` -> weeks therapists spent partly on triage."""
 
 
 def _ratio(used: float, available: float) -> float:
@@ -122,7 +124,7 @@ def compute_kpis(
     kpis = _client_kpis(window, scenario.horizon_days)
     kpis = _finish(
         kpis, float(timeseries["therapy_waitlist"].iloc[-1]),
-        float(series["therapy_waitlist"].max()), usage, staff_cost_gbp(scenario),
+        float(series["therapy_waitlist"].max()), usage, staff_cost_gbp(scenario, usage),
     )
     kpis.update(economic_kpis(window, scenario, usage))
     return kpis
@@ -146,12 +148,12 @@ def combine_kpis(
     by_date = pd.concat(series).groupby("date")["therapy_waitlist"].sum()
     usage = {
         name: (sum(p[3][name][0] for p in parts), sum(p[3][name][1] for p in parts))
-        for name in parts[0][3]
+        for name in ("triage", "therapists", "brief")
     }
     kpis = _finish(
         _client_kpis(pooled, horizon),
         float(sum(p[2]["therapy_waitlist"].iloc[-1] for p in parts)),
-        float(by_date.max()), usage, sum(staff_cost_gbp(p[0]) for p in parts),
+        float(by_date.max()), usage, sum(staff_cost_gbp(p[0], p[3]) for p in parts),
     )
     per_hub = [(p[0], w, p[3]) for p, w in zip(parts, windows, strict=True)]
     kpis.update(combine_economic_kpis(per_hub, pooled))

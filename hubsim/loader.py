@@ -155,12 +155,33 @@ def _dist_names() -> tuple[str, ...]:
     return DIST_NAMES
 
 
+_PROFILE_SECTIONS = ("population", "screening", "routing")
+
+
+def _complete_profiles(data: dict[str, Any]) -> None:
+    """Fill each population profile's missing sections from the scenario's own, in place."""
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict):
+        return
+    sessions = (data.get("therapy") or {}).get("sessions", {})
+    for name, profile in profiles.items():
+        if not isinstance(profile, dict):
+            continue
+        merged = {k: v for k, v in profile.items() if k not in (*_PROFILE_SECTIONS, "sessions")}
+        for section in _PROFILE_SECTIONS:
+            merged[section] = deep_merge(data.get(section) or {}, profile.get(section) or {})
+        own = _sessions_for_all_tiers(profile.get("sessions", {}))
+        merged["sessions"] = deep_merge(sessions if isinstance(sessions, dict) else {}, own)
+        profiles[name] = merged
+
+
 def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a merged scenario mapping (registry defaults already included)."""
     data = copy.deepcopy(dict(data))
     therapy = data.get("therapy")
     if isinstance(therapy, dict) and "sessions" in therapy:
         therapy["sessions"] = _sessions_for_all_tiers(therapy["sessions"])
+    _complete_profiles(data)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -12,33 +12,42 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from hubsim.courses import CoursePool
+from hubsim.capacity import HubCapacity
+from hubsim.courses import BREACH_PRIORITY, CoursePool
 from hubsim.population import ClientDraws
 from hubsim.records import STAGES, ClientLog
+from hubsim.rng import Streams
 from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario
-from hubsim.triage import FIRST_ATTEMPT_PRIORITY, RETRY_PRIORITY, TriagePool, triage_calendars
+from hubsim.triage import FIRST_ATTEMPT_PRIORITY, RETRY_PRIORITY
 
 _NEED_PRIORITY = {NEED_TIERS.index(t): rank for rank, t in enumerate(reversed(NEED_TIERS))}
 _STAGE = {name: i for i, name in enumerate(STAGES)}
 _HUB_THERAPY, _BRIEF, _EXTERNAL, _SIGNPOST, _NONE = range(len(PATHWAYS))
 _PATHWAY_EXIT = {_SIGNPOST: "signposted", _NONE: "no_further_support"}
+_CLOSED = object()  # returned by a wait that the service's closure ended
 SAMPLED_SERIES = (
-    "triage_backlog", "therapy_waitlist", "therapy_caseload", "brief_waitlist", "brief_caseload",
+    "triage_backlog", "therapy_waitlist", "therapy_caseload", "therapy_slots", "brief_waitlist",
+    "brief_caseload", "brief_slots",
 )
 
 
 class HubModel:
     """One replication of one Hub."""
 
-    def __init__(self, scenario: Scenario, draws: ClientDraws) -> None:
+    def __init__(self, scenario: Scenario, draws: ClientDraws, streams: Streams) -> None:
         self.scenario = scenario
         self.draws = draws
         self.env = simpy.Environment()
-        weekday = scenario.start_date.weekday()
-        self.triage = TriagePool(self.env, triage_calendars(scenario, weekday))
-        self.therapy = CoursePool(self.env, scenario.staff.therapists.slots, scenario.therapy)
-        self.brief = CoursePool(self.env, scenario.staff.brief.slots, scenario.brief_support)
+        self.capacity = HubCapacity(self.env, scenario, streams)
+        self.triage = self.capacity.triage
+        self.therapy = self.capacity.therapy
+        self.brief = self.capacity.brief
+        self.capacity.start_redeployment(lambda: self.awaiting_triage)
         self.log = ClientLog(draws.n)
+        self.closed = self.env.event()
+        if scenario.service.closes is not None:
+            self.env.process(self._close(float((scenario.service.closes
+                                                 - scenario.start_date).days)))
         self.awaiting_triage = 0
         days = math.ceil(scenario.horizon_days)
         self.series = {name: np.zeros(days, dtype=np.int64) for name in SAMPLED_SERIES}
@@ -61,10 +70,28 @@ class HubModel:
             self.series["triage_backlog"][day] = self.awaiting_triage
             self.series["therapy_waitlist"][day] = self.therapy.waiting
             self.series["therapy_caseload"][day] = self.therapy.in_use
+            self.series["therapy_slots"][day] = self.therapy.capacity
             self.series["brief_waitlist"][day] = self.brief.waiting
             self.series["brief_caseload"][day] = self.brief.in_use
+            self.series["brief_slots"][day] = self.brief.capacity
+
+    def _close(self, day: float) -> Generator[simpy.Event, object, None]:
+        if day > 0:
+            yield self.env.timeout(day)
+        self.closed.succeed()
+
+    def _closed_out(self, client: int) -> None:
+        """A client still waiting when the service closes: discharged or referred on."""
+        if self.scenario.service.on_close == "refer_external":
+            self.log.referral_day[client] = self.env.now
+            self.log.exit(client, "referred_external", self.env.now)
+        else:
+            self.log.exit(client, "service_closed", self.env.now)
 
     def _client(self, client: int) -> Generator[simpy.Event, object, None]:
+        if not self.draws.onward[client]:
+            self.log.exit(client, "screen_negative", self.env.now)
+            return
         reached = yield from self._triage(client)
         if not reached:
             return
@@ -86,44 +113,85 @@ class HubModel:
             for attempt in range(triage.max_attempts):
                 log.triage_attempts[client] += 1
                 priority = RETRY_PRIORITY if attempt else FIRST_ATTEMPT_PRIORITY
-                if draws.contact_u[client, attempt] < triage.contact_success:
-                    minutes = draws.call_minutes[client, attempt] + draws.admin_minutes[client]
-                    log.triage_day[client] = yield from self.triage.attempt(priority, minutes)
+                reached = draws.contact_u[client, attempt] < triage.contact_success
+                minutes = (draws.call_minutes[client, attempt] + draws.admin_minutes[client]
+                           if reached else draws.failed_minutes[client, attempt])
+                start = yield from self.triage.attempt(priority, minutes, self.closed)
+                if start is None:
+                    self._closed_out(client)
+                    return False
+                if reached:
+                    log.triage_day[client] = start
                     return True
-                yield from self.triage.attempt(priority, draws.failed_minutes[client, attempt])
                 if attempt + 1 < triage.max_attempts:
-                    yield self.env.timeout(triage.retry_after_days)
+                    yield self.env.timeout(triage.retry_after_days) | self.closed
+                    if self.closed.triggered:
+                        self._closed_out(client)
+                        return False
             log.exit(client, "not_reached", self.env.now)
             return False
         finally:
             self.awaiting_triage -= 1
 
     def _therapy(self, client: int) -> Generator[simpy.Event, object, None]:
-        fifo = self.scenario.therapy.priority == "fifo"
-        priority = 0 if fifo else _NEED_PRIORITY[int(self.draws.tier[client])]
+        therapy = self.scenario.therapy
+        need = therapy.priority == "need"
+        priority = _NEED_PRIORITY[int(self.draws.tier[client])] if need else 0
+        breach = therapy.breach_after_days if therapy.priority == "breach" else math.inf
         patience = float(self.draws.patience_days[client])
-        yield from self._course(client, self.therapy, "therapy", priority, patience)
+        yield from self._course(client, self.therapy, "therapy", priority, patience, breach)
+
+    def _wait_for_slot(
+        self, pool: CoursePool, priority: int, patience_days: float, breach_days: float
+    ) -> Generator[simpy.Event, object, object]:
+        """Wait on the list; return the granted request, or None if the client gave up.
+
+        A client still waiting ``breach_days`` after joining re-joins the list with breach
+        priority; as all breach at the same wait, they keep their order of joining.
+        """
+        joined = self.env.now
+        slot = pool.resource.request(priority=priority)
+        while True:
+            deadline = min(joined + patience_days, joined + breach_days)
+            wait = [slot, self.closed]
+            if not math.isinf(deadline):
+                wait.append(self.env.timeout(deadline - self.env.now))
+            yield self.env.any_of(wait)
+            if slot.triggered:
+                return slot
+            slot.cancel()
+            if self.closed.triggered:
+                return _CLOSED
+            if self.env.now >= joined + patience_days:
+                return None
+            slot = pool.resource.request(priority=BREACH_PRIORITY)
+            breach_days = math.inf
 
     def _course(
-        self, client: int, pool: CoursePool, kind: str, priority: int, patience_days: float
+        self, client: int, pool: CoursePool, kind: str, priority: int, patience_days: float,
+        breach_days: float = math.inf,
     ) -> Generator[simpy.Event, object, None]:
         log = self.log
         log.waitlist_join_day[client] = self.env.now
         log.stage[client] = _STAGE[f"waiting_{kind}"]
-        with pool.resource.request(priority=priority) as slot:
-            if math.isinf(patience_days):
-                yield slot
-            else:
-                yield slot | self.env.timeout(patience_days)
-                if not slot.triggered:
-                    log.exit(client, "left_waitlist", self.env.now)
-                    return
+        slot = yield from self._wait_for_slot(pool, priority, patience_days, breach_days)
+        if slot is None:
+            log.exit(client, "left_waitlist", self.env.now)
+            return
+        if slot is _CLOSED:
+            self._closed_out(client)
+            return
+        pool.course_started()
+        try:
             log.course_start_day[client] = self.env.now
             log.stage[client] = _STAGE[f"in_{kind}"]
             planned = getattr(self.draws, f"{kind}_sessions")[client]
             seed = getattr(self.draws, f"{kind}_seed")[client]
             reason = yield from pool.sessions(client, int(planned), int(seed), log)
             log.exit(client, reason, self.env.now)
+        finally:
+            pool.resource.release(slot)
+            pool.course_ended()
 
     def _external(self, client: int) -> Generator[simpy.Event, object, None]:
         self.log.stage[client] = _STAGE["navigation"]

@@ -47,6 +47,8 @@ class ClientDraws:
     followup_day: np.ndarray  # day of the client's follow-up survey (arrival + 5 to 8 months)
     self_help: np.ndarray  # bool: would take up support if signposted
     self_help_days: np.ndarray  # days from signposting to that support
+    profile: np.ndarray  # int: population profile (0 = the scenario's own)
+    onward: np.ndarray  # bool: enough positive measures to be offered triage
 
     @property
     def n(self) -> int:
@@ -107,8 +109,11 @@ def _external(scenario: Scenario, streams: Streams, n: int) -> tuple[np.ndarray,
     return which, np.choose(which, waits) if len(names) > 1 else waits[0]
 
 
-def sample_clients(scenario: Scenario, streams: Streams, arrival_day: np.ndarray) -> ClientDraws:
-    """Draw every client's attributes (see the module docstring)."""
+def sample_clients(
+    scenario: Scenario, streams: Streams, arrival_day: np.ndarray, profile: int = 0
+) -> ClientDraws:
+    """Draw every client's attributes (see the module docstring), all from population
+    profile ``profile`` (whose sections ``scenario`` already carries)."""
     n = arrival_day.size
     attempts = scenario.triage.max_attempts
     people = _demography(scenario, streams["population"], n)
@@ -153,7 +158,49 @@ def sample_clients(scenario: Scenario, streams: Streams, arrival_day: np.ndarray
         + streams["followup"].uniform(followup.min_days, followup.max_days, n),
         self_help=streams["signpost"].random(n) < scenario.signpost.uptake,
         self_help_days=scenario.signpost.days_to_support.sample(streams["signpost"], n),
+        profile=np.full(n, profile, dtype=np.int64),
+        onward=need.sum(axis=1) >= screening.onward_min_domains,
     )
+
+
+def profile_scenario(scenario: Scenario, name: str) -> Scenario:
+    """``scenario`` with the population, need model, routing and course lengths of profile
+    ``name`` (already validated sections, so no re-validation is needed)."""
+    profile = scenario.profiles[name]
+    therapy = scenario.therapy.model_copy(update={"sessions": profile.sessions})
+    return scenario.model_copy(update={
+        "population": profile.population, "screening": profile.screening,
+        "routing": profile.routing, "therapy": therapy,
+    })
+
+
+def sample_all(
+    scenario: Scenario, streams: Streams, arrival_day: np.ndarray, profile: np.ndarray
+) -> ClientDraws:
+    """Attributes of every client, each from their own population profile's parameters and
+    streams (profile ``name`` draws from streams prefixed ``name/``)."""
+    groups = []
+    for index, name in enumerate([None, *scenario.profiles]):
+        members = np.flatnonzero(profile == index)
+        if index and not members.size:
+            continue
+        own = scenario if name is None else profile_scenario(scenario, name)
+        own_streams = streams if name is None else streams.child(f"{name}/")
+        groups.append((members, sample_clients(own, own_streams, arrival_day[members], index)))
+    if len(groups) == 1:
+        return groups[0][1]
+    return _interleave(groups, arrival_day.size)
+
+
+def _interleave(groups: list[tuple[np.ndarray, ClientDraws]], n: int) -> ClientDraws:
+    fields = {}
+    for name in ClientDraws.__dataclass_fields__:
+        first = getattr(groups[0][1], name)
+        out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
+        for members, draws in groups:
+            out[members] = getattr(draws, name)
+        fields[name] = out
+    return ClientDraws(**fields)
 
 
 __all__ = ["DOMAINS", "ClientDraws", "need_tiers", "sample_clients"]

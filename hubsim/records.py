@@ -7,7 +7,7 @@ import pandas as pd
 
 from hubsim.need import DOMAINS
 from hubsim.population import ClientDraws
-from hubsim.scenario import ETHNICITIES, NEED_TIERS, PATHWAYS, RISK_FACTORS, SECTORS
+from hubsim.scenario import ETHNICITIES, NEED_TIERS, PATHWAYS, RISK_FACTORS, SECTORS, Scenario
 
 EXIT_REASONS: tuple[str, ...] = (
     "open",  # still with the Hub at the end of the horizon (see ``stage``)
@@ -19,6 +19,8 @@ EXIT_REASONS: tuple[str, ...] = (
     "referred_external",  # onward referral accepted; left Hub capacity
     "signposted",  # given self-help / signposting information
     "no_further_support",  # no further need after triage
+    "screen_negative",  # below the screen threshold for a triage call (screen-and-treat)
+    "service_closed",  # still waiting when the service closed, and discharged
 )
 STAGES: tuple[str, ...] = (
     "awaiting_triage", "navigation", "waiting_therapy", "in_therapy", "waiting_brief", "in_brief",
@@ -49,16 +51,14 @@ class ClientLog:
         self.exit_day[client] = day
         self.stage[client] = STAGES.index("exited")
 
-    def to_frame(
-        self, draws: ClientDraws, hub: str, destinations: tuple[str, ...]
-    ) -> pd.DataFrame:
-        """One row per client, units in column names (days from the scenario start date).
-
-        ``destinations`` names the external destinations in the scenario's order.
-        """
+    def to_frame(self, draws: ClientDraws, scenario: Scenario) -> pd.DataFrame:
+        """One row per client, units in column names (days from the scenario start date)."""
+        hub, destinations = scenario.hub, tuple(scenario.external.destinations)
+        populations = ("own", *scenario.profiles)
         pathway_names = np.array(["none", *PATHWAYS])
         frame = pd.DataFrame({"client_id": np.arange(draws.n), "hub": hub,
                               "arrival_day": draws.arrival_day})
+        frame["population"] = pd.Categorical.from_codes(draws.profile, populations)
         frame["sector"] = pd.Categorical.from_codes(draws.sector, SECTORS)
         frame["sex"] = np.where(draws.female, "female", "male")
         frame["ethnicity"] = pd.Categorical.from_codes(draws.ethnicity, ETHNICITIES)

@@ -98,11 +98,23 @@ def scenario_defaults(hub: str | None = None) -> dict[str, Any]:
     """
     tree: dict[str, Any] = {}
     for row in entries():
-        if row.hub is None:
+        if row.hub is None and "*" not in row.name:
             _set_dotted(tree, row.name, copy.deepcopy(row.value))
     for row in entries():
         if hub is not None and row.hub == hub:
             _set_dotted(tree, row.name, copy.deepcopy(row.value))
+    for row in entries():  # "staff.*.x": a default for every staff role that has no own value
+        if "*" in row.name and row.hub is None:
+            head, _, tail = row.name.partition(".*.")
+            for node in _get_dotted(tree, head).values():
+                if isinstance(node, dict) and tail not in node:
+                    node[tail] = copy.deepcopy(row.value)
+    return tree
+
+
+def _get_dotted(tree: dict[str, Any], dotted: str) -> dict[str, Any]:
+    for key in dotted.split("."):
+        tree = tree.get(key, {})
     return tree
 
 

@@ -43,6 +43,10 @@ class Streams:
         self.prefix = prefix
         self._streams: dict[str, np.random.Generator] = {}
 
+    def child(self, prefix: str) -> Streams:
+        """Streams of the same replication under a longer name prefix (e.g. a sub-population)."""
+        return Streams(self.seed, self.replication, f"{self.prefix}{prefix}")
+
     def __getitem__(self, name: str) -> np.random.Generator:
         full = f"{self.prefix}{name}"
         if full not in self._streams:

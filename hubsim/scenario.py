@@ -13,9 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from hubsim.arrival_schema import DAYS_PER_MONTH, DAYS_PER_WEEK, Arrivals  # noqa: F401 (re-exported)
 from hubsim.distributions import Distribution
 from hubsim.economics_schema import Costs, Outcomes
 from hubsim.need import DOMAINS
+from hubsim.staff_schema import Staff
 
 PATHWAYS: tuple[str, ...] = (
     "hub_therapy", "brief_support", "external_referral", "signpost", "no_further_support",
@@ -28,8 +30,6 @@ RISK_FACTORS: tuple[str, ...] = (
     "icu_or_emergency_work", "redeployed", "covid_illness", "bereaved",
 )
 """Predictors of higher need found by the evaluation (HSDR-SS)."""
-DAYS_PER_MONTH = 365.25 / 12
-DAYS_PER_WEEK = 7.0
 _SUM_TOLERANCE = 1e-6  # routing probabilities must sum to 1 within rounding of 6 decimals
 MAX_HORIZON_DAYS = 40_000  # ~110 years: long only for steady-state verification runs
 
@@ -57,45 +57,6 @@ def _freeze(value: dict) -> FrozenMap:
 
 class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class RateSegment(Frozen):
-    """Expected screenings from ``from`` onwards: give ``per_week`` or ``per_month``."""
-
-    start: dt.date = Field(alias="from")
-    per_week: float | None = Field(default=None, ge=0, le=10_000)
-    per_month: float | None = Field(default=None, ge=0, le=50_000)
-
-    @model_validator(mode="after")
-    def _one_rate(self) -> RateSegment:
-        if (self.per_week is None) == (self.per_month is None):
-            raise ValueError("per_week: give exactly one of per_week or per_month")
-        return self
-
-    @property
-    def per_day(self) -> float:
-        """Expected arrivals per day."""
-        if self.per_week is not None:
-            return self.per_week / DAYS_PER_WEEK
-        return self.per_month / DAYS_PER_MONTH
-
-
-class Arrivals(Frozen):
-    """Arrivals: a constant ``per_week`` or a piecewise-constant ``profile``, times ``scale``."""
-
-    per_week: float | None = Field(default=None, ge=0, le=10_000)
-    profile: tuple[RateSegment, ...] | None = Field(default=None, min_length=1)
-    scale: float = Field(default=1.0, ge=0, le=100)  # identity multiplier, for sweeps
-
-    @model_validator(mode="after")
-    def _one_mode(self) -> Arrivals:
-        if (self.per_week is None) == (self.profile is None):
-            raise ValueError("per_week: give exactly one of per_week (constant rate) or profile")
-        if self.profile is not None:
-            starts = [s.start for s in self.profile]
-            if starts != sorted(starts) or len(set(starts)) != len(starts):
-                raise ValueError("profile: dates must be strictly increasing")
-        return self
 
 
 def _check_shares(field: str, shares: dict[str, float], names: tuple[str, ...]) -> None:
@@ -145,6 +106,7 @@ class Screening(Frozen):
     ]
     moderate_min_domains: int = Field(ge=1, le=5)
     high_min_domains: int = Field(ge=1, le=5)
+    onward_min_domains: int = Field(ge=0, le=5)  # fewer positive measures: closed after the screen
 
     @model_validator(mode="after")
     def _check(self) -> Screening:
@@ -260,6 +222,25 @@ class Signpost(Frozen):
     days_to_support: Distribution
 
 
+class Profile(Frozen):
+    """Another population (e.g. people affected by a new incident), its need and pathways.
+
+    The loader fills any section a profile leaves out from the scenario's own sections.
+    """
+
+    population: Population
+    screening: Screening
+    routing: RoutingByTier
+    sessions: SessionsByTier
+
+
+class Service(Frozen):
+    """When the Hub stops (e.g. funding ends) and what happens to clients still waiting then."""
+
+    closes: dt.date | None = None
+    on_close: Literal["discharge", "refer_external"]
+
+
 class FollowUp(Frozen):
     """The evaluation's follow-up survey: asked between these days (after screening)."""
 
@@ -286,35 +267,6 @@ class Evaluation(Frozen):
         return self
 
 
-class TriageStaff(Frozen):
-    wte: float = Field(gt=0, le=500)
-    clinical_hours_per_week: float = Field(gt=0, le=84)
-    annual_cost_gbp: float = Field(ge=0, le=1_000_000)
-
-
-class CaseloadStaff(Frozen):
-    wte: float = Field(gt=0, le=500)
-    caseload_per_wte: float = Field(gt=0, le=10_000)
-    annual_cost_gbp: float = Field(ge=0, le=1_000_000)
-
-    @property
-    def slots(self) -> int:
-        """Clients that can be seen at once: ``round(wte * caseload_per_wte)``."""
-        return int(round(self.wte * self.caseload_per_wte))
-
-    @model_validator(mode="after")
-    def _at_least_one_slot(self) -> CaseloadStaff:
-        if self.slots < 1:
-            raise ValueError("wte: wte * caseload_per_wte must give at least one caseload slot")
-        return self
-
-
-class Staff(Frozen):
-    triage: TriageStaff
-    therapists: CaseloadStaff
-    brief: CaseloadStaff
-
-
 class Scenario(Frozen):
     """One Hub scenario (immutable)."""
 
@@ -337,10 +289,12 @@ class Scenario(Frozen):
     external: External
     signpost: Signpost
     staff: Staff
+    service: Service
+    profiles: Annotated[dict[str, Profile], AfterValidator(_freeze)] = Field(default_factory=dict)
     followup: FollowUp
     evaluation: Evaluation
-    costs: Costs = Field(default_factory=Costs)  # filled from the registry once it has fields
-    outcomes: Outcomes = Field(default_factory=Outcomes)
+    costs: Costs
+    outcomes: Outcomes
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -355,6 +309,11 @@ class Scenario(Frozen):
                 )
         if self.arrivals.profile is not None and self.arrivals.profile[0].start > self.start_date:
             raise ValueError("arrivals.profile: must start on or before start_date")
+        named = [s.population for s in self.arrivals.profile or ()]
+        named += [s.population for s in (*self.arrivals.surges, *self.arrivals.cohorts)]
+        unknown = [n for n in named if n is not None and n not in self.profiles]
+        if unknown:
+            raise ValueError(f"arrivals: population {unknown[0]!r} is not one of [profiles]")
         return self
 
     @property

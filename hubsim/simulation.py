@@ -9,10 +9,10 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from hubsim.arrivals import arrival_days, rate_segments
+from hubsim.arrivals import all_arrivals
 from hubsim.kpis import Usage, combine_kpis, compute_kpis
 from hubsim.model import SAMPLED_SERIES, HubModel
-from hubsim.population import sample_clients
+from hubsim.population import sample_all
 from hubsim.rng import Streams
 from hubsim.scenario import AnyScenario, Scenario
 
@@ -36,12 +36,12 @@ class Run:
     kpis: MappingProxyType[str, float]
 
 
-def _slot_days(clients: pd.DataFrame, pathway: str, slots: int, lo: float, hi: float):
-    """(occupied, available) caseload slot-days within [lo, hi] days."""
+def _slot_days(clients: pd.DataFrame, pathway: str, lo: float, hi: float) -> float:
+    """Caseload slot-days occupied by clients within [lo, hi] days."""
     rows = clients[(clients["pathway"] == pathway) & clients["course_start_day"].notna()]
     start = rows["course_start_day"].clip(lower=lo).to_numpy()
     end = rows["exit_day"].fillna(hi).clip(upper=hi).to_numpy()
-    return float(np.clip(end - start, 0.0, None).sum()), float(slots * (hi - lo))
+    return float(np.clip(end - start, 0.0, None).sum())
 
 
 def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
@@ -59,17 +59,18 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
 def simulate_hub(scenario: Scenario, seed: int, replication: int):
     """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
-    starts, rates = rate_segments(scenario.arrivals, scenario.start_date, scenario.horizon_days)
-    arrivals = arrival_days(streams["arrivals"], starts, rates, scenario.horizon_days)
-    model = HubModel(scenario, sample_clients(scenario, streams, arrivals))
+    days, profile = all_arrivals(scenario, streams)
+    model = HubModel(scenario, sample_all(scenario, streams, days, profile), streams)
     model.run()
-    clients = model.log.to_frame(model.draws, scenario.hub, tuple(scenario.external.destinations))
+    clients = model.log.to_frame(model.draws, scenario)
     lo, hi = scenario.warmup_days, scenario.horizon_days
-    staff = scenario.staff
     usage: Usage = {
         "triage": (model.triage.busy_minutes(lo, hi), model.triage.available_minutes(lo, hi)),
-        "therapists": _slot_days(clients, "hub_therapy", staff.therapists.slots, lo, hi),
-        "brief": _slot_days(clients, "brief_support", staff.brief.slots, lo, hi),
+        "therapists": (_slot_days(clients, "hub_therapy", lo, hi),
+                       model.therapy.slot_days(lo, hi)),
+        "brief": (_slot_days(clients, "brief_support", lo, hi), model.brief.slot_days(lo, hi)),
+        "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
+        "redeployed_weeks": model.capacity.redeployed_weeks,
     }
     return clients, _timeseries(model, scenario), usage
 
