@@ -135,7 +135,7 @@ class HubModel:
 
     def _therapy(self, client: int) -> Generator[simpy.Event, object, None]:
         therapy = self.scenario.therapy
-        need = therapy.priority == "need"
+        need = therapy.priority in ("need", "breach")
         priority = _NEED_PRIORITY[int(self.draws.tier[client])] if need else 0
         breach = therapy.breach_after_days if therapy.priority == "breach" else math.inf
         patience = float(self.draws.patience_days[client])

@@ -184,7 +184,8 @@ class Therapy(Course):
 
     sessions: SessionsByTier
     max_sessions: int = Field(ge=1, le=200)
-    priority: Literal["fifo", "need"]
+    priority: Literal["fifo", "need", "breach"]  # breach: by need, but long waiters go first
+    breach_after_days: float = Field(gt=0, le=MAX_HORIZON_DAYS)
     patience_days: Distribution | None = None
 
 
