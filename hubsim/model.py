@@ -25,6 +25,7 @@ _STAGE = {name: i for i, name in enumerate(STAGES)}
 _HUB_THERAPY, _BRIEF, _EXTERNAL, _SIGNPOST, _NONE = range(len(PATHWAYS))
 _PATHWAY_EXIT = {_SIGNPOST: "signposted", _NONE: "no_further_support"}
 _CLOSED = object()  # returned by a wait that the service's closure ended
+_LAST_SAMPLE_BEFORE_END_DAYS = 1e-9  # the run stops before events at the horizon itself
 SAMPLED_SERIES = (
     "triage_backlog", "therapy_waitlist", "therapy_caseload", "therapy_slots", "brief_waitlist",
     "brief_caseload", "brief_slots",
@@ -66,7 +67,8 @@ class HubModel:
     def _sampler(self) -> Generator[simpy.Event, object, None]:
         """Record queue and caseload sizes at the end of each simulated day."""
         for day in range(len(self.series["triage_backlog"])):
-            yield self.env.timeout(min(day + 1.0, self.scenario.horizon_days) - self.env.now)
+            end_of_day = min(day + 1.0, self.scenario.horizon_days - _LAST_SAMPLE_BEFORE_END_DAYS)
+            yield self.env.timeout(max(end_of_day - self.env.now, 0.0))
             self.series["triage_backlog"][day] = self.awaiting_triage
             self.series["therapy_waitlist"][day] = self.therapy.waiting
             self.series["therapy_caseload"][day] = self.therapy.in_use
