@@ -2,8 +2,9 @@
 
 Merge order (later wins): evidence-registry defaults (the Hub's own where the registry has them for
 the scenario's ``hub``) < the ``extends`` chain (base first) < the file < ``overrides``. Tables
-merge key by key, except a distribution table (one with a ``dist`` key) and the ``arrivals`` table,
-which replace the table beneath them whole. Lists replace.
+merge key by key, except a distribution table (one with a ``dist`` key), which replaces the table
+beneath it whole; in ``[arrivals]`` giving ``per_week`` drops an inherited ``profile`` and vice
+versa. Lists replace.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pydantic import ValidationError
 from hubsim import registry
 from hubsim.scenario import AnyScenario, MultiHubScenario, Scenario, SessionsByTier
 
-_REPLACE_WHOLE = frozenset({"arrivals"})
+_ONE_OF = {"arrivals": ("per_week", "profile")}
+"""Tables whose keys are alternatives: giving one in a layer drops the others from below."""
 _PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w.]*): (.*)$", re.DOTALL)
 
 
@@ -46,10 +48,16 @@ def _sessions_for_all_tiers(value: Any) -> Any:
 def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any], path: str = "") -> dict[str, Any]:
     """Merge ``top`` over ``base`` (see the module docstring for the rules)."""
     merged = copy.deepcopy(dict(base))
+    alternatives = _ONE_OF.get(path, ())
+    for key in alternatives:
+        if key in top:
+            for other in alternatives:
+                if other != key and other not in top:
+                    merged.pop(other, None)
     for key, value in top.items():
         here = f"{path}.{key}" if path else key
         below = merged.get(key)
-        replace = here in _REPLACE_WHOLE or (isinstance(value, Mapping) and "dist" in value)
+        replace = isinstance(value, Mapping) and "dist" in value
         if isinstance(value, Mapping) and isinstance(below, Mapping) and not replace:
             merged[key] = deep_merge(below, value, here)
         else:
@@ -83,6 +91,9 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], source: 
                 where = ".".join(parents[: i + 1])
                 raise ScenarioError(source, dotted, f"{where} is not a table")
             node = child
+        for other in _ONE_OF.get(".".join(parents), ()):
+            if other != leaf and leaf in _ONE_OF[".".join(parents)]:
+                node.pop(other, None)
         node[leaf] = value
 
 
