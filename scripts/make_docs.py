@@ -59,7 +59,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     write_text_atomic(ROOT / "docs" / "evidence.md", evidence_page())
-    write_text_atomic(ROOT / "docs" / "validation.md", validation_page(args.replications, args.seed))
+    validation = validation_page(args.replications, args.seed)
+    write_text_atomic(ROOT / "docs" / "validation.md", validation)
     log.info("wrote docs/evidence.md and docs/validation.md")
 
 
