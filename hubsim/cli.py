@@ -243,4 +243,4 @@ def main() -> None:
 
 
 # Commands grouped by topic register themselves on ``app`` when imported.
-from hubsim.commands import evidence, experiments, reporting  # noqa: E402, F401
+from hubsim.commands import evidence, experiments, reporting, staffing  # noqa: E402, F401
