@@ -1,0 +1,171 @@
+"""What each column of a results folder's tables means, in plain words, with its unit.
+
+Used by the Excel export's README sheet and by the HTML report. KPI units live in
+``hubsim.kpis.KPI_UNITS``; this module adds the words.
+"""
+
+from __future__ import annotations
+
+from hubsim.kpis import KPI_UNITS
+from hubsim.scenario import RISK_FACTORS
+
+KPI_LABELS: dict[str, str] = {
+    "clients_arrived": "keyworkers who completed the online screen",
+    "clients_triaged": "clients who had a clinical triage call",
+    "clients_not_reached": "clients whom triage never reached (all call attempts failed)",
+    "triage_wait_days_mean": "mean wait from screen to triage call",
+    "triage_wait_days_p90": "90th percentile of the wait from screen to triage call",
+    "therapy_started": "clients who started Hub therapy",
+    "therapy_completed": "clients who completed a course of Hub therapy",
+    "therapy_wait_days_mean": "mean wait for Hub therapy (clients who started)",
+    "therapy_wait_days_median": "median wait for Hub therapy (clients who started)",
+    "therapy_wait_days_p90": "90th percentile of the wait for Hub therapy (clients who started)",
+    "therapy_started_within_6w_pct": "therapy waiters who started within 6 weeks",
+    "therapy_started_within_18w_pct": "therapy waiters who started within 18 weeks",
+    "therapy_waitlist_end": "clients on the therapy waiting list at the end",
+    "therapy_waitlist_max": "largest therapy waiting list at the end of any day",
+    "brief_wait_days_mean": "mean wait for brief Hub support",
+    "external_referrals": "clients referred on to external services",
+    "triage_utilisation": "share of triage clinicians' working time spent on triage",
+    "therapist_utilisation": "share of therapy caseload slot-days occupied",
+    "brief_utilisation": "share of brief-support caseload slot-days occupied",
+    "cost_total_gbp": "Hub cost over the results window",
+    "cost_per_client_gbp": "Hub cost per keyworker screened",
+}
+"""Plain-English meaning of each KPI (the unit is in ``KPI_UNITS``)."""
+
+CLIENT_COLUMNS: dict[str, tuple[str, str]] = {
+    "client_id": ("client number within the Hub and replication, in arrival order", "id"),
+    "hub": ("Hub identifier", "id"),
+    "arrival_day": ("when the client completed the screen", "days from start date"),
+    "sector": ("sector the keyworker works in", "category"),
+    "sex": ("sex", "female/male"),
+    "ethnicity": ("ethnic group", "category"),
+    **{factor: (f"risk factor: {factor.replace('_', ' ')}", "true/false")
+       for factor in RISK_FACTORS},
+    "anxiety": ("above threshold on GAD-7", "true/false"),
+    "depression": ("above threshold on PHQ-9", "true/false"),
+    "ptsd": ("above threshold on PCL-5 or ITQ", "true/false"),
+    "alcohol": ("above threshold on AUDIT", "true/false"),
+    "functioning": ("above threshold on WSAS (impaired functioning)", "true/false"),
+    "domains_positive": ("screening measures above threshold", "count 0-5"),
+    "need_tier": ("need tier from the number of positive measures", "low/moderate/high"),
+    "triage_attempts": ("triage call attempts made", "count"),
+    "triage_day": ("when the triage call started (blank: never reached)", "days from start date"),
+    "triage_wait_days": ("wait from screen to triage call", "days"),
+    "pathway": ("pathway after triage ('none': not reached)", "category"),
+    "waitlist_join_day": ("when the client joined a Hub waiting list", "days from start date"),
+    "course_start_day": ("first session of Hub therapy or brief support", "days from start date"),
+    "therapy_wait_days": ("wait for Hub therapy (blank: not started)", "days"),
+    "brief_wait_days": ("wait for brief support (blank: not started)", "days"),
+    "sessions_planned": ("sessions the course would have had", "sessions"),
+    "sessions_attended": ("sessions attended", "sessions"),
+    "sessions_missed": ("appointments missed (did not attend)", "sessions"),
+    "referral_day": ("when an onward referral was accepted", "days from start date"),
+    "external_destination": ("external service referred to (blank: none)", "category"),
+    "external_start_day": ("when the external service would start treatment",
+                           "days from start date"),
+    "self_help_start_day": ("when a signposted client started self-help or self-referred "
+                            "support (blank: did not)", "days from start date"),
+    "exit_reason": ("why the client left the Hub ('open': still with it at the end)", "category"),
+    "exit_day": ("when the client left the Hub", "days from start date"),
+    "stage_at_end": ("where the client was at the end of the horizon", "category"),
+    "followup_day": ("day of the evaluation-style follow-up survey (5-8 months after screening)",
+                     "days from start date"),
+    "replication": ("replication number", "index"),
+}
+
+TIMESERIES_COLUMNS: dict[str, tuple[str, str]] = {
+    "hub": ("Hub identifier", "id"),
+    "day": ("simulated day", "days from start date"),
+    "date": ("calendar date of the day", "date"),
+    "arrivals": ("keyworkers who completed the screen that day", "clients"),
+    "triage_backlog": ("clients waiting for a triage call at the end of the day", "clients"),
+    "therapy_waitlist": ("clients waiting for Hub therapy at the end of the day", "clients"),
+    "therapy_caseload": ("therapy caseload slots occupied at the end of the day", "clients"),
+    "brief_waitlist": ("clients waiting for brief support at the end of the day", "clients"),
+    "brief_caseload": ("brief-support caseload slots occupied at the end of the day", "clients"),
+    "replication": ("replication number", "index"),
+}
+
+BAND_PERCENTILES = (5, 25, 50, 75, 95)  # the bands hubsim.experiment.timeseries_bands writes
+BAND_COLUMNS: dict[str, tuple[str, str]] = {
+    "hub": ("Hub identifier", "id"),
+    "day": ("simulated day", "days from start date"),
+    "variable": ("which daily series (a column of the timeseries sheet)", "name"),
+    "mean": ("mean over replications", "clients"),
+    **{f"q{q:02d}": (f"{q}th percentile over replications", "clients") for q in BAND_PERCENTILES},
+}
+
+VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
+    "figure": ("published figure of the evaluation (evidence registry target)", "name"),
+    "published": ("the published value (or range across Hubs)", "unit column"),
+    "unit": ("unit of the figure", "text"),
+    "simulated": ("mean of the same measure over replications", "unit column"),
+    "ci_low": ("95% interval, low end (range figures: lowest Hub mean)", "unit column"),
+    "ci_high": ("95% interval, high end (range figures: highest Hub mean)", "unit column"),
+    "passed": ("within tolerance of the published value", "true/false"),
+    "n": ("replications", "count"),
+    "tolerance": ("allowed difference from the published value", "unit column"),
+    "source": ("where the published figure comes from", "text"),
+}
+
+SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
+    "kpi": ("KPI name ('HUB:KPI' for one Hub of several)", "name"),
+    "mean": ("mean over replications", "unit of the KPI"),
+    "sd": ("standard deviation over replications", "unit of the KPI"),
+    "ci_low": ("lower end of the 95% t-interval for the mean", "unit of the KPI"),
+    "ci_high": ("upper end of the 95% t-interval for the mean", "unit of the KPI"),
+    "half_width": ("half-width of the 95% t-interval", "unit of the KPI"),
+    "n": ("replications with a value", "count"),
+}
+
+
+def kpi_label(name: str) -> str:
+    """Plain words for KPI ``name`` (``HUB:KPI`` names keep the Hub in front)."""
+    hub, _, base = name.rpartition(":")
+    label = KPI_LABELS.get(base, base.replace("_", " "))
+    return f"{hub}: {label}" if hub else label
+
+
+def kpi_unit(name: str) -> str:
+    """Unit of KPI ``name`` ('' when unknown)."""
+    return KPI_UNITS.get(name.rpartition(":")[2], "")
+
+
+def replication_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Meaning and unit of each column of ``replications.csv`` (one KPI per column)."""
+    return {
+        c: ("replication number", "index") if c == "replication" else (kpi_label(c), kpi_unit(c))
+        for c in columns
+    }
+
+
+TABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "summary": SUMMARY_COLUMNS, "clients": CLIENT_COLUMNS, "timeseries": TIMESERIES_COLUMNS,
+    "timeseries_bands": BAND_COLUMNS, "validation": VALIDATION_COLUMNS,
+}
+"""Column meanings of each table with fixed columns (``replications``: see
+``replication_columns``)."""
+
+TABLE_WORDS: dict[str, str] = {
+    "summary": "one row per KPI: mean, sd and 95% interval over replications",
+    "replications": "one row per replication, one column per KPI",
+    "clients": "one row per client per replication: need, pathway, waits, sessions, exit",
+    "timeseries": "one row per day per Hub per replication: queues and caseloads at day end",
+    "timeseries_bands": "per Hub and day: mean and percentiles of daily series over replications",
+    "validation": "the evaluation's published figures against the simulated ones",
+    "sweep": "KPIs (mean and 95% interval) at each value of the varied parameter(s)",
+    "staffing_search": "share of replications meeting the target at each staffing level",
+    "psa": "one row per probabilistic sensitivity analysis draw",
+    "costs": "cost components",
+}
+"""What each table holds, in a few words."""
+
+
+def table_columns(name: str, columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Meaning and unit of each of ``columns`` of table ``name`` (unknown ones left blank)."""
+    if name == "replications":
+        return replication_columns(columns)
+    known = TABLE_COLUMNS.get(name, {})
+    return {c: known.get(c, ("", "")) for c in columns}
