@@ -1,0 +1,148 @@
+"""The standard figures of a results folder: which apply, built one at a time, saved together.
+
+A figure whose data the folder lacks (no clients kept, no cost components, no sweep table...) is
+skipped with a reason, never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from hubsim.figures.costs import cost_components, costs_by_component
+from hubsim.figures.curves import staffing_search_curve, sweep_curves
+from hubsim.figures.flow import pathway_flow
+from hubsim.figures.psa import COST, QALYS, acceptability_curve, psa_plane
+from hubsim.figures.queues import therapy_waitlist_fan, triage_backlog_fan
+from hubsim.figures.staff import staff_utilisation
+from hubsim.figures.style import save_figure
+from hubsim.figures.waits import therapy_waits
+from hubsim.results_folder import ResultsFolder
+from hubsim.run_facts import caseload_slots, hubs, staffing_changes, to_date
+
+logger = logging.getLogger(__name__)
+
+
+class Skip(Exception):  # noqa: N818  (a signal, not an error)
+    """The results folder lacks what a figure needs; the message says what."""
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A standard figure: file stem, what it shows, and how to build it from a results folder."""
+
+    name: str
+    caption: str
+    build: Callable[[ResultsFolder], Figure]
+
+
+def _need(results: ResultsFolder, table: str, columns: tuple[str, ...] = ()):
+    frame = results.tables().get(table)
+    if frame is None:
+        raise Skip(f"no {table} table ({table}.csv) in this results folder")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise Skip(f"{table}.csv has no column {missing[0]}")
+    return frame
+
+
+def _warmup(results: ResultsFolder) -> tuple[dt.date, dt.date] | None:
+    runs = hubs(results.metadata)
+    if not runs or "start_date" not in runs[0]:
+        return None
+    start = to_date(runs[0]["start_date"])
+    days = min(float(h.get("warmup_days", 0.0)) for h in runs)
+    return (start, start + dt.timedelta(days=days)) if days > 0 else None
+
+
+def _fan(results: ResultsFolder, column: str, draw: Callable[..., Figure]) -> Figure:
+    frame = _need(results, "timeseries", ("date", "replication", column))
+    return draw(frame, source=results.source, changes=staffing_changes(results.metadata),
+                warmup=_warmup(results))
+
+
+def _utilisation(results: ResultsFolder) -> Figure:
+    frame = _need(results, "timeseries", ("date", "replication"))
+    slots = caseload_slots(results.metadata, frame["date"])
+    if slots.empty:
+        raise Skip("the run's metadata holds no staffing to compare caseloads with")
+    summary = results.summary
+    triage = None
+    if summary is not None:
+        rows = summary.loc[summary["kpi"] == "triage_utilisation", "mean"]
+        triage = float(rows.iloc[0]) if len(rows) else None
+    return staff_utilisation(frame, slots, source=results.source, triage_mean=triage,
+                             changes=staffing_changes(results.metadata))
+
+
+def _costs(results: ResultsFolder) -> Figure:
+    found = cost_components(_need(results, "summary", ("kpi", "mean")), results.metadata)
+    if found is None:
+        raise Skip("no cost components among the KPIs, and the staff cost cannot be split "
+                   "by role")
+    runs = hubs(results.metadata)
+    price_year = runs[0].get("price_year") if runs else None
+    return costs_by_component(found[0], source=results.source, price_year=price_year,
+                              note=found[1])
+
+
+def _psa(results: ResultsFolder, draw: Callable[..., Figure]) -> Figure:
+    return draw(_need(results, "psa", (COST, QALYS)), source=results.source)
+
+
+SPECS: tuple[FigureSpec, ...] = (
+    FigureSpec("therapy_waitlist", "Hub therapy waiting list over time (median, 50% and 90% "
+               "bands across replications; dashed lines mark staffing changes).",
+               lambda r: _fan(r, "therapy_waitlist", therapy_waitlist_fan)),
+    FigureSpec("triage_queue", "Clients awaiting a triage call over time.",
+               lambda r: _fan(r, "triage_backlog", triage_backlog_fan)),
+    FigureSpec("therapy_waits", "Waits for Hub therapy against the 6- and 18-week standards.",
+               lambda r: therapy_waits(
+                   _need(r, "clients", ("pathway", "therapy_wait_days", "exit_reason")),
+                   source=r.source)),
+    FigureSpec("staff_utilisation", "Staff utilisation over time, by role.", _utilisation),
+    FigureSpec("pathway_flow", "Where clients went after screening, by need tier.",
+               lambda r: pathway_flow(
+                   _need(r, "clients", ("need_tier", "pathway", "exit_reason", "replication")),
+                   source=r.source)),
+    FigureSpec("costs", "Costs by component.", _costs),
+    FigureSpec("sweep", "KPIs against the swept parameter.",
+               lambda r: sweep_curves(_need(r, "sweep", ("kpi", "mean")), source=r.source)),
+    FigureSpec("staffing_search", "Share of replications meeting the target, by staffing level.",
+               lambda r: staffing_search_curve(_need(r, "staffing_search", ("wte",)),
+                                               source=r.source)),
+    FigureSpec("psa_plane", "Cost-effectiveness plane from the probabilistic sensitivity "
+               "analysis.", lambda r: _psa(r, psa_plane)),
+    FigureSpec("acceptability", "Cost-effectiveness acceptability curve.",
+               lambda r: _psa(r, acceptability_curve)),
+)
+
+
+def build_figures(results: ResultsFolder) -> Iterator[tuple[FigureSpec, Figure | None, str]]:
+    """Yield ``(spec, figure, '')`` for each standard figure, or ``(spec, None, reason)``."""
+    for spec in SPECS:
+        try:
+            figure = spec.build(results)
+        except Skip as skip:
+            logger.info("figure %s skipped: %s", spec.name, skip)
+            yield spec, None, str(skip)
+            continue
+        except (KeyError, ValueError, TypeError) as exc:  # a table of an unexpected shape
+            logger.warning("figure %s could not be drawn: %s", spec.name, exc)
+            yield spec, None, f"could not be drawn from this folder's tables ({exc})"
+            continue
+        yield spec, figure, ""
+
+
+def write_figures(results: ResultsFolder, out_dir: str | Path) -> dict[str, list[Path]]:
+    """Save every standard figure that applies as ``out_dir/NAME.png`` and ``.svg``."""
+    written = {}
+    for spec, figure, _ in build_figures(results):
+        if figure is not None:
+            written[spec.name] = save_figure(figure, Path(out_dir) / spec.name)
+    return written

@@ -1,0 +1,140 @@
+"""Sweep curves (a KPI against a varied parameter) and the staffing-search curve."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from hubsim.columns import kpi_label, kpi_unit
+from hubsim.figures.style import (
+    FULL_SCALE_HEADROOM,
+    GREY,
+    OKABE_ITO,
+    PANEL_HEIGHT_IN,
+    SERIES_COLOURS,
+    finish,
+    house_style,
+    new_figure,
+    percent_axis,
+)
+
+STAT_COLUMNS = frozenset(
+    {"kpi", "mean", "sd", "ci_low", "ci_high", "half_width", "n", "unit", "scenario", "label"}
+)
+MAX_PANELS = 6
+PANEL_COLUMNS = 2
+INTERVAL_ALPHA = 0.2
+PERCENT = 100.0
+SEARCH_SHARE_PCT = "share_meeting_target_pct"
+SEARCH_SHARE = "share_meeting_target"
+
+
+def varied_keys(sweep: pd.DataFrame) -> list[str]:
+    """The columns of a tidy sweep table that hold the varied parameters."""
+    return [c for c in sweep.columns if c not in STAT_COLUMNS]
+
+
+def _panel(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None, kpi: str) -> None:
+    groups = rows.groupby(hue, sort=True) if hue else [(None, rows)]
+    for colour, (value, group) in zip(SERIES_COLOURS, groups, strict=False):
+        group = group.sort_values(x)
+        label = f"{hue} = {value}" if hue else None
+        ax.plot(group[x], group["mean"], marker="o", color=colour, label=label)
+        if {"ci_low", "ci_high"} <= set(group.columns):
+            ax.fill_between(group[x], group["ci_low"], group["ci_high"], color=colour,
+                            alpha=INTERVAL_ALPHA, linewidth=0)
+    unit = kpi_unit(kpi)
+    ax.set_title(kpi_label(kpi), loc="left", fontsize="medium")
+    ax.set_ylabel(unit or kpi)
+    ax.set_xlabel(x)
+    if hue:
+        ax.legend(fontsize="small")
+
+
+def sweep_curves(
+    sweep: pd.DataFrame, *, source: str | None = None, x: str | None = None,
+    kpis: list[str] | None = None,
+) -> Figure:
+    """One panel per KPI: mean and 95% interval against the varied parameter.
+
+    Parameters
+    ----------
+    sweep : tidy table, one row per (parameter value(s), KPI); columns: the varied key(s) (named
+        by their dotted scenario key, e.g. ``staff.therapists.wte``), ``kpi``, ``mean`` and,
+        optionally, ``ci_low``, ``ci_high`` (in the KPI's unit). Other statistic columns (``sd``,
+        ``half_width``, ``n``) are ignored. A second varied key draws one line per value.
+    source : source line for the foot of the figure
+    x : the varied key for the x axis (default: the first)
+    kpis : KPIs to draw (default: every KPI in the table, at most six)
+    """
+    keys = varied_keys(sweep)
+    if not keys:
+        raise ValueError("sweep table has no varied-parameter column")
+    x = x or keys[0]
+    hue = next((k for k in keys if k != x), None)
+    names = kpis or list(dict.fromkeys(sweep["kpi"]))[:MAX_PANELS]
+    rows = math.ceil(len(names) / PANEL_COLUMNS)
+    cols = min(len(names), PANEL_COLUMNS)
+    with house_style():
+        fig, axes = new_figure(rows, cols, height=PANEL_HEIGHT_IN * rows)
+        for ax, kpi in zip(axes, names, strict=False):
+            _panel(ax, sweep[sweep["kpi"] == kpi], x, hue, kpi)
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
+        return finish(fig, f"KPIs against {x} (mean and 95% interval)", source)
+
+
+def _search_share(search: pd.DataFrame) -> tuple[pd.Series, pd.Series | None, pd.Series | None]:
+    if SEARCH_SHARE_PCT in search:
+        scale = 1.0
+        share = search[SEARCH_SHARE_PCT]
+    else:
+        scale = PERCENT
+        share = search[SEARCH_SHARE] * scale
+    low = search["ci_low"] * scale if "ci_low" in search else None
+    high = search["ci_high"] * scale if "ci_high" in search else None
+    return share, low, high
+
+
+def staffing_search_curve(
+    search: pd.DataFrame, *, source: str | None = None, x: str = "wte",
+    target_pct: float | None = None, chosen: float | None = None,
+) -> Figure:
+    """Share of replications meeting the target against staffing.
+
+    Parameters
+    ----------
+    search : one row per staffing level tried; columns ``x`` (default ``wte``, whole-time
+        equivalents), and ``share_meeting_target_pct`` (0-100) or ``share_meeting_target``
+        (0-1), optionally ``ci_low``, ``ci_high`` (same scale as the share) and ``role``
+        (one line per role)
+    source : source line for the foot of the figure
+    x : the staffing column
+    target_pct : required share of replications meeting the target (%), drawn as a line
+    chosen : the staffing level the search chose, marked on the x axis
+    """
+    with house_style():
+        fig, (ax,) = new_figure()
+        groups = search.groupby("role", sort=True) if "role" in search else [(None, search)]
+        for colour, (role, group) in zip(SERIES_COLOURS, groups, strict=False):
+            group = group.sort_values(x)
+            share, low, high = _search_share(group)
+            ax.plot(group[x], share, marker="o", color=colour, label=role)
+            if low is not None and high is not None:
+                ax.fill_between(group[x], low, high, color=colour, alpha=INTERVAL_ALPHA,
+                                linewidth=0)
+        if target_pct is not None:
+            ax.axhline(target_pct, color=OKABE_ITO["vermillion"], linestyle="--",
+                       label=f"required: {target_pct:g}% of replications")
+        if chosen is not None:
+            ax.axvline(chosen, color=GREY, linestyle=":", label=f"chosen: {chosen:g} WTE")
+        ax.set_ylim(0, PERCENT * FULL_SCALE_HEADROOM)
+        percent_axis(ax)
+        ax.set_xlabel(f"staffing ({x}, whole-time equivalents)" if x == "wte" else x)
+        ax.set_ylabel("replications meeting the target (%)")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="lower right")
+        return finish(fig, "Staffing search: how often the target is met", source)
