@@ -1,0 +1,66 @@
+"""The report's "Validation against the evaluation" section.
+
+A results folder's own ``validation.csv`` is shown as it is. Otherwise the comparison is made from
+the stored per-client records with :mod:`hubsim.evidence_check` (the ``hubsim check-evidence``
+logic), when the folder has them and its scenario still validates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from hubsim.evidence_check import NOT_MATCHED, check_table, figures_by_replication
+from hubsim.report.html import bullets, para, table
+from hubsim.results_folder import ResultsFolder
+from hubsim.run_facts import scenario_object
+
+POOLED_NOTE = ("The published figures describe the four evaluated Hubs together; a scenario of "
+               "fewer Hubs is compared with them as `hubsim check-evidence` does.")
+
+HEADER_WORDS = {"figure": "published figure", "simulated": "simulated mean",
+                "ci_low": "95% CI low", "ci_high": "95% CI high", "passed": "result",
+                "n": "replications"}
+
+
+def validation_table(results: ResultsFolder) -> tuple[pd.DataFrame | None, str]:
+    """(table, where it came from) or (None, why there is none)."""
+    if "validation" in results.extras:
+        return results.extras["validation"], "Read from validation.csv in the results folder."
+    if results.clients is None:
+        return None, "the results folder has no per-client records (clients.csv)"
+    scenario = scenario_object(results.metadata)
+    if scenario is None:
+        return None, "the stored scenario cannot be read by this version of hubsim"
+    try:
+        frame = check_table(figures_by_replication(results.clients, scenario), scenario)
+    except (KeyError, ValueError) as exc:
+        return None, f"the stored records lack what the comparison needs ({exc})"
+    return frame, "Computed from the stored per-client records. " + POOLED_NOTE
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "pass" if value else "outside tolerance"
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:,.1f}"
+    return str(value)
+
+
+def validation_section(results: ResultsFolder) -> str:
+    """HTML body of "Validation against the evaluation"."""
+    frame, note = validation_table(results)
+    if frame is None:
+        return para(f"Not part of this run: {note}.")
+    numeric = [i for i, c in enumerate(frame.columns)
+               if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    headers = [HEADER_WORDS.get(str(c), str(c)) for c in frame.columns]
+    out = [para(note, "note"), table(headers, rows, numeric=numeric)]
+    if "passed" in frame:
+        passed = int(frame["passed"].astype(bool).sum())
+        out.insert(0, para(f"{passed} of {len(frame)} published figures within tolerance."))
+    out.append("<h3>Published figures not compared, and why</h3>")
+    out.append(bullets(f"{figure}: {reason}" for figure, reason in NOT_MATCHED))
+    return "".join(out)

@@ -1,0 +1,175 @@
+"""The HTML report: every section, only embedded PNG images, no network resources, escaped text,
+graceful gaps, and the ``hubsim report`` / ``hubsim figures`` commands."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from results_helpers import BASELINE, CORE_FIGURES, SMALL_RESULTS, check_png, copy_results, invoke
+
+from hubsim import load_scenario, run_experiment
+from hubsim.report import SECTION_TITLES, render_report, write_report
+from hubsim.results_folder import ResultsFolderError, load_results, results_from_experiment
+
+BAD_INPUT = 2
+DATA_URI = "data:image/png;base64,"
+
+
+class Parsed(HTMLParser):
+    """Headings, image sources and every attribute value of a page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.h2: list[str] = []
+        self.images: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []
+        self._in_h2 = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self._in_h2 = tag == "h2"
+        for name, value in attrs:
+            self.attributes.append((tag, name, value or ""))
+        if tag == "img":
+            self.images.append(dict(attrs).get("src", ""))
+
+    def handle_endtag(self, tag):
+        self._in_h2 = False if tag == "h2" else self._in_h2
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.h2.append(data)
+
+
+@pytest.fixture(scope="module")
+def report_folder(tmp_path_factory):
+    folder = copy_results(tmp_path_factory.mktemp("report"))
+    write_report(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def page(report_folder):
+    return (report_folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_every_section_in_order(page):
+    headings = [h for h in Parsed(page).h2 if h != "Contents"]
+    assert headings == list(SECTION_TITLES.values())
+
+
+def test_images_are_embedded_pngs(page):
+    images = Parsed(page).images
+    assert len(images) == len(CORE_FIGURES)
+    for src in images:
+        assert src.startswith(DATA_URI)
+        check_png(base64.b64decode(src[len(DATA_URI):], validate=True))
+
+
+def test_no_network_resources(page):
+    parsed = Parsed(page)
+    for tag, name, value in parsed.attributes:
+        if name in ("src", "srcset", "data", "poster") or (tag == "link" and name == "href"):
+            assert value.startswith("data:"), (tag, name, value[:60])
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert not re.search(r"url\(\s*['\"]?https?:", page)
+    assert "Content-Security-Policy" in page
+
+
+def test_figures_saved_beside_the_report(report_folder):
+    saved = sorted(p.name for p in (report_folder / "figures").iterdir())
+    assert saved == sorted(f"{n}.{ext}" for n in CORE_FIGURES for ext in ("png", "svg"))
+    assert not [p for p in report_folder.rglob(".*")]  # no temporary files left behind
+
+
+def test_key_results_and_assumptions(page):
+    assert "started therapy within 18 weeks" in page
+    assert "95% CI" in page
+    assert '<tr class="assumption">' in page
+    assert "differs from registry" in page  # the stored run overrides horizon_days and WTE
+    assert "hubsim run scenarios/baseline.toml --replications 2 --seed 0" in page
+
+
+def test_text_is_escaped(tmp_path):
+    folder = copy_results(tmp_path)
+    meta_path = folder / "run_metadata.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["scenario_name"] = "<script>alert('x')</script>"
+    meta["scenario"]["description"] = "waits < 6 weeks & costs > £1"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    page = write_report(folder, save_figures=False).read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "waits &lt; 6 weeks &amp; costs &gt; £1" in page
+
+
+def test_validation_table_from_a_results_folder_file(tmp_path):
+    folder = copy_results(tmp_path)
+    table = pd.DataFrame({"figure": ["followup_contact_pct"], "published": [73.0],
+                          "simulated": [71.5], "passed": [True]})
+    table.to_csv(folder / "validation.csv", index=False)
+    page = write_report(folder, save_figures=False).read_text(encoding="utf-8")
+    section = page.split('id="validation"')[1].split("</section>")[0]
+    assert "validation.csv" in section and "followup_contact_pct" in section
+    assert "1 of 1 published figures within tolerance" in section
+
+
+def test_validation_computed_from_records():
+    scenario = load_scenario(BASELINE, {"horizon_days": 400})
+    results = results_from_experiment(run_experiment(scenario, 2, seed=1),
+                                      scenario_file="scenarios/baseline.toml")
+    section = render_report(results).split('id="validation"')[1].split("</section>")[0]
+    assert "published figures within tolerance" in section
+    assert "followup_contact_pct" in section
+
+
+def test_sparse_folder_degrades_gracefully(tmp_path):
+    folder = tmp_path / "sparse"
+    folder.mkdir()
+    (folder / "run_metadata.json").write_text(
+        (SMALL_RESULTS / "run_metadata.json").read_text(encoding="utf-8"), encoding="utf-8")
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert [h for h in Parsed(page).h2 if h != "Contents"] == list(SECTION_TITLES.values())
+    assert "Not part of this run: the results folder has no summary table" in page
+    assert "Not part of this run: the results folder has no per-client records" in page
+    assert "Figures not part of this run" in page
+    assert not (folder / "figures").exists() or not any((folder / "figures").iterdir())
+
+
+def test_bad_folder_raises(tmp_path):
+    with pytest.raises(ResultsFolderError, match="no run_metadata.json"):
+        write_report(tmp_path)
+    (tmp_path / "run_metadata.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ResultsFolderError, match="run_metadata.json: cannot read as JSON"):
+        load_results(tmp_path)
+
+
+def test_report_command(tmp_path):
+    folder = copy_results(tmp_path)
+    result = invoke("report", str(folder), "--no-figures")
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.html").is_file()
+    assert not (folder / "figures").exists()
+
+
+@pytest.mark.parametrize("command", ["report", "figures"])
+def test_bad_folder_exits_2_in_one_line(tmp_path, command):
+    missing = tmp_path / "no-such-folder"
+    result = invoke(command, str(missing))
+    assert result.exit_code == BAD_INPUT
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and str(missing) in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_figures_command(tmp_path):
+    folder = copy_results(tmp_path)
+    result = invoke("figures", str(folder), "--out", str(tmp_path / "figs"))
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "figs").glob("*.png"))) == len(CORE_FIGURES)
+    assert "skipped sweep" in result.output
