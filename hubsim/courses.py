@@ -24,25 +24,31 @@ from hubsim.distributions import Fixed
 from hubsim.records import ClientLog
 from hubsim.scenario import Course
 
-BLOCKER_PRIORITY = -10  # capacity blockers go ahead of every client request
 BREACH_PRIORITY = -1  # clients past the breach threshold go ahead of other clients
+
+
+class _AdjustableResource(simpy.PriorityResource):
+    """A ``PriorityResource`` whose capacity can change; a fall never preempts a user."""
+
+    def set_capacity(self, capacity: int) -> None:
+        self._capacity = capacity
+        while self.put_queue and len(self.users) < capacity:
+            self._trigger_put(None)  # grants the first waiting request
 
 
 class CoursePool:
     """Caseload slots for one kind of course; the waiting list is the resource's queue.
 
-    Capacity can change over time (staff joining, leaving, absent, redeployed): the resource
-    holds the largest capacity ever needed and *blocker* requests occupy the slots that are not
-    staffed. A blocker waits for a slot like a client (ahead of them) and never preempts one, so a
-    fall in capacity stops new allocations until enough courses end.
+    Capacity can change over time (staff joining, leaving, absent, redeployed). A fall in
+    capacity never displaces a client in a course: it stops new allocations until enough courses
+    end; a rise admits waiting clients at once.
     """
 
     def __init__(self, env: simpy.Environment, max_slots: int, course: Course) -> None:
         self.env = env
         self.max_slots = max(1, int(max_slots))
         self.course = course
-        self.resource = simpy.PriorityResource(env, capacity=self.max_slots)
-        self._blockers: list[simpy.resources.resource.PriorityRequest] = []
+        self.resource = _AdjustableResource(env, capacity=self.max_slots)
         self.capacity_log: list[tuple[float, int]] = []  # (day, staffed slots from then)
         self._in_use = 0
         self._slots_log: list[tuple[float, int]] = []  # (day, max(staffed, occupied) from then)
@@ -62,15 +68,7 @@ class CoursePool:
             self.capacity_log.pop()
         self.capacity_log.append((self.env.now, slots))
         self._note()
-        wanted = self.max_slots - slots
-        while len(self._blockers) < wanted:
-            self._blockers.append(self.resource.request(priority=BLOCKER_PRIORITY))
-        while len(self._blockers) > wanted:
-            blocker = self._blockers.pop()
-            if blocker.triggered:
-                self.resource.release(blocker)
-            else:
-                blocker.cancel()
+        self.resource.set_capacity(slots)
 
     def _note(self) -> None:
         level = max(self.capacity_log[-1][1], self._in_use)
@@ -100,14 +98,12 @@ class CoursePool:
     @property
     def waiting(self) -> int:
         """Clients on the waiting list now."""
-        pending = sum(1 for b in self._blockers if not b.triggered)
-        return len(self.resource.queue) - pending
+        return len(self.resource.queue)
 
     @property
     def in_use(self) -> int:
         """Caseload slots occupied by clients now."""
-        held = sum(1 for b in self._blockers if b.triggered)
-        return self.resource.count - held
+        return self.resource.count
 
     def _interval(self, rng: np.random.Generator) -> float:
         if self._fixed_interval is not None:
