@@ -26,6 +26,7 @@ from hubsim.results_folder import ResultsFolder
 from hubsim.run_facts import caseload_slots, hubs, staffing_changes, to_date
 
 logger = logging.getLogger(__name__)
+PERCENT = 100.0
 
 
 class Skip(Exception):  # noqa: N818  (a signal, not an error)
@@ -91,6 +92,18 @@ def _costs(results: ResultsFolder) -> Figure:
                               note=found[1])
 
 
+def _search(results: ResultsFolder) -> Figure:
+    name = "search" if "search" in results.extras else "staffing_search"
+    meta = results.metadata
+    confidence = meta.get("confidence")
+    return staffing_search_curve(
+        _need(results, name, ("wte",)), source=results.source,
+        target_pct=None if confidence is None else PERCENT * float(confidence),
+        chosen=meta.get("answer_wte"), role=str(meta.get("role") or "staff"),
+        target=meta.get("target"),
+    )
+
+
 def _psa(results: ResultsFolder, draw: Callable[..., Figure]) -> Figure:
     return draw(_need(results, "psa", (COST, QALYS)), source=results.source)
 
@@ -113,9 +126,8 @@ SPECS: tuple[FigureSpec, ...] = (
     FigureSpec("costs", "Costs by component.", _costs),
     FigureSpec("sweep", "KPIs against the swept parameter.",
                lambda r: sweep_curves(_need(r, "sweep", ("kpi", "mean")), source=r.source)),
-    FigureSpec("staffing_search", "Share of replications meeting the target, by staffing level.",
-               lambda r: staffing_search_curve(_need(r, "staffing_search", ("wte",)),
-                                               source=r.source)),
+    FigureSpec("staffing_search", "Share of replications meeting the target, by staffing level "
+               "(hubsim staff).", _search),
     FigureSpec("psa_plane", "Cost-effectiveness plane from the probabilistic sensitivity "
                "analysis.", lambda r: _psa(r, psa_plane)),
     FigureSpec("acceptability", "Cost-effectiveness acceptability curve.",

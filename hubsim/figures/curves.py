@@ -25,11 +25,14 @@ STAT_COLUMNS = frozenset(
     {"kpi", "mean", "sd", "ci_low", "ci_high", "half_width", "n", "unit", "scenario", "label"}
 )
 MAX_PANELS = 6
+DEFAULT_KPIS = (
+    "therapy_wait_days_mean", "therapy_started_within_18w_pct", "therapy_waitlist_max",
+    "therapist_utilisation", "triage_wait_days_mean", "cost_total_gbp",
+)
+"""KPIs drawn by default when the table has them: the ones staffing and demand move."""
 PANEL_COLUMNS = 2
 INTERVAL_ALPHA = 0.2
 PERCENT = 100.0
-SEARCH_SHARE_PCT = "share_meeting_target_pct"
-SEARCH_SHARE = "share_meeting_target"
 
 
 def varied_keys(sweep: pd.DataFrame) -> list[str]:
@@ -68,14 +71,16 @@ def sweep_curves(
         ``half_width``, ``n``) are ignored. A second varied key draws one line per value.
     source : source line for the foot of the figure
     x : the varied key for the x axis (default: the first)
-    kpis : KPIs to draw (default: every KPI in the table, at most six)
+    kpis : KPIs to draw (default: those of ``DEFAULT_KPIS`` in the table, else the table's
+        first six)
     """
     keys = varied_keys(sweep)
     if not keys:
         raise ValueError("sweep table has no varied-parameter column")
     x = x or keys[0]
     hue = next((k for k in keys if k != x), None)
-    names = kpis or list(dict.fromkeys(sweep["kpi"]))[:MAX_PANELS]
+    present = list(dict.fromkeys(sweep["kpi"]))
+    names = kpis or [k for k in DEFAULT_KPIS if k in present] or present[:MAX_PANELS]
     rows = math.ceil(len(names) / PANEL_COLUMNS)
     cols = min(len(names), PANEL_COLUMNS)
     with house_style():
@@ -87,54 +92,59 @@ def sweep_curves(
         return finish(fig, f"KPIs against {x} (mean and 95% interval)", source)
 
 
-def _search_share(search: pd.DataFrame) -> tuple[pd.Series, pd.Series | None, pd.Series | None]:
-    if SEARCH_SHARE_PCT in search:
-        scale = 1.0
-        share = search[SEARCH_SHARE_PCT]
-    else:
-        scale = PERCENT
-        share = search[SEARCH_SHARE] * scale
-    low = search["ci_low"] * scale if "ci_low" in search else None
-    high = search["ci_high"] * scale if "ci_high" in search else None
-    return share, low, high
+SHARE_COLUMNS: dict[str, float] = {
+    "share_of_replications_meeting": PERCENT, "share_meeting_target": PERCENT,
+    "share_meeting_target_pct": 1.0,
+}
+"""Accepted names of the share column -> factor to percent (``hubsim staff`` writes the first)."""
+
+
+def _search_share(search: pd.DataFrame) -> pd.Series:
+    for column, factor in SHARE_COLUMNS.items():
+        if column in search:
+            return search[column] * factor
+    raise ValueError(f"staffing search table has none of the columns {', '.join(SHARE_COLUMNS)}")
 
 
 def staffing_search_curve(
     search: pd.DataFrame, *, source: str | None = None, x: str = "wte",
-    target_pct: float | None = None, chosen: float | None = None,
+    target_pct: float | None = None, chosen: float | None = None, role: str = "staff",
+    target: str | None = None,
 ) -> Figure:
-    """Share of replications meeting the target against staffing.
+    """Share of replications meeting the target at each staffing level tried.
 
     Parameters
     ----------
-    search : one row per staffing level tried; columns ``x`` (default ``wte``, whole-time
-        equivalents), and ``share_meeting_target_pct`` (0-100) or ``share_meeting_target``
-        (0-1), optionally ``ci_low``, ``ci_high`` (same scale as the share) and ``role``
-        (one line per role)
+    search : one row per staffing level tried (``search.csv`` of ``hubsim staff --out``):
+        ``x`` (default ``wte``, whole-time equivalents) and the share of replications meeting
+        the target, as ``share_of_replications_meeting`` or ``share_meeting_target`` (0-1) or
+        ``share_meeting_target_pct`` (0-100); optionally ``meets_target`` (filled points)
     source : source line for the foot of the figure
     x : the staffing column
     target_pct : required share of replications meeting the target (%), drawn as a line
     chosen : the staffing level the search chose, marked on the x axis
+    role, target : the role searched and the target, for the labels (e.g. ``therapists``,
+        ``therapy_started_within_18w_pct >= 95``)
     """
+    points = search.sort_values(x)
+    share = _search_share(points)
+    held = points["meets_target"].astype(bool) if "meets_target" in points else None
     with house_style():
         fig, (ax,) = new_figure()
-        groups = search.groupby("role", sort=True) if "role" in search else [(None, search)]
-        for colour, (role, group) in zip(SERIES_COLOURS, groups, strict=False):
-            group = group.sort_values(x)
-            share, low, high = _search_share(group)
-            ax.plot(group[x], share, marker="o", color=colour, label=role)
-            if low is not None and high is not None:
-                ax.fill_between(group[x], low, high, color=colour, alpha=INTERVAL_ALPHA,
-                                linewidth=0)
+        colour = OKABE_ITO["blue"]
+        ax.plot(points[x], share, color=colour, linestyle=":", label="staffing levels tried")
+        faces = colour if held is None else [colour if h else "white" for h in held]
+        ax.scatter(points[x], share, facecolors=faces, edgecolors=colour, zorder=3,
+                   label=None if held is None else "filled: target met often enough")
         if target_pct is not None:
             ax.axhline(target_pct, color=OKABE_ITO["vermillion"], linestyle="--",
                        label=f"required: {target_pct:g}% of replications")
         if chosen is not None:
-            ax.axvline(chosen, color=GREY, linestyle=":", label=f"chosen: {chosen:g} WTE")
+            ax.axvline(chosen, color=GREY, linestyle="-.", label=f"answer: {chosen:g} WTE")
         ax.set_ylim(0, PERCENT * FULL_SCALE_HEADROOM)
         percent_axis(ax)
-        ax.set_xlabel(f"staffing ({x}, whole-time equivalents)" if x == "wte" else x)
+        ax.set_xlabel(f"{role} (whole-time equivalents)" if x == "wte" else x)
         ax.set_ylabel("replications meeting the target (%)")
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="lower right")
-        return finish(fig, "Staffing search: how often the target is met", source)
+        ax.legend(loc="lower right")
+        title = f"Staffing search: {target}" if target else "Staffing search"
+        return finish(fig, title, source)

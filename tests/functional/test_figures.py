@@ -163,7 +163,8 @@ def test_sweep_without_a_varied_key_is_an_error():
         figures.sweep_curves(pd.DataFrame({"kpi": ["a"], "mean": [1.0]}))
 
 
-@pytest.mark.parametrize("column,scale", [("share_meeting_target", 1.0),
+@pytest.mark.parametrize("column,scale", [("share_of_replications_meeting", 1.0),
+                                          ("share_meeting_target", 1.0),
                                           ("share_meeting_target_pct", 100.0)])
 def test_staffing_search_curve_accepts_shares_or_percentages(column, scale):
     search = pd.DataFrame({"wte": [1, 2, 3, 4], column: np.array([0.0, 0.4, 0.9, 1.0]) * scale})
@@ -172,6 +173,20 @@ def test_staffing_search_curve_accepts_shares_or_percentages(column, scale):
     check_labelled(fig)
     y = fig.axes[0].lines[0].get_ydata()
     assert list(y) == pytest.approx([0, 40, 90, 100])
+
+
+def test_search_folder_draws_its_required_share_and_answer(results):
+    search = pd.DataFrame({"wte": [2.0, 3.0, 4.0],
+                           "share_of_replications_meeting": [0.1, 0.6, 0.95],
+                           "meets_target": [False, False, True]})
+    meta = {**results.metadata, "confidence": 0.9, "answer_wte": 4.0, "role": "therapists",
+            "target": "therapy_started_within_18w_pct >= 95"}
+    folder = dataclasses.replace(results, metadata=meta, extras={"search": search})
+    fig = {s.name: f for s, f, _ in build_figures(folder)}["staffing_search"]
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "required: 90% of replications" in labels and "answer: 4 WTE" in labels
+    assert fig.axes[0].get_xlabel() == "therapists (whole-time equivalents)"
+    assert "therapy_started_within_18w_pct >= 95" in fig.get_suptitle()
 
 
 def psa_frame(n: int = 400) -> pd.DataFrame:
