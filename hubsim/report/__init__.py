@@ -13,6 +13,7 @@ from pathlib import Path
 from hubsim.figures import build_figures, png_bytes, save_figure
 from hubsim.output import write_text_atomic
 from hubsim.report.assumptions import assumptions_section
+from hubsim.report.experiment_tables import experiment_results
 from hubsim.report.html import bullets, image, page, para
 from hubsim.report.results_text import key_results_section
 from hubsim.report.stress import model_section, reproduce_section
@@ -71,13 +72,20 @@ def _figures(results: ResultsFolder, figures_dir: Path | None) -> str:
     return out
 
 
+def _results(results: ResultsFolder) -> str:
+    extra = experiment_results(results.extras, results.metadata)
+    if results.summary is None and extra:
+        return extra
+    return key_results_section(results.summary, results.metadata) + extra
+
+
 def render_report(results: ResultsFolder, figures_dir: Path | None = None) -> str:
     """The report as one HTML string; with ``figures_dir``, figures are also saved there."""
     meta = results.metadata
     bodies = {
         "question": _question(results),
         "scenario": scenario_section(meta),
-        "results": key_results_section(results.summary, meta),
+        "results": _results(results),
         "figures": _figures(results, figures_dir),
         "assumptions": assumptions_section(meta),
         "validation": validation_section(results),

@@ -7,6 +7,7 @@ import base64
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -173,3 +174,37 @@ def test_figures_command(tmp_path):
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "figs").glob("*.png"))) == len(CORE_FIGURES)
     assert "skipped sweep" in result.output
+
+
+def metadata_only(tmp_path: Path, **extra: object) -> Path:
+    folder = tmp_path / "experiment"
+    folder.mkdir()
+    meta = json.loads((SMALL_RESULTS / "run_metadata.json").read_text(encoding="utf-8"))
+    (folder / "run_metadata.json").write_text(json.dumps({**meta, **extra}), encoding="utf-8")
+    return folder
+
+
+def results_section(page: str) -> str:
+    return page.split('id="results"')[1].split("</section>")[0]
+
+
+def test_sweep_folder_reports_its_points(tmp_path):
+    folder = metadata_only(tmp_path)
+    pd.DataFrame({"staff.therapists.wte": [2.0, 3.0], "kpi": "therapy_wait_days_mean",
+                  "mean": [40.0, 5.0], "ci_low": [30.0, 1.0], "ci_high": [50.0, 9.0],
+                  "n": 2}).to_csv(folder / "sweep.csv", index=False)
+    section = results_section(write_report(folder, save_figures=False).read_text("utf-8"))
+    assert "Sweep" in section and "staff.therapists.wte" in section
+    assert "40.0 days (95% CI 30.0 days to 50.0 days)" in section
+
+
+def test_search_folder_reports_its_answer(tmp_path):
+    folder = metadata_only(tmp_path, role="therapists", confidence=0.9, answer_wte=3.0,
+                           target="therapy_started_within_18w_pct >= 95")
+    pd.DataFrame({"wte": [2.0, 3.0], "share_of_replications_meeting": [0.5, 1.0],
+                  "meets_target": [False, True], "kpi_mean": [80.0, 99.0]}).to_csv(
+        folder / "search.csv", index=False)
+    page = write_report(folder, save_figures=False).read_text("utf-8")
+    assert ("The smallest therapists WTE at which therapy_started_within_18w_pct &gt;= 95 holds "
+            "in at least 90% of replications: 3 WTE.") in results_section(page)
+    assert len(Parsed(page).images) == 1  # the staffing-search curve
