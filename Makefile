@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check hubsim tests benchmarks scripts
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	HUBSIM_NOTEBOOK_REPLICATIONS=2 $(BIN)/python -m pytest -n 2 -p no:cacheprovider --nbmake notebooks
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check hubsim tests benchmarks scripts

@@ -27,6 +27,10 @@ RESULT_FILES = (
 )
 
 
+_READABLE = 0o644  # like a plain new file: mkstemp's 0600 would hide reports from other users
+_READABLE_FOLDER = 0o755
+
+
 class OutputExistsError(FileExistsError):
     """The results folder exists and ``force`` was not given."""
 
@@ -86,6 +90,7 @@ def atomic_folder(out_dir: Path, force: bool = False) -> Iterator[Path]:
     check_destination(out_dir, force)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    os.chmod(tmp, _READABLE_FOLDER)  # mkdtemp makes it private; results are for sharing
     try:
         yield tmp
         _swap_into_place(tmp, out_dir)
@@ -143,6 +148,7 @@ def write_text_atomic(path: Path, text: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(tmp, _READABLE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
