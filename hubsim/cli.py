@@ -243,4 +243,10 @@ def main() -> None:
 
 
 # Commands grouped by topic register themselves on ``app`` when imported.
-from hubsim.commands import evidence, experiments, reporting, staffing  # noqa: E402, F401
+from hubsim.commands import (  # noqa: E402, F401
+    economics,
+    evidence,
+    experiments,
+    reporting,
+    staffing,
+)
