@@ -44,13 +44,15 @@ NOT_LAYER_KEYS = ("extends", "name", "description", "hub")
 @dataclass(frozen=True)
 class PsaSetup:
     """What to analyse: scenario layers (a file merged over its ``extends`` chain), the
-    comparator's (None: signpost-only), overrides fixed for both, and names for messages."""
+    comparator's (None: signpost-only), overrides fixed for both, names for messages, and
+    ``only``: name prefixes of the registry rows to sample (empty: every eligible row)."""
 
     intervention: Mapping[str, Any]
     comparator: Mapping[str, Any] | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     source: str = "<scenario>"
     comparator_source: str = "signpost-only comparator"
+    only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,9 @@ def run_psa(
     base = build(setup.intervention, setup.overrides, setup.source)
     fixed = layer_keys(setup.intervention) | layer_keys(setup.comparator or {}) | set(
         setup.overrides)
-    parameters = psa_parameters(base, fixed)
+    parameters = psa_parameters(base, fixed, setup.only)
+    if not parameters:
+        raise ValueError("psa: no uncertain inputs left to sample (check --only and --set)")
     values = sample(parameters, draws, seed)
     pairs = [build_pair(setup, draw_overrides(parameters, row))
              for row in values.to_dict("records")]

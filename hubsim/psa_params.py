@@ -22,7 +22,7 @@ Rules (one per registry row that has a ``range``):
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,16 +148,22 @@ def _parameter(row: registry.Entry, scenario: Scenario, fixed: Collection[str]):
     return PsaParameter(row.name, keys, sd_keys, mean, *row.range, family, a, b, integer)
 
 
-def psa_parameters(scenario: Scenario, fixed: Collection[str] = ()) -> list[PsaParameter]:
+def psa_parameters(
+    scenario: Scenario, fixed: Collection[str] = (), only: Sequence[str] = ()
+) -> list[PsaParameter]:
     """The uncertain parameters of a single-Hub ``scenario`` (see the module rules).
 
     ``fixed`` holds dotted keys the user set (file layers and overrides): never sampled.
+    ``only``: if given, just the rows whose name starts with one of these prefixes (e.g.
+    ``"costs."``, ``"outcomes."``).
     """
     names = dict.fromkeys(r.name for r in registry.entries() if r.range is not None)
     out = []
     for name in names:
         row = registry.entry(name, scenario.hub)
         if row.range is None or _skipped(name, scenario):
+            continue
+        if only and not name.startswith(tuple(only)):
             continue
         parameter = _parameter(row, scenario, fixed)
         if parameter is not None:

@@ -170,6 +170,7 @@ def _psa_meta(result: PsaResult, setup: PsaSetup, overrides: list[str], executor
             "overrides": overrides, "seed": result.seed, "draws": len(result.draws),
             "replications": result.replications, "executor": executor,
             "wtp_gbp_per_qaly": list(result.wtp), "parameters": len(result.parameters),
+            "only": list(setup.only),
             "wall_time_seconds": round(wall_time_s, 3)}
 
 
@@ -201,6 +202,9 @@ def psa(
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
+    only: Annotated[list[str] | None, typer.Option(
+        help="Sample only registry rows whose name starts with this prefix, repeatable "
+             "(e.g. --only costs. --only outcomes.).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder \\[default: results/psa-HUB-TIME].")] = None,
     force: ForceOpt = False,
@@ -215,7 +219,7 @@ def psa(
     psa_parameters.csv, ce_plane.png, ceac.png, ranking.png and run_metadata.json.
     """
     setup = PsaSetup(_layers(scenario), _layers(comparator), _overrides(set_), str(scenario),
-                     str(comparator or "signpost-only comparator"))
+                     str(comparator or "signpost-only comparator"), tuple(only or ()))
     loaded = _load(scenario, set_)
     out_dir = out or Path("results") / f"psa-{loaded.hub}-{datetime.now():%Y%m%d-%H%M%S}"
     _check_out(out_dir, force)

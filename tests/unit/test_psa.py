@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from hubsim.executors import dask_local_client
 from hubsim.incremental import fieller_interval, incremental
 from hubsim.loader import build, load_scenario, read_layers
 from hubsim.psa import PsaSetup, layer_keys, run_psa, signpost_only_overrides
@@ -50,6 +51,13 @@ def test_values_fixed_by_the_user_are_not_sampled(baseline) -> None:
     fixed = {"therapy.dna_probability", "triage.call_minutes.mean"}
     names = set(by_name(psa_parameters(baseline, fixed)))
     assert "therapy.dna_probability" not in names and "triage.call_minutes" not in names
+
+
+def test_only_keeps_the_named_prefixes(baseline) -> None:
+    names = {p.name for p in psa_parameters(baseline, (), ("costs.", "outcomes.presets."))}
+    assert names and all(n.startswith(("costs.", "outcomes.presets.")) for n in names)
+    with pytest.raises(ValueError, match="no uncertain inputs"):
+        run_psa(PsaSetup({}, only=("nothing.",)), 1, 1)
 
 
 def test_a_staff_wildcard_row_sets_every_role(parameters, baseline) -> None:
@@ -186,7 +194,7 @@ def test_psa_tables(small_psa) -> None:
     assert "signpost-only" in small_psa.comparator_name
 
 
-@pytest.mark.slow  # ~25 s: a process pool's start-up on top of 32 small runs
+@pytest.mark.slow  # a process pool: ~5 s idle, over 20 s on a loaded machine
 def test_psa_is_reproducible_and_the_same_on_a_process_pool(small_setup, small_psa) -> None:
     again = run_psa(small_setup, DRAWS, REPLICATIONS, SEED)
     pd.testing.assert_frame_equal(small_psa.draws, again.draws, check_exact=True)
@@ -194,6 +202,15 @@ def test_psa_is_reproducible_and_the_same_on_a_process_pool(small_setup, small_p
         pooled = run_psa(small_setup, DRAWS, REPLICATIONS, SEED, executor=pool)
     pd.testing.assert_frame_equal(small_psa.draws, pooled.draws, check_exact=True)
     pd.testing.assert_frame_equal(small_psa.ranking, pooled.ranking, check_exact=True)
+
+
+@pytest.mark.slow  # starting a Dask LocalCluster: ~6 s idle, far more when loaded
+def test_psa_is_the_same_on_dask(small_setup, small_psa) -> None:
+    pytest.importorskip("distributed")
+    with dask_local_client(2) as client:
+        got = run_psa(small_setup, DRAWS, REPLICATIONS, SEED,
+                      executor=client.get_executor(pure=False))
+    pd.testing.assert_frame_equal(small_psa.draws, got.draws, check_exact=True)
 
 
 def test_psa_refuses_several_hubs(repo_root) -> None:
