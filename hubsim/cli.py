@@ -249,4 +249,5 @@ from hubsim.commands import (  # noqa: E402, F401
     experiments,
     reporting,
     staffing,
+    webapp,
 )

@@ -1,0 +1,81 @@
+"""Caps that keep one user of the app from exhausting the machine, and the check that applies them.
+
+The command line has no such caps: analysts who need longer or bigger runs use ``hubsim run``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hubsim.arrival_schema import DAYS_PER_WEEK
+from hubsim.arrivals import expected_arrivals, rate_segments
+from hubsim.loader import ScenarioError
+from hubsim.scenario import AnyScenario, Scenario
+
+MAX_REPLICATIONS = 50
+"""Replications per run: 50 give a 95% interval about a seventh as wide as one replication's
+spread, and take about 90 s for a two-year Hub (one replication takes about 1.8 s)."""
+DEFAULT_REPLICATIONS = 10  # enough for a first look at the intervals, ready in about 20 s
+MIN_REPLICATIONS = 2  # a t-interval (and a paired comparison) needs two replications
+MAX_HORIZON_DAYS = 1095
+"""Three years: a year beyond the evaluated Hubs' two, enough to see a waiting list settle."""
+MIN_HORIZON_DAYS = 28  # four weeks: shorter runs have almost no therapy starts to report
+MAX_UPLOAD_BYTES = 64 * 1024
+"""Uploaded scenario files: the largest shipped scenario is under 4 KiB, so 64 KiB leaves room
+for long profiles and comments while keeping parsing instant."""
+MAX_CLIENTS_PER_REPLICATION = 20_000
+"""Expected clients in one replication: three times the largest shipped scenario (the major
+incident surge, about 6,700) and far beyond any evaluated Hub (about 1,200 in two years)."""
+MAX_CLIENT_REPLICATIONS = 400_000
+"""Expected clients over a whole run (clients x replications x scenarios or staffing levels):
+about ten minutes on one core at roughly 1.5 ms per simulated client."""
+MAX_SEARCH_REPLICATIONS = 20  # per staffing level: shares resolved to 0.05, as the CLI default
+MAX_SEARCH_GRID_POINTS = 201
+"""WTE levels on the search grid (e.g. 0 to 20 WTE by 0.1): the search bisects, so it runs at
+most 2 + ceil(log2(201)) = 10 of them."""
+MAX_CONCURRENT_RUNS = 2  # replications running at once across all users: the machine's cores
+CACHE_MAX_ENTRIES = 600
+"""Cached replications (each a few hundred kB of records): about 12 full runs of 50."""
+CACHE_TTL_SECONDS = 3600  # cached replications are dropped after an hour unused
+
+APP_SOURCE = "app"  # the 'file' named in messages about the app's own limits
+
+
+def expected_clients(scenario: AnyScenario) -> float:
+    """Expected clients in one replication: background arrivals, surges and invited cohorts.
+
+    An upper-bound estimate used only for the workload cap (surges are integrated to infinity and
+    every invited cohort round counted at its response rate).
+    """
+    hubs = scenario.hubs if not isinstance(scenario, Scenario) else (scenario,)
+    total = 0.0
+    for hub in hubs:
+        arrivals = hub.arrivals
+        starts, rates = rate_segments(arrivals, hub.start_date, hub.horizon_days)
+        total += expected_arrivals(starts, rates, hub.horizon_days)
+        total += sum(s.peak_per_week / DAYS_PER_WEEK * s.half_life_days / math.log(2)
+                     for s in arrivals.surges)
+        total += sum(c.size * len(c.rounds_days) * c.response for c in arrivals.cohorts)
+    return total
+
+
+def check_workload(scenario: AnyScenario, runs: int) -> None:
+    """Raise ``ScenarioError`` when ``runs`` replications of ``scenario`` exceed the app's caps.
+
+    Parameters
+    ----------
+    scenario : the validated scenario
+    runs : replications in total (replications x scenarios, or x staffing levels searched)
+    """
+    per_replication = expected_clients(scenario)
+    if per_replication > MAX_CLIENTS_PER_REPLICATION:
+        raise ScenarioError(
+            APP_SOURCE, "arrivals",
+            f"about {per_replication:,.0f} clients per replication; the app allows at most "
+            f"{MAX_CLIENTS_PER_REPLICATION:,} (use the hubsim command line for bigger runs)")
+    if per_replication * runs > MAX_CLIENT_REPLICATIONS:
+        raise ScenarioError(
+            APP_SOURCE, "replications",
+            f"{runs} replications of about {per_replication:,.0f} clients each is more than the "
+            f"app's {MAX_CLIENT_REPLICATIONS:,} simulated clients per run; use fewer "
+            "replications or a shorter horizon (or the hubsim command line)")
