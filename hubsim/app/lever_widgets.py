@@ -80,7 +80,8 @@ def staffing(hub_id: str | None, hub: Scenario) -> None:
         with column:
             value(hub_id, f"staff.{role}.wte", getattr(hub.staff, role).wte, st.number_input,
                    f"{levers.ROLE_WORDS[role]} (WTE)", min_value=0.0, step=WTE_STEP,
-                   format="%.1f")
+                   format="%.1f", help="Whole-time equivalents in post from the start; "
+                                       "changes over time are set below.")
     st.markdown("**Staffing over time**")
     for role in levers.ROLES:
         changes = getattr(hub.staff, role).changes

@@ -211,6 +211,13 @@ def test_app_command_starts_streamlit_on_loopback(monkeypatch) -> None:
     assert command[command.index("--server.port") + 1] == "8600"
 
 
+def test_app_command_warns_before_leaving_loopback(monkeypatch) -> None:
+    monkeypatch.setattr(webapp.subprocess, "call", lambda command: 0)
+    result = CliRunner().invoke(cli_app, ["app", "--host", "0.0.0.0"])
+    assert result.exit_code == 0
+    assert "warning: listening on 0.0.0.0" in result.output
+
+
 def test_app_command_without_the_extra_says_what_to_install(monkeypatch) -> None:
     monkeypatch.setattr(webapp, "streamlit_installed", lambda: False)
     result = CliRunner().invoke(cli_app, ["app"])
