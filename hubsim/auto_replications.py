@@ -52,6 +52,10 @@ DEFAULT_MAX_REPLICATIONS = 200  # cap: a KPI that never settles must not run for
 FIRST_BATCH = DEFAULT_MIN_REPLICATIONS + DEFAULT_LOOKAHEAD  # fewer cannot show convergence
 
 
+Found = tuple[int, ReplicationController, list[str]] | None
+"""(replications kept, their controller, the KPIs it controlled), or None if not converged."""
+
+
 @dataclass(frozen=True)
 class PrecisionRun:
     """An experiment whose replication count was chosen by the precision rule.
@@ -74,14 +78,16 @@ class PrecisionRun:
     precision: float
 
 
-def _controller(frame: pd.DataFrame, kpis: Sequence[str], precision: float):
+def _controller(
+    frame: pd.DataFrame, kpis: Sequence[str], precision: float
+) -> tuple[ReplicationController, list[str]]:
     measurable = [k for k in kpis if frame[k].notna().any()]
     return ReplicationController(precision=precision, kpis=measurable), measurable
 
 
 def first_converged(
     frame: pd.DataFrame, kpis: Sequence[str], precision: float, start: int
-) -> tuple[int, ReplicationController, list[str]] | None:
+) -> Found:
     """The smallest count ``k >= start`` at which the first ``k`` rows converge, or None.
 
     Returns (k, its controller, the KPIs it controlled).
@@ -128,8 +134,6 @@ def run_to_precision(
     ExperimentInterrupted
         on Ctrl-C, holding every replication completed so far.
     """
-    results: list[Replicate] = []
-    found = None
     bar = tqdm(total=max_replications, desc="replications (auto)", unit="rep",
                disable=not progress or None)
 
@@ -139,25 +143,38 @@ def run_to_precision(
             on_result(replication)
 
     try:
-        while found is None and len(results) < max_replications:
-            size = max(batch_size, 1, FIRST_BATCH if not results else 1)
-            ids = range(len(results), min(len(results) + size, max_replications))
-            try:
-                results += run_replications(
-                    scenario, ids, seed, executor, False, keep_records, hook
-                )
-            except ExperimentInterrupted as stop:
-                completed = {**dict(enumerate(results)), **stop.completed}
-                raise interrupted(scenario, seed, completed) from None
-            frame = pd.DataFrame([r[0] for r in results])
-            _check_kpis(scenario, kpis, frame)
-            found = first_converged(frame, kpis, precision, ids.start + 1)
+        results, found = _batches(scenario, precision, kpis, max_replications, seed, executor,
+                                  batch_size, keep_records, hook)
     finally:
         bar.close()
     return _finish(scenario, seed, results, found, kpis, precision)
 
 
-def _finish(scenario, seed, results, found, kpis, precision) -> PrecisionRun:
+def _batches(
+    scenario: AnyScenario, precision: float, kpis: Sequence[str], max_replications: int,
+    seed: int, executor: Executor | None, batch_size: int, keep_records: bool, hook: OnResult,
+) -> tuple[list[Replicate], Found]:
+    """Run batches until converged or capped: (results in replication order, convergence)."""
+    results: list[Replicate] = []
+    found = None
+    while found is None and len(results) < max_replications:
+        size = max(batch_size, 1, FIRST_BATCH if not results else 1)
+        ids = range(len(results), min(len(results) + size, max_replications))
+        try:
+            results += run_replications(scenario, ids, seed, executor, False, keep_records, hook)
+        except ExperimentInterrupted as stop:
+            completed = {**dict(enumerate(results)), **stop.completed}
+            raise interrupted(scenario, seed, completed) from None
+        frame = pd.DataFrame([r[0] for r in results])
+        _check_kpis(scenario, kpis, frame)
+        found = first_converged(frame, kpis, precision, ids.start + 1)
+    return results, found
+
+
+def _finish(
+    scenario: AnyScenario, seed: int, results: list[Replicate], found: Found,
+    kpis: Sequence[str], precision: float,
+) -> PrecisionRun:
     if found is None:
         frame = pd.DataFrame([r[0] for r in results])
         controller, measurable = _controller(frame, kpis, precision)

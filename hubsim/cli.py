@@ -130,29 +130,35 @@ def run(
     try:
         with executor_for(workers, scheduler, dask_local) as handle:
             meta.update(workers=handle.workers, executor=handle.description)
-            if count is None:
-                auto = run_to_precision(
-                    loaded, precision, controlled, max_replications, seed, handle.executor,
-                    handle.workers, progress=True,
-                )
-                experiment = auto.experiment
-                meta.update(auto_metadata(auto, max_replications))
-            else:
-                experiment = run_experiment(
-                    loaded, count, seed, executor=handle.executor,
-                    progress=count >= PROGRESS_MIN_REPLICATIONS,
-                )
+            experiment, note = _replicate(loaded, count, seed, handle, precision,
+                                          max_replications, controlled, meta)
         wall = time.perf_counter() - started
         typer.echo(f"{loaded.name}: {experiment.replications} replications, seed {seed}, "
                    f"{wall:.1f} s ({meta['executor']})\n")
-        typer.echo(kpi_table(experiment.summary, CORE_KPIS))
-        if count is None:
-            typer.echo("\n" + auto_report(auto))
+        typer.echo(kpi_table(experiment.summary, CORE_KPIS) + note)
         _write(experiment, out_dir, force, build_metadata(experiment, wall, **meta))
     except ExperimentInterrupted as stop:
         _write_partial(stop, out_dir, force, meta, time.perf_counter() - started, replications)
     except KeyboardInterrupt:
         fail("interrupted: nothing written", INTERRUPTED)
+
+
+def _replicate(
+    scenario: AnyScenario, count: int | None, seed: int, handle: ExecutorHandle,
+    precision: float, max_replications: int, controlled: list[str], meta: dict[str, object],
+) -> tuple[Experiment, str]:
+    """A fixed ``count`` of replications, or (None) as many as ``precision`` needs.
+
+    Returns the experiment and a note for the terminal; adds the auto mode's facts to ``meta``.
+    """
+    if count is not None:
+        progress = count >= PROGRESS_MIN_REPLICATIONS
+        return run_experiment(scenario, count, seed, executor=handle.executor,
+                              progress=progress), ""
+    auto = run_to_precision(scenario, precision, controlled, max_replications, seed,
+                            handle.executor, handle.workers, progress=True)
+    meta.update(auto_metadata(auto, max_replications))
+    return auto.experiment, "\n\n" + auto_report(auto)
 
 
 def replication_count(text: str) -> int | None:

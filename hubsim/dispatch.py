@@ -3,7 +3,8 @@
 Two failures are survived:
 
 - a worker process dies: a broken process pool is replaced by a new one of the same size and only
-  the missing tasks are run again (Dask re-runs lost tasks itself);
+  the missing tasks are run again (Dask re-runs lost tasks itself); a pool left stuck because the
+  worker died while sending its result is broken first (``executors.force_break``);
 - Ctrl-C: pending tasks are cancelled, tasks already running are let finish, and ``Interrupted``
   carries every completed result, so a caller can keep them.
 
@@ -13,17 +14,20 @@ Tasks must be pure (same arguments, same result), so a task run twice gives the 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, Future, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from hubsim.executors import replacement_for
+from hubsim.executors import force_break, replacement_for, worker_died
 
 logger = logging.getLogger(__name__)
 
 MAX_POOL_RESTARTS = 3  # a task that kills its worker every time must fail, not loop for ever
+WATCH_INTERVAL_S = 0.5  # seconds between checks that no pool worker has died unnoticed
+STUCK_GRACE_S = 2.0  # seconds a pool may take to notice a dead worker before it is broken
 
 OnDone = Callable[[int, Any], None]
 """Called in the calling process with (task index, result) as each task completes."""
@@ -127,8 +131,7 @@ def _submit_and_collect(
 ) -> None:
     futures = {executor.submit(fn, *items[i]): i for i in todo}
     try:
-        for future in as_completed(futures):
-            state.add(futures[future], future.result())
+        _collect(futures, executor, state)
     except BrokenExecutor:
         _harvest(futures, state)  # results that arrived before the pool broke are kept
         raise
@@ -139,6 +142,23 @@ def _submit_and_collect(
         for future in futures:
             future.cancel()
         raise
+
+
+def _collect(futures: dict[Future, int], executor: Executor, state: _Progress) -> None:
+    """Record results as they complete; unstick a pool whose dead worker left it waiting."""
+    pending, stuck_since = set(futures), None
+    while pending:
+        done, pending = wait(pending, timeout=WATCH_INTERVAL_S, return_when=FIRST_COMPLETED)
+        for future in done:
+            state.add(futures[future], future.result())
+        if done or not worker_died(executor):
+            stuck_since = None
+            continue
+        stuck_since = stuck_since or time.monotonic()
+        if time.monotonic() - stuck_since > STUCK_GRACE_S:
+            logger.warning("a worker died while sending its result; breaking the stuck pool")
+            force_break(executor)  # its futures now fail with BrokenProcessPool
+            stuck_since = None
 
 
 def _harvest(futures: dict[Future, int], state: _Progress) -> None:

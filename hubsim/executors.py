@@ -68,6 +68,30 @@ def replacement_for(executor: Executor | None) -> Callable[[], Executor] | None:
     return lambda: process_pool(size)
 
 
+def worker_died(executor: Executor | None) -> bool:
+    """True if ``executor`` is a process pool one of whose worker processes has exited."""
+    if not isinstance(executor, ProcessPoolExecutor):
+        return False
+    processes = getattr(executor, "_processes", None) or {}
+    return any(p.exitcode is not None for p in list(processes.values()))
+
+
+def force_break(pool: ProcessPoolExecutor) -> None:
+    """Break a process pool whose manager is stuck, so its futures fail with BrokenProcessPool.
+
+    A worker killed while it writes a large result leaves a partial message in the pool's result
+    pipe; the pool then waits for the rest for ever (the parent holds a write end too, so no EOF
+    comes). Terminating the workers and closing the parent's write end gives the pool its EOF:
+    it then breaks as it would for any dead worker. Uses the standard library's private
+    attributes (stable from Python 3.9 to 3.13), each looked up defensively.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
 def worker_count(executor: Executor | None) -> int:
     """Replications that ``executor`` runs at once (1 for serial or when unknown)."""
     if executor is None:

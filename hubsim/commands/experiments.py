@@ -64,11 +64,16 @@ def _exit_on_interrupt() -> Iterator[None]:
         fail("interrupted: nothing written", INTERRUPTED)
 
 
+def _refuse_existing(path: Path | None, force: bool, option: str) -> None:
+    """Exit 2 if ``path`` exists and ``--force`` was not given."""
+    if path is not None and path.exists() and not force:
+        fail(f"{path} exists; choose another {option} or add --force")
+
+
 @contextmanager
-def _atomic_file(path: Path, force: bool) -> Iterator[Path]:
+def _atomic_file(path: Path, force: bool, option: str) -> Iterator[Path]:
     """A temporary file beside ``path``, renamed to ``path`` when the block ends without error."""
-    if path.exists() and not force:
-        fail(f"{path} exists; choose another name or add --force")
+    _refuse_existing(path, force, option)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(handle)
@@ -114,8 +119,7 @@ def compare(
     """
     scenario_a, scenario_b = _load(a, set_), _load(b, set_)
     shown = check_kpi_names(scenario_a, kpi or CORE_KPIS)
-    if out is not None and out.exists() and not force:
-        fail(f"{out} exists; choose another --out or add --force")
+    _refuse_existing(out, force, "--out")
     set_verbosity(verbose)
     with _exit_on_interrupt(), executor_for(workers, scheduler, dask_local) as handle:
         result = compare_scenarios(scenario_a, scenario_b, replications, seed, handle.executor,
@@ -128,7 +132,7 @@ def compare(
     typer.echo(f"\n{int(shown_rows['significant'].sum())} of {len(shown_rows)} differences "
                "significant at the 5% level (paired t-interval excludes 0)")
     if out is not None:
-        with _atomic_file(out, force) as tmp:
+        with _atomic_file(out, force, "--out") as tmp:
             diffs.to_csv(tmp, index=False)
         typer.echo(f"table: {out}")
 
@@ -229,8 +233,7 @@ def warmup(
 ) -> None:
     """Suggest warmup_days by MSER-5 on the mean daily therapy waiting list."""
     loaded = _load(scenario, [*(set_ or []), "warmup_days=0"])
-    if plot is not None and plot.exists() and not force:
-        fail(f"{plot} exists; choose another --plot or add --force")
+    _refuse_existing(plot, force, "--plot")
     set_verbosity(verbose)
     with _exit_on_interrupt():
         with executor_for(workers, scheduler, dask_local) as handle:
@@ -242,7 +245,7 @@ def warmup(
             typer.echo(f"note: {note}")
         if plot is not None:
             fig = warmup_figure(found, source_line(loaded.name, replications, seed))
-            with _atomic_file(plot, force) as tmp:
+            with _atomic_file(plot, force, "--plot") as tmp:
                 save_png(fig, tmp)
             typer.echo(f"figure: {plot}")
 

@@ -187,3 +187,33 @@ def test_unknown_kpi_is_an_error(tiny) -> None:
     with pytest.raises(KeyError, match="no_such_kpi"):
         run_to_precision(tiny, 0.1, ["no_such_kpi"], max_replications=FIRST_BATCH, seed=SEED,
                          keep_records=False)
+
+
+class _StuckExecutor(Executor):
+    """Tasks that never finish, as in a pool whose dead worker left a partial result."""
+
+    def __init__(self) -> None:
+        self.futures: list[Future] = []
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.futures.append(Future())
+        return self.futures[-1]
+
+
+def test_a_pool_stuck_after_a_worker_death_is_broken(monkeypatch) -> None:
+    """A dead worker and no progress for the grace period: the pool is forced to break."""
+    stuck = _StuckExecutor()
+    forced: list[Executor] = []
+
+    def fake_force_break(executor: Executor) -> None:
+        forced.append(executor)
+        for future in stuck.futures:
+            future.set_exception(BrokenExecutor("broken by force"))
+
+    monkeypatch.setattr("hubsim.dispatch.worker_died", lambda executor: True)
+    monkeypatch.setattr("hubsim.dispatch.force_break", fake_force_break)
+    monkeypatch.setattr("hubsim.dispatch.WATCH_INTERVAL_S", 0.01)
+    monkeypatch.setattr("hubsim.dispatch.STUCK_GRACE_S", 0.05)
+    with pytest.raises(BrokenExecutor, match="broken by force"):
+        run_tasks(_square, [(1,), (2,)], stuck)
+    assert forced == [stuck]
