@@ -20,6 +20,7 @@ import argparse
 import logging
 import math
 import os
+import resource
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -29,11 +30,12 @@ import numpy as np
 import simpy
 
 from hubsim import load_scenario, simulate
-from hubsim.arrivals import arrival_days, rate_segments
+from hubsim.arrivals import all_arrivals
 from hubsim.experiment import run_experiment
-from hubsim.population import ClientDraws, sample_clients
+from hubsim.population import ClientDraws, sample_all
 from hubsim.rng import Streams
 from hubsim.scenario import NEED_TIERS, PATHWAYS, Course, Scenario
+from hubsim.staff_schema import THERAPY_ROLES
 
 logger = logging.getLogger("bench")
 
@@ -42,6 +44,7 @@ REPEATS = 5  # best of five: the least disturbed timing of a single replication
 REPLICATIONS = 20  # part (c)
 WORKERS = 2  # part (c)
 SEED = 0
+STEADY_FIELDS = ("attrition_per_year", "annual_leave_days", "sickness_absence_pct")
 RATIO_TARGET = 1.3  # hubsim may cost at most 30% more than the bare model
 SPEEDUP_TARGET = 1.8  # two workers should come close to twice as fast
 
@@ -108,8 +111,11 @@ class BareHub:
         self.shifts = shifts(scenario)
         self.clinicians = simpy.PriorityResource(self.env, capacity=len(self.shifts))
         self.idle = list(range(len(self.shifts)))
-        self.therapy = simpy.PriorityResource(self.env, scenario.staff.therapists.slots)
-        self.brief = simpy.PriorityResource(self.env, scenario.staff.brief.slots)
+        staff = scenario.staff
+        therapy_slots = round(sum(getattr(staff, r).wte * getattr(staff, r).caseload_per_wte
+                                  for r in THERAPY_ROLES))
+        self.therapy = simpy.PriorityResource(self.env, therapy_slots)
+        self.brief = simpy.PriorityResource(self.env, staff.brief.slots)
         self.counts = dict.fromkeys(("triaged", "started", "completed", "sessions", "referred"), 0)
 
     def run(self) -> dict[str, int]:
@@ -194,9 +200,8 @@ class BareHub:
 def clients_of(scenario: Scenario, seed: int, replication: int) -> ClientDraws:
     """The same clients hubsim simulates: its arrival and client sampling, its stream names."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
-    starts, rates = rate_segments(scenario.arrivals, scenario.start_date, scenario.horizon_days)
-    arrivals = arrival_days(streams["arrivals"], starts, rates, scenario.horizon_days)
-    return sample_clients(scenario, streams, arrivals)
+    days, profile = all_arrivals(scenario, streams)
+    return sample_all(scenario, streams, days, profile)
 
 
 @contextmanager
@@ -260,17 +265,42 @@ def _check_same_behaviour(kpis, counts: dict[str, int]) -> None:
     print(f"    same behaviour (bare vs hubsim counts): {'yes' if same else 'NO'} ({detail})")
 
 
+def _cpu_seconds(children: bool) -> float:
+    """CPU seconds used so far by this process, or by its finished child processes."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def parallel(scenario: Scenario, replications: int, workers: int) -> None:
-    """Part (c): ``replications`` replications serially, then on ``workers`` processes."""
-    started = time.perf_counter()
+    """Part (c): ``replications`` replications serially, then on ``workers`` processes.
+
+    Also compares CPU time: if the pool costs little more CPU than the serial run but the
+    speed-up is low, the CPUs were busy with other work, not with hubsim's overheads.
+    """
+    cpu, started = _cpu_seconds(False), time.perf_counter()
     run_experiment(scenario, replications, SEED)
-    serial = time.perf_counter() - started
-    started = time.perf_counter()
+    serial, serial_cpu = time.perf_counter() - started, _cpu_seconds(False) - cpu
+    cpu, kids, started = _cpu_seconds(False), _cpu_seconds(True), time.perf_counter()
     run_experiment(scenario, replications, SEED, workers=workers)
     pooled = time.perf_counter() - started
+    pooled_cpu = _cpu_seconds(False) - cpu + _cpu_seconds(True) - kids
     print(f"(c) {replications} replications: serial {serial:.2f} s, {workers} workers "
           f"{pooled:.2f} s (pool start-up included): speed-up {serial / pooled:.2f} "
           f"(target >= {SPEEDUP_TARGET})")
+    print(f"    CPU time: serial {serial_cpu:.2f} s, pool {pooled_cpu:.2f} s (parent and workers); "
+          f"load average now {os.getloadavg()[0]:.1f}")
+
+
+def steady_staff(path: Path) -> Scenario:
+    """The scenario with staffing held steady: no attrition, leave or sickness absence.
+
+    The bare model implements the client pathway with a fixed staff; hubsim's staffing timelines
+    (leavers, vacancies, leave and sickness spells) have no counterpart in it.
+    """
+    roles = load_scenario(path).staff.roles()
+    overrides = {f"staff.{role}.{field}": 0 for role in roles for field in STEADY_FIELDS}
+    return load_scenario(path, overrides)
 
 
 def main() -> None:
@@ -280,13 +310,18 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=REPLICATIONS)
     parser.add_argument("--workers", type=int, default=WORKERS)
     args = parser.parse_args()
-    scenario = load_scenario(args.scenario)
-    print(f"scenario: {scenario.name} ({scenario.horizon_days:g} days, seed {SEED})")
+    full = load_scenario(args.scenario)
+    scenario = steady_staff(args.scenario)
+    print(f"scenario: {scenario.name} ({scenario.horizon_days:g} days, seed {SEED}); (a) and (b) "
+          "with staffing held steady (no attrition, leave or sickness), as in the bare model")
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the start "
           "(other busy processes slow (c) most)")
     single_replication(scenario, args.repeats)
-    parallel(scenario, args.replications, args.workers)
+    t_full = best_time(lambda: simulate(full, SEED, 0), args.repeats)
+    print(f"    for reference, hubsim on the full scenario (staffing timelines): "
+          f"{t_full * 1e3:.1f} ms")
+    parallel(full, args.replications, args.workers)
 
 
 if __name__ == "__main__":
