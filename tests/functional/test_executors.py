@@ -15,7 +15,9 @@ import time
 import pandas as pd
 import psutil
 import pytest
+from typer.testing import CliRunner
 
+from hubsim.cli import app
 from hubsim.executors import dask_local_client, open_executor
 from hubsim.experiment import Experiment, run_experiment
 from hubsim.loader import build
@@ -113,3 +115,21 @@ def test_dask_equals_serial_even_when_a_worker_dies(scenario, serial) -> None:
     assert not psutil.pid_exists(record["pid"]) or (
         psutil.Process(record["pid"]).status() == psutil.STATUS_ZOMBIE)
     assert_identical(serial, got)
+
+
+@pytest.mark.slow
+def test_run_command_on_an_existing_scheduler(tmp_path, serial) -> None:
+    """``hubsim run --scheduler ADDRESS`` gives the serial results, written to the folder."""
+    scenario_file = tmp_path / "s.toml"
+    scenario_file.write_text(f"horizon_days = {HORIZON_DAYS}\n", encoding="utf-8")
+    out = tmp_path / "run"
+    with dask_local_client(2) as client:
+        result = CliRunner().invoke(app, [
+            "run", str(scenario_file), "--replications", str(REPLICATIONS), "--seed", str(SEED),
+            "--scheduler", client.scheduler.address, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Dask scheduler tcp://127.0.0.1:" in result.stdout
+    written = pd.read_csv(out / "replications.csv")
+    expected = tmp_path / "expected.csv"
+    serial.kpis.to_csv(expected, index=False)  # the same CSV round trip
+    pd.testing.assert_frame_equal(written, pd.read_csv(expected), check_exact=True)
