@@ -195,9 +195,14 @@ def set_verbosity(verbose: bool) -> None:
 def executor_for(
     workers: int | None, scheduler: str | None, dask_local: int | None
 ) -> Iterator[ExecutorHandle]:
-    """The executor chosen by ``--workers``, ``--scheduler`` or ``--dask-local`` (exit 2 if bad)."""
+    """The executor chosen by ``--workers``, ``--scheduler`` or ``--dask-local`` (exit 2 if bad).
+
+    Dask's own log messages show only with ``--verbose`` (see ``set_verbosity``).
+    """
+    verbose = logging.getLogger("hubsim").getEffectiveLevel() <= logging.INFO
+    dask_level = logging.INFO if verbose else logging.WARNING  # Dask logs much at INFO
     try:
-        with open_executor(workers, scheduler, dask_local) as handle:
+        with open_executor(workers, scheduler, dask_local, dask_level) as handle:
             yield handle
     except ExecutorError as exc:  # raised only while opening: bad options, Dask missing
         fail(str(exc))

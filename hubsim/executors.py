@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -106,29 +107,47 @@ def _dask_workers(client: Any) -> dict[str, dict[str, Any]]:
     return client.scheduler_info().get("workers", {})
 
 
-def _import_distributed() -> Any:
+def _import_distributed(log_level: int | None = None) -> Any:
     try:
         import distributed
     except ImportError as exc:
         raise ExecutorError(
             'Dask is not installed: install hubsim[dask] (pip install "hubsim[dask]")'
         ) from exc
+    if log_level is not None:  # after the import, which sets Dask's own levels
+        logging.getLogger("distributed").setLevel(log_level)
     return distributed
 
 
 @contextmanager
-def dask_local_client(workers: int) -> Iterator[Any]:
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while the block runs (main thread only), so child processes started in it
+    ignore it too; a Ctrl-C during the block is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def dask_local_client(workers: int, log_level: int | None = None) -> Iterator[Any]:
     """A Dask ``Client`` on a new ``LocalCluster`` of ``workers`` single-threaded processes.
 
     The cluster listens on loopback on free ports, without a dashboard, and is closed on exit.
+    ``log_level``, if given, is set on Dask's ``distributed`` logger.
     """
-    distributed = _import_distributed()
-    cluster = distributed.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        host=LOOPBACK, scheduler_port=0,
-        # no dashboard; its bare HTTP server (health checks) on a free loopback port, not 8787
-        scheduler_kwargs={"dashboard_address": f"{LOOPBACK}:0"},
-    )
+    distributed = _import_distributed(log_level)
+    with _sigint_ignored():  # worker processes inherit it: Ctrl-C is the parent's to handle
+        cluster = distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            host=LOOPBACK, scheduler_port=0,
+            # no dashboard; its bare HTTP server (health checks) on a free loopback port
+            scheduler_kwargs={"dashboard_address": f"{LOOPBACK}:0"},
+        )
     try:
         with distributed.Client(cluster) as client:
             yield client
@@ -137,9 +156,9 @@ def dask_local_client(workers: int) -> Iterator[Any]:
 
 
 @contextmanager
-def dask_remote_client(address: str) -> Iterator[Any]:
+def dask_remote_client(address: str, log_level: int | None = None) -> Iterator[Any]:
     """A Dask ``Client`` connected to the running scheduler at ``address`` (``tcp://HOST:PORT``)."""
-    distributed = _import_distributed()
+    distributed = _import_distributed(log_level)
     try:
         client = distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
@@ -153,7 +172,10 @@ def dask_remote_client(address: str) -> Iterator[Any]:
 
 @contextmanager
 def open_executor(
-    workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    dask_log_level: int | None = None,
 ) -> Iterator[ExecutorHandle]:
     """Open the executor asked for (at most one of the three options), and close it on exit.
 
@@ -162,6 +184,7 @@ def open_executor(
     workers : local worker processes; None or 1 runs serially in this process
     scheduler : address of a running Dask scheduler, ``tcp://HOST:PORT``
     dask_local : start a Dask ``LocalCluster`` of this many worker processes on loopback
+    dask_log_level : level for Dask's ``distributed`` logger (None leaves Dask's own setting)
 
     Raises
     ------
@@ -173,7 +196,8 @@ def open_executor(
     if len(chosen) > 1:
         raise ExecutorError(f"{' and '.join(chosen)}: give only one of them")
     if dask_local is not None or scheduler is not None:
-        opener = dask_local_client(dask_local) if dask_local else dask_remote_client(scheduler)
+        opener = (dask_local_client(dask_local, dask_log_level) if dask_local
+                  else dask_remote_client(scheduler, dask_log_level))
         with opener as client:
             executor = client.get_executor(pure=False)
             count = worker_count(executor)
