@@ -32,8 +32,18 @@ class _AdjustableResource(simpy.PriorityResource):
 
     def set_capacity(self, capacity: int) -> None:
         self._capacity = capacity
-        while self.put_queue and len(self.users) < capacity:
-            self._trigger_put(None)  # grants the first waiting request
+        self._trigger_put(None)  # grants waiting requests while slots are free
+
+    def _trigger_put(self, get_event: object) -> None:
+        """Grant free slots by the tie rule: a client already waiting before this instant goes
+        ahead of one joining at it, whatever their priorities and however SimPy orders the
+        events of the instant; otherwise by priority, then time of joining."""
+        now = self._env.now
+        while self.put_queue and len(self.users) < self.capacity:
+            earlier = [r for r in self.put_queue if r.time < now]
+            request = (earlier or self.put_queue)[0]
+            self.put_queue.remove(request)
+            self._do_put(request)
 
 
 class CoursePool:

@@ -138,10 +138,11 @@ def sample_clients(
         need=need,
         tier=tier,
         contact_u=streams["triage.contact"].random((n, attempts)),
-        call_minutes=scenario.triage.call_minutes.sample(duration, n * attempts).reshape(n, -1),
+        call_minutes=scenario.triage.call_minutes.sample(duration, n * attempts)
+        .reshape(n, attempts),
         admin_minutes=scenario.triage.admin_minutes.sample(duration, n),
         failed_minutes=scenario.triage.failed_attempt_minutes.sample(duration, n * attempts)
-        .reshape(n, -1),
+        .reshape(n, attempts),
         pathway=_pathways(streams["routing"].random(n), tier, scenario),
         therapy_sessions=_course_lengths(by_tier, tier, therapy.max_sessions),
         therapy_seed=streams["therapy.dna"].integers(0, _SEED_BOUND, n),

@@ -291,7 +291,9 @@ class Scenario(Frozen):
     signpost: Signpost
     staff: Staff
     service: Service
-    profiles: Annotated[dict[str, Profile], AfterValidator(_freeze)] = Field(default_factory=dict)
+    profiles: Annotated[dict[str, Profile], AfterValidator(_freeze)] = Field(
+        default_factory=FrozenMap
+    )
     followup: FollowUp
     evaluation: Evaluation
     costs: Costs

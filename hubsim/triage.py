@@ -86,9 +86,15 @@ class TriagePool:
         return event
 
     def release(self, server: int) -> None:
-        """Return a server to the pool."""
+        """Return a server to the pool.
+
+        The server is handed on by a zero-delay event, so that a returning client whose retry
+        falls due at this instant (through a condition event, one hop later) is already queued
+        when the server is assigned, and the priority rule decides.
+        """
         self._idle.add(server)
-        self.dispatch()
+        handover = self.env.timeout(0)
+        handover.callbacks.append(lambda _event: self.dispatch())
 
     def _best_server(self) -> int | None:
         """The idle server that can start soonest without waiting out an absence."""
