@@ -7,7 +7,10 @@ BIN    := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.toml
 REPLICATIONS ?= 10
 
-.PHONY: run test lint bench clean
+# Debian's chromium package: tests/app/test_app_browser.py drives it through Playwright
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +27,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/hubsim run $(SCENARIO) --replications $(REPLICATIONS)
 
-test: $(VENV)/.installed-test
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "make: the browser test needs Debian's chromium: sudo apt-get install chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check hubsim tests benchmarks scripts
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	HUBSIM_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 	HUBSIM_NOTEBOOK_REPLICATIONS=2 $(BIN)/python -m pytest -n 2 -p no:cacheprovider --nbmake notebooks
 
 lint: $(VENV)/.installed-test

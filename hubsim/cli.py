@@ -112,6 +112,8 @@ def run(
     out: Annotated[Path | None, typer.Option(help="Results folder \\[default: results/HUB-TIME].")]
     = None,
     force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
+    report: Annotated[bool, typer.Option(
+        help="Write report.html and figures into the results folder.")] = True,
     verbose: VerboseOpt = False,
 ) -> None:
     """Run replications, print the KPI table and write a results folder.
@@ -137,6 +139,10 @@ def run(
                    f"{wall:.1f} s ({meta['executor']})\n")
         typer.echo(kpi_table(experiment.summary, CORE_KPIS) + note)
         _write(experiment, out_dir, force, build_metadata(experiment, wall, **meta))
+        if report:
+            from hubsim.report import write_report
+
+            typer.echo(f"report: {write_report(out_dir)}")
     except ExperimentInterrupted as stop:
         _write_partial(stop, out_dir, force, meta, time.perf_counter() - started, replications)
     except KeyboardInterrupt:

@@ -22,9 +22,9 @@ RANGE_SE_MULTIPLIER = 3.0  # ~99.7% of sampling error of a Hub's mean share
 _MEASURE = {"screened_clients_four_hubs": "screened_clients"}
 
 NOT_MATCHED: tuple[tuple[str, str], ...] = (
-    ("Mean MH support cost £376 and wider health and social care cost £138 per respondent",
-     "Downstream service-use costs are not modelled yet (costs issue)"),
-    ("Mean EQ-5D 0.755", "Health status and the logic model are not modelled yet (outcomes issue)"),
+    ("Mean MH support cost £376 and wider health and social care cost £138 per respondent; "
+     "mean EQ-5D 0.755", "Reproduced by the cost and outcome defaults and checked by "
+     "tests/verification/test_cost_figures.py (they need the cost model, not a service run)"),
     ("Needs fully met 46-49.5%, partly 18%, not met 4%; median helpfulness 92/100",
      "Client-reported satisfaction is outside a service-flow model"),
     ("~75% of support Hub-delivered or Hub-facilitated; 28% helped to other services; ~1/3 "

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hubsim.economics import combine_economic_kpis, economic_kpis
+from hubsim.economics import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic_kpis
+from hubsim.rng import Streams
 from hubsim.scenario import Scenario
 
 DAYS_PER_YEAR = 365.25
@@ -117,7 +118,8 @@ def _finish(
 
 
 def compute_kpis(
-    clients: pd.DataFrame, timeseries: pd.DataFrame, scenario: Scenario, usage: Usage
+    clients: pd.DataFrame, timeseries: pd.DataFrame, scenario: Scenario, usage: Usage,
+    streams: Streams | None = None,
 ) -> dict[str, float]:
     """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names)."""
     window, series = _window(clients, timeseries, scenario.warmup_days)
@@ -126,12 +128,13 @@ def compute_kpis(
         kpis, float(timeseries["therapy_waitlist"].iloc[-1]),
         float(series["therapy_waitlist"].max()), usage, staff_cost_gbp(scenario, usage),
     )
-    kpis.update(economic_kpis(window, scenario, usage))
+    kpis.update(economic_kpis(window, scenario, usage, streams))
     return kpis
 
 
 def combine_kpis(
     parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
+    streams: Streams | None = None,
 ) -> dict[str, float]:
     """KPIs of several Hubs together: clients pooled, queues summed by date, usage and costs added.
 
@@ -156,7 +159,7 @@ def combine_kpis(
         float(by_date.max()), usage, sum(staff_cost_gbp(p[0], p[3]) for p in parts),
     )
     per_hub = [(p[0], w, p[3]) for p, w in zip(parts, windows, strict=True)]
-    kpis.update(combine_economic_kpis(per_hub, pooled))
+    kpis.update(combine_economic_kpis(per_hub, pooled, streams))
     return kpis
 
 
@@ -171,5 +174,6 @@ KPI_UNITS: dict[str, str] = {
     "external_referrals": "clients", "triage_utilisation": "share 0-1",
     "therapist_utilisation": "share 0-1", "brief_utilisation": "share 0-1",
     "cost_total_gbp": "GBP", "cost_per_client_gbp": "GBP",
+    **ECONOMIC_KPI_UNITS,
 }
 """Unit of each KPI, for tables."""

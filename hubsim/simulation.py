@@ -91,12 +91,13 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
     """
     if isinstance(scenario, Scenario):
         clients, timeseries, usage = simulate_hub(scenario, seed, replication)
-        kpis = compute_kpis(clients, timeseries, scenario, usage)
+        kpis = compute_kpis(clients, timeseries, scenario, usage, Streams(seed, replication))
         return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
     parts = [(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
-    kpis = combine_kpis(parts)
+    kpis = combine_kpis(parts, Streams(seed, replication))
     for hub, clients, timeseries, usage in parts:
-        for name, value in compute_kpis(clients, timeseries, hub, usage).items():
+        hub_kpis = compute_kpis(clients, timeseries, hub, usage, Streams(seed, replication))
+        for name, value in hub_kpis.items():
             kpis[f"{hub.hub}:{name}"] = value
     clients = pd.concat([p[1] for p in parts], ignore_index=True)
     timeseries = pd.concat([p[2] for p in parts], ignore_index=True)
