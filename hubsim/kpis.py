@@ -164,6 +164,7 @@ def combine_kpis(
 
 
 KPI_UNITS: dict[str, str] = {
+    **ECONOMIC_KPI_UNITS,  # first, so the core units below win
     "clients_arrived": "clients", "clients_triaged": "clients", "clients_not_reached": "clients",
     "triage_wait_days_mean": "days", "triage_wait_days_p90": "days",
     "therapy_started": "clients", "therapy_completed": "clients",
@@ -174,6 +175,5 @@ KPI_UNITS: dict[str, str] = {
     "external_referrals": "clients", "triage_utilisation": "share 0-1",
     "therapist_utilisation": "share 0-1", "brief_utilisation": "share 0-1",
     "cost_total_gbp": "GBP", "cost_per_client_gbp": "GBP",
-    **ECONOMIC_KPI_UNITS,
 }
 """Unit of each KPI, for tables."""

@@ -25,7 +25,6 @@ _STAGE = {name: i for i, name in enumerate(STAGES)}
 _HUB_THERAPY, _BRIEF, _EXTERNAL, _SIGNPOST, _NONE = range(len(PATHWAYS))
 _PATHWAY_EXIT = {_SIGNPOST: "signposted", _NONE: "no_further_support"}
 _CLOSED = object()  # returned by a wait that the service's closure ended
-_LAST_SAMPLE_BEFORE_END_DAYS = 1e-9  # the run stops before events at the horizon itself
 SAMPLED_SERIES = (
     "triage_backlog", "therapy_waitlist", "therapy_caseload", "therapy_slots", "brief_waitlist",
     "brief_caseload", "brief_slots",
@@ -58,6 +57,7 @@ class HubModel:
         self.env.process(self._arrivals())
         self.env.process(self._sampler())
         self.env.run(until=self.scenario.horizon_days)
+        self._record(len(self.series["triage_backlog"]) - 1)  # the state at the horizon
 
     def _arrivals(self) -> Generator[simpy.Event, object, None]:
         for client, day in enumerate(self.draws.arrival_day):
@@ -65,17 +65,21 @@ class HubModel:
             self.env.process(self._client(client))
 
     def _sampler(self) -> Generator[simpy.Event, object, None]:
-        """Record queue and caseload sizes at the end of each simulated day."""
-        for day in range(len(self.series["triage_backlog"])):
-            end_of_day = min(day + 1.0, self.scenario.horizon_days - _LAST_SAMPLE_BEFORE_END_DAYS)
-            yield self.env.timeout(max(end_of_day - self.env.now, 0.0))
-            self.series["triage_backlog"][day] = self.awaiting_triage
-            self.series["therapy_waitlist"][day] = self.therapy.waiting
-            self.series["therapy_caseload"][day] = self.therapy.in_use
-            self.series["therapy_slots"][day] = self.therapy.capacity
-            self.series["brief_waitlist"][day] = self.brief.waiting
-            self.series["brief_caseload"][day] = self.brief.in_use
-            self.series["brief_slots"][day] = self.brief.capacity
+        """Record queue and caseload sizes at the end of each simulated day; the last day is
+        recorded after the run, as the state at the horizon (the run stops before events at the
+        horizon itself)."""
+        for day in range(len(self.series["triage_backlog"]) - 1):
+            yield self.env.timeout(day + 1.0 - self.env.now)
+            self._record(day)
+
+    def _record(self, day: int) -> None:
+        self.series["triage_backlog"][day] = self.awaiting_triage
+        self.series["therapy_waitlist"][day] = self.therapy.waiting
+        self.series["therapy_caseload"][day] = self.therapy.in_use
+        self.series["therapy_slots"][day] = self.therapy.capacity
+        self.series["brief_waitlist"][day] = self.brief.waiting
+        self.series["brief_caseload"][day] = self.brief.in_use
+        self.series["brief_slots"][day] = self.brief.capacity
 
     def _close(self, day: float) -> Generator[simpy.Event, object, None]:
         if day > 0:

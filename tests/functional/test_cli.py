@@ -32,10 +32,11 @@ def runner() -> CliRunner:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
-    """Each file's modification time (ns) and content hash."""
+    """Each file's modification time (ns) and content hash (files in sub-folders included)."""
     return {
-        p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in sorted(folder.iterdir())
+        str(p.relative_to(folder)):
+            (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(folder.rglob("*")) if p.is_file()
     }
 
 
