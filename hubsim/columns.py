@@ -29,8 +29,8 @@ KPI_LABELS: dict[str, str] = {
     "triage_utilisation": "share of triage clinicians' working time spent on triage",
     "therapist_utilisation": "share of therapy caseload slot-days occupied",
     "brief_utilisation": "share of brief-support caseload slot-days occupied",
-    "cost_total_gbp": "Hub cost over the results window",
-    "cost_per_client_gbp": "Hub cost per keyworker screened",
+    "cost_total_gbp": "Total cost over the results window (Hub and downstream service use)",
+    "cost_per_client_gbp": "Total cost per keyworker screened",
 }
 """Plain-English meaning of each KPI (the unit is in ``KPI_UNITS``)."""
 

@@ -25,7 +25,7 @@ CARD_TITLES: dict[str, str] = {
     "therapy_waitlist_end": "Waiting list at the end",
     "triage_wait_days_mean": "Triage wait (mean)",
     "therapist_utilisation": "Therapy caseload in use",
-    "cost_total_gbp": "Hub cost over the run",
+    "cost_total_gbp": "Total cost over the run (Hub and downstream)",
     "cost_per_client_gbp": "Cost per keyworker",
 }
 """The headline KPIs shown as cards, in order, with short titles."""

@@ -25,7 +25,8 @@ SENTENCES: dict[str, str] = {
     "therapy_waitlist_max": "The therapy waiting list peaked at {mean} clients on average",
     "therapist_utilisation": "Therapists' caseload slots were {mean} occupied",
     "triage_utilisation": "Triage clinicians spent {mean} of their clinical time on triage",
-    "cost_total_gbp": "The Hub cost {mean} over the results window",
+    "cost_total_gbp": "The total cost, Hub and downstream service use, was {mean} over the "
+                      "results window",
     "cost_per_client_gbp": "That is {mean} per keyworker screened",
 }
 """Headline sentences; the interval (or why there is none) is added in brackets."""
