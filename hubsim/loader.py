@@ -69,7 +69,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     """Parse ``KEY=VALUE`` where VALUE is a TOML literal (a bare word is taken as a string)."""
     key, sep, raw = text.partition("=")
     key = key.strip()
-    if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*", key):
+    if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*(\.[\w][\w-]*)*", key):
         raise ScenarioError("--set", text, "expected KEY=VALUE with a dotted KEY")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
