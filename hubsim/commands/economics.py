@@ -20,6 +20,7 @@ from hubsim.cli import (
     DEFAULT_REPLICATIONS,
     INTERRUPTED,
     DaskLocalOpt,
+    ScenarioArg,
     SchedulerOpt,
     SeedOpt,
     SetOpt,
@@ -68,7 +69,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, force: bool) -> None:
 
 @app.command("cost-consequence")
 def cost_consequence_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)],
+    scenario: ScenarioArg,
     comparator: Annotated[Path | None, typer.Option(
         help="Comparator scenario (e.g. scenarios/comparator-signpost-only.toml): adds paired "
              "differences and the cost per QALY.")] = None,

@@ -25,6 +25,7 @@ from hubsim.cli import (
     DEFAULT_REPLICATIONS,
     INTERRUPTED,
     DaskLocalOpt,
+    ScenarioArg,
     SchedulerOpt,
     SeedOpt,
     SetOpt,
@@ -166,7 +167,7 @@ def _write_sweep(out_dir: Path, force: bool, table, reps, figures, meta) -> None
 
 @app.command()
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)],
+    scenario: ScenarioArg,
     vary: Annotated[list[str], typer.Option(
         help="KEY=V1,V2,... (TOML literals); repeat for a grid.", show_default=False)],
     replications: ReplicationsOpt = DEFAULT_REPLICATIONS,
@@ -222,7 +223,7 @@ def _sweep_means(points, experiments, kpis: list[str]) -> str:
 
 @app.command()
 def warmup(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)],
+    scenario: ScenarioArg,
     replications: Annotated[int, typer.Option(min=1, max=1000, help="Replications to average.")]
     = DEFAULT_WARMUP_REPLICATIONS,
     seed: SeedOpt = 0,
