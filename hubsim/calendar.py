@@ -7,6 +7,11 @@ daily window of ``hours_per_day`` starting at ``open_hour`` on Monday to Friday;
 a person works only inside their ``allowed`` intervals (in post) and outside ``blocked`` ones
 (leave, sickness). Work that runs past the end of a window resumes at the next window, so
 durations are counted in working minutes.
+
+Implementation: the calendar is turned, a half-year at a time as queries reach further, into a
+sorted list of disjoint working segments with the cumulative working time at each segment's start
+and end. Every query is then a binary search: the next opening, the end of a stretch of work and
+the working minutes between two times cost O(log n) however long the stretch.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ import bisect
 import math
 from collections.abc import Iterable
 
+import numpy as np
+
 MINUTES_PER_DAY = 1440.0
 HOURS_PER_DAY = 24.0
 DAYS_PER_WEEK = 7
 WORKING_DAYS_PER_WEEK = 5  # Monday to Friday
 _EPS = 1e-9  # days (~0.1 ms): tolerance when comparing window edges
+_CHUNK_DAYS = 182  # working segments are built this many days at a time, as queries need them
 Interval = tuple[float, float]
 
 
@@ -36,12 +44,30 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return [(a, b) for a, b in out]
 
 
-def _find(intervals: list[Interval], starts: list[float], t: float) -> int:
-    """Index of the first interval ending after ``t`` (len if none)."""
-    i = max(bisect.bisect_right(starts, t) - 1, 0)
-    while i < len(intervals) and intervals[i][1] <= t + _EPS:
-        i += 1
-    return i
+def _clip_to(starts: np.ndarray, ends: np.ndarray, allowed: list[Interval]):
+    """Segments (days) intersected with the union of ``allowed`` intervals."""
+    lo, hi = (starts[0], ends[-1]) if len(starts) else (0.0, 0.0)
+    parts_s, parts_e = [], []
+    for a, b in allowed:
+        if b <= lo or a >= hi:
+            continue
+        keep = (ends > a) & (starts < b)
+        parts_s.append(np.maximum(starts[keep], a))
+        parts_e.append(np.minimum(ends[keep], b))
+    if not parts_s:
+        return starts[:0], ends[:0]
+    return np.concatenate(parts_s), np.concatenate(parts_e)
+
+
+def _cut_out(starts: np.ndarray, ends: np.ndarray, blocked: list[Interval]):
+    """Segments (days) with the ``blocked`` intervals removed."""
+    for a, b in blocked:
+        if not len(starts) or b <= starts[0] or a >= ends[-1]:
+            continue
+        before, after = starts < a, ends > b
+        starts = np.concatenate([starts[before], np.maximum(starts[after], b)])
+        ends = np.concatenate([np.minimum(ends[before], a), ends[after]])
+    return starts, ends
 
 
 class WorkCalendar:
@@ -74,16 +100,28 @@ class WorkCalendar:
         self.length = hours_per_day / HOURS_PER_DAY
         self.allowed = None if allowed is None else merge(allowed)
         self.blocked = merge(blocked)
-        self._index()
+        self._always = continuous and self.allowed is None and not self.blocked
+        self._reset()
 
-    def _index(self) -> None:
-        self._allowed_starts = [a for a, _ in self.allowed or ()]
-        self._blocked_starts = [a for a, _ in self.blocked]
+    def _reset(self) -> None:
+        """Forget the built segments; they are built again as queries need them."""
+        first = self.allowed[0][0] if self.allowed else 0.0
+        self._first_day = self._next_day = math.floor(first) if math.isfinite(first) else 0
+        # the last day that can hold work: the end of the last allowed interval
+        self._last_day = (math.inf if self.allowed is None
+                          else self.allowed[-1][1] if self.allowed else -math.inf)
+        self._starts: list[float] = []  # working segments (days), sorted and disjoint
+        self._ends: list[float] = []
+        # working days from the first day built (negative before it) to each segment's start, end
+        self._work_before: list[float] = []
+        self._work_after: list[float] = []
+        self._work_total = 0.0
 
     def allow(self, a: float, b: float) -> None:
         """Add an interval in which this person works (e.g. a week redeployed to triage)."""
         self.allowed = merge([*(self.allowed or ()), (a, b)])
-        self._index()
+        self._always = False
+        self._reset()
 
     def is_working_day(self, day: int) -> bool:
         """True if calendar day ``day`` (an integer day index) is a working day."""
@@ -99,34 +137,87 @@ class WorkCalendar:
                 return max(t, day + self.open)
             day += 1
 
-    def _window_end(self, t: float) -> float:
-        return math.inf if self.continuous else math.floor(t) + self.open + self.length
+    # -- building segments ---------------------------------------------------------------------
+
+    def _windows(self, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Daily windows (days) of calendar days ``d0`` to ``d1 - 1``."""
+        if self.continuous:
+            return np.array([float(d0)]), np.array([float(d1)])
+        days = np.arange(d0, d1)
+        days = days[(self.start_weekday + days) % DAYS_PER_WEEK < WORKING_DAYS_PER_WEEK]
+        starts = days + self.open
+        return starts, starts + self.length
+
+    def _segments(self, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Working segments (days) of calendar days ``d0`` to ``d1 - 1``."""
+        starts, ends = self._windows(d0, d1)
+        if self.allowed is not None:
+            starts, ends = _clip_to(starts, ends, self.allowed)
+        starts, ends = _cut_out(starts, ends, self.blocked)
+        keep = ends > starts + _EPS  # a sliver shorter than the edge tolerance is no work
+        return starts[keep], ends[keep]
+
+    def _extend(self) -> bool:
+        """Build the next chunk of segments; False once no more work can ever come."""
+        d0 = self._next_day
+        if d0 >= self._last_day:
+            return False
+        d1 = d0 + _CHUNK_DAYS
+        if self.continuous and not math.isinf(self._last_day):
+            d1 = max(d1, math.ceil(self._last_day))  # one piece: no seams inside a stretch
+        self._next_day = d1
+        starts, ends = self._segments(d0, d1)
+        after = self._work_total + np.cumsum(ends - starts)
+        self._starts.extend(starts.tolist())
+        self._ends.extend(ends.tolist())
+        self._work_before.extend((after - (ends - starts)).tolist())
+        self._work_after.extend(after.tolist())
+        if len(after):
+            self._work_total = float(after[-1])
+        return True
+
+    def _extend_back(self, t: float) -> None:
+        """Build segments back to day ``floor(t)`` (a query before the first day built), keeping
+        the cumulative working times already handed out: earlier ones are negative."""
+        d0 = math.floor(t)
+        starts, ends = self._segments(d0, self._first_day)
+        self._first_day = d0
+        at_old_first = self._work_before[0] if self._starts else self._work_total
+        before = at_old_first - np.cumsum((ends - starts)[::-1])[::-1]
+        self._starts[:0] = starts.tolist()
+        self._ends[:0] = ends.tolist()
+        self._work_before[:0] = before.tolist()
+        self._work_after[:0] = (before + (ends - starts)).tolist()
+
+    def _cover(self, t: float) -> None:
+        """Build segments until one ends after ``t`` (days), or no more work can come."""
+        earliest = self.allowed[0][0] if self.allowed else -math.inf
+        if t < self._first_day and earliest < self._first_day and math.isfinite(t):
+            self._extend_back(t)
+        while (not self._ends or self._ends[-1] <= t + _EPS) and self._extend():
+            pass
+
+    def _cover_work(self, work: float) -> None:
+        """Build segments until their cumulative working time reaches ``work`` (days)."""
+        while self._work_total < work + _EPS and self._extend():
+            pass
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def _segment_at(self, t: float) -> int:
+        """Index of the first segment ending after ``t`` (len if none ever will)."""
+        self._cover(t)
+        return bisect.bisect_right(self._ends, t + _EPS)
 
     def next_open(self, t: float) -> float:
         """Earliest time >= ``t`` (days) at which this person works; ``inf`` if never again."""
-        while True:
-            t = self.next_window_open(t)
-            if self.allowed is not None:
-                i = _find(self.allowed, self._allowed_starts, t)
-                if i == len(self.allowed):
-                    return math.inf
-                if t < self.allowed[i][0]:
-                    t = self.allowed[i][0]
-                    continue
-            j = _find(self.blocked, self._blocked_starts, t)
-            if j < len(self.blocked) and self.blocked[j][0] <= t:
-                t = self.blocked[j][1]
-                continue
+        if self._always or math.isinf(t):
             return t
-
-    def _segment_end(self, t: float) -> float:
-        """End of the working stretch that contains ``t`` (window, post or next absence)."""
-        end = self._window_end(t)
-        if self.allowed is not None:
-            i = _find(self.allowed, self._allowed_starts, t)
-            end = min(end, self.allowed[i][1]) if i < len(self.allowed) else end
-        j = _find(self.blocked, self._blocked_starts, t)
-        return min(end, self.blocked[j][0]) if j < len(self.blocked) else end
+        i = self._segment_at(t)
+        if i == len(self._ends):
+            return math.inf
+        start = self._starts[i]
+        return start if start > t else t
 
     def add_work(self, t: float, minutes: float) -> float:
         """Time (days) at which ``minutes`` of work started at ``t`` (or the next opening) ends.
@@ -134,24 +225,52 @@ class WorkCalendar:
         Work begun before a person leaves post is finished as if they stayed (a call is not cut).
         """
         remaining = minutes / MINUTES_PER_DAY
-        t = self.next_open(t)
-        while True:
-            end = self._segment_end(t)
-            if t + remaining <= end + _EPS:
-                return t + remaining
-            remaining -= end - t
-            following = self.next_open(end + _EPS)
-            if math.isinf(following):
-                return end + remaining
-            t = following
+        if self._always:
+            return t + remaining
+        i = self._segment_at(t)
+        if i == len(self._ends):
+            return t + remaining  # never works again: as if they stayed
+        start = max(t, self._starts[i])
+        if start + remaining <= self._ends[i] + _EPS:
+            return start + remaining
+        target = self._work_before[i] + (start - self._starts[i]) + remaining
+        self._cover_work(target)
+        j = bisect.bisect_left(self._work_after, target - _EPS, lo=i)
+        if j == len(self._ends):  # left post meanwhile: the rest as if they stayed
+            return self._ends[-1] + (target - self._work_total)
+        return self._starts[j] + (target - self._work_before[j])
+
+    def _work_until(self, t: float) -> float:
+        """Working time (days) from the first segment up to ``t``."""
+        self._cover(t)
+        k = bisect.bisect_right(self._starts, t) - 1
+        if k < 0:  # before every segment: the count at the first one
+            return self._work_before[0] if self._starts else 0.0
+        return self._work_before[k] + min(t, self._ends[k]) - self._starts[k]
+
+    def work_minutes_until(self, times: np.ndarray) -> np.ndarray:
+        """Working minutes from a fixed origin up to each of ``times`` (days), vectorised: the
+        difference of two values is the working minutes between them."""
+        times = np.asarray(times, dtype=float)
+        if self._always or not len(times):
+            return times * MINUTES_PER_DAY
+        self._cover(float(times.min()))
+        self._cover(float(times.max()))
+        if not self._starts:
+            return np.zeros(len(times))
+        starts, ends = np.asarray(self._starts), np.asarray(self._ends)
+        k = np.searchsorted(starts, times, side="right") - 1
+        inside = k >= 0
+        k = np.maximum(k, 0)
+        work = np.asarray(self._work_before)[k] + np.minimum(times, ends[k]) - starts[k]
+        return np.where(inside, work, self._work_before[0]) * MINUTES_PER_DAY
 
     def work_minutes_between(self, a: float, b: float) -> float:
         """Working minutes in the interval [a, b] (days)."""
         if b <= a:
             return 0.0
-        total, t = 0.0, self.next_open(a)
-        while t < b:
-            end = min(self._segment_end(t), b)
-            total += end - t
-            t = self.next_open(end + _EPS)
-        return total * MINUTES_PER_DAY
+        if self._always:
+            return (b - a) * MINUTES_PER_DAY
+        if math.isinf(b) and math.isinf(self._last_day):
+            return math.inf
+        return (self._work_until(b) - self._work_until(a)) * MINUTES_PER_DAY
