@@ -45,7 +45,9 @@ class HubModel:
         self.capacity.start_redeployment(lambda: self.awaiting_triage)
         self.log = ClientLog(draws.n)
         self.closed = self.env.event()
+        self._stop: simpy.Event | None = None  # what ends waiting: the closure, if there is one
         if scenario.service.closes is not None:
+            self._stop = self.closed
             self.env.process(self._close(float((scenario.service.closes
                                                  - scenario.start_date).days)))
         self.awaiting_triage = 0
@@ -122,7 +124,7 @@ class HubModel:
                 reached = draws.contact_u[client, attempt] < triage.contact_success
                 minutes = (draws.call_minutes[client, attempt] + draws.admin_minutes[client]
                            if reached else draws.failed_minutes[client, attempt])
-                start = yield from self.triage.attempt(priority, minutes, self.closed)
+                start = yield from self.triage.attempt(priority, minutes, self._stop)
                 if start is None:
                     self._closed_out(client)
                     return False
@@ -130,8 +132,12 @@ class HubModel:
                     log.triage_day[client] = start
                     return True
                 if attempt + 1 < triage.max_attempts:
-                    yield self.env.timeout(triage.retry_after_days) | self.closed
-                    if self.closed.triggered:
+                    retry = self.env.timeout(triage.retry_after_days)
+                    due = self.env.now + triage.retry_after_days  # as SimPy times the timeout
+                    self.triage.expect_retry(due)
+                    yield retry if self._stop is None else retry | self._stop
+                    if self._stop is not None and self._stop.triggered:
+                        self.triage.retry_withdrawn(due)
                         self._closed_out(client)
                         return False
             log.exit(client, "not_reached", self.env.now)
@@ -159,10 +165,10 @@ class HubModel:
         slot = pool.resource.request(priority=priority)
         while True:
             deadline = min(joined + patience_days, joined + breach_days)
-            wait = [slot, self.closed]
+            wait = [slot] if self._stop is None else [slot, self._stop]
             if not math.isinf(deadline):
                 wait.append(self.env.timeout(deadline - self.env.now))
-            yield self.env.any_of(wait)
+            yield wait[0] if len(wait) == 1 else self.env.any_of(wait)
             if slot.triggered:
                 return slot
             slot.cancel()

@@ -7,7 +7,9 @@ absent or not yet in post is skipped until it is back.
 
 Tie rule: the queue is ordered by priority, then by the time the request was made. A client coming
 back for another call attempt has priority over a client's first attempt, so at the same instant a
-returning client is called first.
+returning client is called first: the model announces each retry (``expect_retry``), and a
+clinician freed at that instant waits for the returning client's request, whatever the order of
+the instant's events.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import itertools
 import math
 from collections.abc import Generator
 
+import numpy as np
 import simpy
 
 from hubsim.calendar import WorkCalendar
@@ -26,6 +29,7 @@ from hubsim.staffing import RoleTimeline
 RETRY_PRIORITY = 0
 FIRST_ATTEMPT_PRIORITY = 1
 WORKING_DAYS_PER_WEEK = 5
+_EDGE_DAYS = 1e-9  # days: a start this close to the window opening is not an absence
 
 
 def daily_hours(scenario: Scenario) -> float:
@@ -58,7 +62,10 @@ class TriagePool:
         self._order = itertools.count()
         self._wakeups: set[float] = set()
         self._cancelled: set[simpy.Event] = set()
-        self.work: list[tuple[int, float, float]] = []  # (server, start day, end day)
+        self._retries_due: dict[float, int] = {}  # day -> returning clients due, not yet queued
+        self._work_server: list[int] = []  # calls made: server, start and end day
+        self._work_start: list[float] = []
+        self._work_end: list[float] = []
         for calendar in calendars:
             self.add_server(calendar)
 
@@ -78,38 +85,70 @@ class TriagePool:
         if not event.triggered:
             self._cancelled.add(event)
 
+    def expect_retry(self, day: float) -> None:
+        """Note that a returning client will ask for a call at ``day``.
+
+        Until that request is made, a clinician freed at ``day`` is not given to a first attempt:
+        whatever the order of the events of that instant, the returning client is called first.
+        ``day`` must be computed as SimPy computes the retry timeout (now + delay), to the bit.
+        """
+        self._retries_due[day] = self._retries_due.get(day, 0) + 1
+
+    def retry_withdrawn(self, day: float) -> None:
+        """A client expected back at ``day`` will not ask after all (e.g. the service closed)."""
+        left = self._retries_due.pop(day, 0) - 1
+        if left > 0:
+            self._retries_due[day] = left
+        self.dispatch()
+
+    def _arrived(self, priority: int) -> None:
+        """A request is being made now: a returning client expected now is no longer awaited."""
+        now = self.env.now
+        if priority == RETRY_PRIORITY and now in self._retries_due:
+            left = self._retries_due.pop(now) - 1
+            if left > 0:
+                self._retries_due[now] = left
+
+    def _free_now(self, priority: int) -> tuple[int, float] | None:
+        """(server, start day) at once, without queueing, when nobody is waiting, no returning
+        client is due first and a clinician is free; else None (the caller queues)."""
+        if self._queue or not self._idle:
+            return None
+        if priority != RETRY_PRIORITY and self.env.now in self._retries_due:
+            return None
+        chosen = self._best_server()
+        if chosen is not None:
+            self._arrived(priority)
+            self._idle.discard(chosen[0])
+        return chosen
+
     def request(self, priority: int) -> simpy.Event:
-        """An event that fires with a server index once a clinician is assigned."""
+        """An event that fires with (server index, start day) once a clinician is assigned."""
+        now = self.env.now
+        self._arrived(priority)
         event = self.env.event()
-        heapq.heappush(self._queue, (priority, self.env.now, next(self._order), event))
+        heapq.heappush(self._queue, (priority, now, next(self._order), event))
         self.dispatch()
         return event
 
     def release(self, server: int) -> None:
-        """Return a server to the pool.
-
-        The server is handed on by a zero-delay event, so that a returning client whose retry
-        falls due at this instant (through a condition event, one hop later) is already queued
-        when the server is assigned, and the priority rule decides.
-        """
+        """Return a server to the pool and hand it to the next waiting attempt."""
         self._idle.add(server)
-        handover = self.env.timeout(0)
-        handover.callbacks.append(lambda _event: self.dispatch())
+        self.dispatch()
 
-    def _best_server(self) -> int | None:
-        """The idle server that can start soonest without waiting out an absence."""
-        now, best, best_key = self.env.now, None, math.inf
+    def _best_server(self) -> tuple[int, float] | None:
+        """The idle server that can start soonest without waiting out an absence, and when."""
+        now, best, best_start = self.env.now, None, math.inf
         for server in sorted(self._idle):
             calendar = self.calendars[server]
             start = calendar.next_open(now)
-            if math.isinf(start):
+            if start >= best_start:  # also skips servers never in post again (inf)
                 continue
-            if start > calendar.next_window_open(now) + 1e-9:  # absent or not yet in post
-                self._wake_at(start)
+            if start > now and start > calendar.next_window_open(now) + _EDGE_DAYS:
+                self._wake_at(start)  # absent or not yet in post: asked again on return
                 continue
-            if start < best_key:
-                best, best_key = server, start
-        return best
+            best, best_start = server, start
+        return None if best is None else (best, best_start)
 
     def _wake_at(self, day: float) -> None:
         if day not in self._wakeups:
@@ -123,16 +162,20 @@ class TriagePool:
 
     def dispatch(self) -> None:
         """Assign free servers to waiting attempts, in queue order."""
-        while self._queue:
-            if self._queue[0][3] in self._cancelled:
-                self._cancelled.discard(heapq.heappop(self._queue)[3])
+        queue = self._queue
+        while queue and self._idle:
+            head = queue[0]
+            if head[3] in self._cancelled:
+                self._cancelled.discard(heapq.heappop(queue)[3])
                 continue
-            server = self._best_server()
-            if server is None:
+            if head[0] != RETRY_PRIORITY and self.env.now in self._retries_due:
+                return  # a returning client is due this instant: keep the clinician for them
+            chosen = self._best_server()
+            if chosen is None:
                 return
-            self._idle.discard(server)
-            _, _, _, event = heapq.heappop(self._queue)
-            event.succeed(server)
+            self._idle.discard(chosen[0])
+            heapq.heappop(queue)
+            head[3].succeed(chosen)
 
     def attempt(
         self, priority: int, minutes: float, stop: simpy.Event | None = None
@@ -141,27 +184,36 @@ class TriagePool:
 
         Returns None, without a call, if ``stop`` fires before a clinician is free.
         """
-        request = self.request(priority)
-        if stop is not None and not request.triggered:
-            yield request | stop
-            if not request.triggered:
-                self.cancel(request)
-                return None
-        server = yield request
-        calendar = self.calendars[server]
-        start = calendar.next_open(self.env.now)
-        end = calendar.add_work(start, minutes)
-        self.work.append((server, start, end))
+        chosen = self._free_now(priority)
+        if chosen is None:
+            request = self.request(priority)
+            if stop is not None and not request.triggered:
+                yield request | stop
+                if not request.triggered:
+                    self.cancel(request)
+                    return None
+            chosen = yield request
+        server, start = chosen
+        end = self.calendars[server].add_work(start, minutes)
+        self._work_server.append(server)
+        self._work_start.append(start)
+        self._work_end.append(end)
         yield self.env.timeout(end - self.env.now)
         self.release(server)
         return start
 
     def busy_minutes(self, lo: float, hi: float) -> float:
-        """Working minutes spent on triage within [lo, hi] days."""
-        return sum(
-            self.calendars[s].work_minutes_between(max(a, lo), min(b, hi))
-            for s, a, b in self.work if b > lo and a < hi
-        )
+        """Working minutes spent on triage within [lo, hi] days (calls clipped to the window; a
+        call a clinician finishes after leaving post counts only its minutes in post)."""
+        servers = np.asarray(self._work_server, dtype=np.int64)
+        start = np.clip(np.asarray(self._work_start, dtype=float), lo, hi)
+        end = np.clip(np.asarray(self._work_end, dtype=float), lo, hi)
+        total = 0.0
+        for server in np.unique(servers):
+            mine = servers == server
+            until = self.calendars[server].work_minutes_until
+            total += float(np.sum(until(end[mine]) - until(start[mine])))
+        return total
 
     def available_minutes(self, lo: float, hi: float) -> float:
         """Working minutes the clinicians had within [lo, hi] days."""

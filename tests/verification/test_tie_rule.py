@@ -225,6 +225,66 @@ def test_the_triage_tie_order_alone_moves_the_mean_wait():
     assert other_mean / rule_mean - 1 > 0.30
 
 
+@pytest.mark.parametrize("release_first", [True, False])
+@pytest.mark.parametrize("with_stop", [False, True])
+def test_a_clinician_freed_as_a_retry_falls_due_waits_for_it(release_first, with_stop):
+    """The blocker's call ends at day 1, the instant R's retry falls due; F (a first attempt) has
+    waited since day 0.5. Whichever of the call's end and R's retry timeout SimPy processes first,
+    and with or without a closure event that R's wait (a condition event, one hop later) also
+    watches, R is called first: R at day 1, F 10 minutes later."""
+    env = simpy.Environment()
+    pool = TriagePool(env, [WorkCalendar(True)])
+    stop = env.event() if with_stop else None
+    starts: dict[str, float] = {}
+
+    def blocker():
+        starts["blocker"] = yield from pool.attempt(FIRST_ATTEMPT_PRIORITY, MINUTES_PER_DAY, stop)
+
+    def returning():
+        retry = env.timeout(1.0)
+        pool.expect_retry(env.now + 1.0)
+        yield retry if stop is None else retry | stop
+        starts["R"] = yield from pool.attempt(RETRY_PRIORITY, 10.0, stop)
+
+    def first():
+        yield env.timeout(0.5)
+        starts["F"] = yield from pool.attempt(FIRST_ATTEMPT_PRIORITY, 90.0, stop)
+
+    order = (blocker, returning) if release_first else (returning, blocker)
+    for process in (*order, first):
+        env.process(process())
+    env.run()
+    assert starts["blocker"] == 0.0
+    assert starts["R"] == 1.0
+    assert starts["F"] == pytest.approx(1.0 + 10.0 / MINUTES_PER_DAY)
+
+
+def test_a_withdrawn_retry_frees_the_clinician():
+    """A returning client expected at day 1 who withdraws at that instant instead of calling (the
+    service closed), after the blocker's call has ended, does not keep the clinician from the
+    first attempt waiting since day 0.5: F is called at day 1."""
+    env = simpy.Environment()
+    pool = TriagePool(env, [WorkCalendar(True)])
+    starts: dict[str, float] = {}
+
+    def blocker():
+        starts["blocker"] = yield from pool.attempt(FIRST_ATTEMPT_PRIORITY, MINUTES_PER_DAY)
+
+    def withdrawing():
+        pool.expect_retry(env.now + 1.0)
+        yield env.timeout(1.0)
+        pool.retry_withdrawn(1.0)
+
+    def first():
+        yield env.timeout(0.5)
+        starts["F"] = yield from pool.attempt(FIRST_ATTEMPT_PRIORITY, 90.0)
+
+    for process in (blocker, withdrawing, first):
+        env.process(process())
+    env.run()
+    assert starts["F"] == 1.0
+
+
 def test_earlier_request_goes_first_at_equal_priority():
     """Within a priority, order of request: two first attempts, the earlier (day 0.5) first."""
     env = simpy.Environment()
