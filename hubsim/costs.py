@@ -27,10 +27,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special
 
 from hubsim.economics_schema import Costs
 from hubsim.prices import price_factor
+from hubsim.records import has_label, label_codes
 from hubsim.scenario import Scenario
 from hubsim.staff_schema import ACTIVITY_OF_ROLE
 
@@ -74,42 +75,63 @@ def activity_rates_gbp_per_minute(scenario: Scenario) -> dict[str, float]:
     return rates
 
 
-def activity_minutes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Expected staff minutes per client and activity (columns ``ACTIVITIES``)."""
+def _activity_minutes(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+    """Expected staff minutes per client, one array per activity (``ACTIVITIES`` order)."""
     triage = scenario.triage
-    reached = window["triage_day"].notna().to_numpy()
+    reached = ~np.isnan(window["triage_day"].to_numpy(float))
     failed = window["triage_attempts"].to_numpy() - reached
-    booked = (window["sessions_attended"] + window["sessions_missed"]).to_numpy()
-    pathway = window["pathway"].astype(str).to_numpy()
+    booked = window["sessions_attended"].to_numpy() + window["sessions_missed"].to_numpy()
     session = {"therapy": scenario.therapy.session_minutes,
                "brief": scenario.brief_support.session_minutes}
-    out = {
+    referred = ~np.isnan(window["referral_day"].to_numpy(float))
+    return {
         "triage": reached * (triage.call_minutes.mean_value + triage.admin_minutes.mean_value)
         + failed * triage.failed_attempt_minutes.mean_value,
-        **{a: np.where(pathway == COURSE_OF_ACTIVITY[a], booked * minutes, 0.0)
+        **{a: np.where(has_label(window["pathway"], COURSE_OF_ACTIVITY[a]), booked * minutes, 0.0)
            for a, minutes in session.items()},
-        "navigation": window["referral_day"].notna().to_numpy() * scenario.costs.navigation_minutes,
+        "navigation": referred * scenario.costs.navigation_minutes,
     }
-    return pd.DataFrame(out, index=window.index)
+
+
+def activity_minutes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Expected staff minutes per client and activity (columns ``ACTIVITIES``)."""
+    return pd.DataFrame(_activity_minutes(window, scenario), index=window.index)
+
+
+def _activity_gbp(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+    """Staff cost of each client's activities, GBP at ``price_year``, one array per activity."""
+    rates = activity_rates_gbp_per_minute(scenario)
+    factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
+    return {a: minutes * (rates[a] * factor)
+            for a, minutes in _activity_minutes(window, scenario).items()}
 
 
 def activity_costs(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Staff cost of each client's activities, GBP at ``price_year`` (columns ``ACTIVITIES``)."""
-    rates = activity_rates_gbp_per_minute(scenario)
-    factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
-    minutes = activity_minutes(window, scenario)
-    return minutes.mul(pd.Series(rates)[minutes.columns] * factor, axis=1)
+    return pd.DataFrame(_activity_gbp(window, scenario), index=window.index)
+
+
+def _routes(window: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(each client's route code, the route of each code): a ``costs.downstream.mental_health``
+    key, or ``external:DESTINATION`` for a client referred on to a destination. Computed on the
+    codes of ``pathway`` and ``external_destination``, never row by row."""
+    pathway, pathways = label_codes(window["pathway"])
+    destination, destinations = label_codes(window["external_destination"])
+    routes = np.array(["not_triaged" if p == "none" else p for p in pathways]
+                      + [f"external:{d}" for d in destinations], dtype=object)
+    referred = (np.array([p == "external_referral" for p in pathways])[pathway]
+                & np.array([d != "" for d in destinations])[destination])
+    # a missing label has code -1 and is the last of its labels: the modulo finds it
+    code = np.where(referred, len(pathways) + destination % len(destinations),
+                    pathway % len(pathways))
+    return code, routes
 
 
 def downstream_route(window: pd.DataFrame) -> np.ndarray:
     """Each client's downstream route: a ``costs.downstream.mental_health`` key, or
     ``external:DESTINATION`` for a client referred on to a destination."""
-    pathway = window["pathway"].astype(str).to_numpy()
-    destination = window["external_destination"].astype(str).to_numpy()
-    route = np.where(pathway == "none", "not_triaged", pathway).astype(object)
-    referred = (pathway == "external_referral") & (destination != "")
-    route[referred] = [f"external:{d}" for d in destination[referred]]
-    return route
+    code, routes = _routes(window)
+    return routes[code]
 
 
 def _route_table(downstream) -> dict[str, tuple[float, float]]:
@@ -120,12 +142,47 @@ def _route_table(downstream) -> dict[str, tuple[float, float]]:
 
 
 def _gamma_quantile(u: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Gamma(mean, sd) quantiles at ``u``; where sd is 0 the cost is the mean (no spread)."""
+    """Gamma(mean, sd) quantiles at ``u``; where sd is 0 the cost is the mean (no spread).
+
+    ``scipy.special.gammaincinv`` directly: the same numbers as ``scipy.stats.gamma.ppf``
+    (which computes ``gammaincinv(shape, u) * scale`` for valid parameters and NaN otherwise)
+    without its per-call argument handling.
+    """
     spread = sd > 0
     out = mean.astype(float).copy()
     shape = (mean[spread] / sd[spread]) ** 2
-    out[spread] = sps.gamma.ppf(u[spread], shape, scale=sd[spread] ** 2 / mean[spread])
+    scale = sd[spread] ** 2 / mean[spread]
+    valid = (shape > 0) & (scale > 0)
+    out[spread] = np.where(valid, special.gammaincinv(shape, u[spread]) * scale, np.nan)
     return out
+
+
+def _downstream_gbp(
+    window: pd.DataFrame, scenario: Scenario, rng: np.random.Generator | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(route code, route of each code, mental-health GBP, wider GBP) per client: see
+    ``downstream_costs``."""
+    downstream = scenario.costs.downstream
+    table = _route_table(downstream)
+    code, routes = _routes(window)
+    unknown = sorted(str(r) for r in set(routes[np.unique(code)]) - set(table))
+    if unknown:
+        key = unknown[0].replace("external:", "mental_health_external.")
+        raise ValueError(f"costs.downstream.{key}: missing (a destination of this scenario)")
+    missing = (np.nan, np.nan)  # routes no client takes may have no cost
+    mean = np.array([table.get(r, missing)[0] for r in routes], dtype=float)[code]
+    sd = np.array([table.get(r, missing)[1] for r in routes], dtype=float)[code]
+    wider = downstream.wider
+    wider_mean, wider_sd = np.full(len(code), wider.mean), np.full(len(code), wider.sd)
+    if rng is None:
+        mh, other = mean, wider_mean
+    else:
+        ids = window["client_id"].to_numpy()
+        u = rng.random((int(ids.max()) + 1 if len(ids) else 0, DOWNSTREAM_DRAWS))[ids]
+        mh = _gamma_quantile(u[:, 0], mean, sd)
+        other = _gamma_quantile(u[:, 1], wider_mean, wider_sd)
+    factor = to_price_year(scenario, downstream.price_year)
+    return code, routes, mh * factor, other * factor
 
 
 def downstream_costs(
@@ -146,27 +203,15 @@ def downstream_costs(
     -------
     columns ``route``, ``downstream_mh_gbp``, ``downstream_wider_gbp``.
     """
-    downstream = scenario.costs.downstream
-    table = _route_table(downstream)
-    route = downstream_route(window)
-    unknown = sorted(set(route) - set(table))
-    if unknown:
-        key = unknown[0].replace("external:", "mental_health_external.")
-        raise ValueError(f"costs.downstream.{key}: missing (a destination of this scenario)")
-    mean = np.array([table[r][0] for r in route], dtype=float)
-    sd = np.array([table[r][1] for r in route], dtype=float)
-    wider = downstream.wider
-    wider_mean, wider_sd = np.full(len(route), wider.mean), np.full(len(route), wider.sd)
-    if rng is None:
-        mh, other = mean, wider_mean
-    else:
-        ids = window["client_id"].to_numpy()
-        u = rng.random((int(ids.max()) + 1 if len(ids) else 0, DOWNSTREAM_DRAWS))[ids]
-        mh = _gamma_quantile(u[:, 0], mean, sd)
-        other = _gamma_quantile(u[:, 1], wider_mean, wider_sd)
-    factor = to_price_year(scenario, downstream.price_year)
-    return pd.DataFrame({"route": route, "downstream_mh_gbp": mh * factor,
-                         "downstream_wider_gbp": other * factor}, index=window.index)
+    code, routes, mh, other = _downstream_gbp(window, scenario, rng)
+    return pd.DataFrame({"route": routes[code], "downstream_mh_gbp": mh,
+                         "downstream_wider_gbp": other}, index=window.index)
+
+
+def total(values: np.ndarray | pd.Series) -> float:
+    """Sum ignoring NaN, bit-identical to ``Series.sum()`` (NaN as 0 in place, then numpy's
+    pairwise sum over the whole array)."""
+    return float(np.nansum(values))
 
 
 def staff_cost_gbp(scenario: Scenario, usage: Mapping[str, object]) -> float:
@@ -187,29 +232,34 @@ def cost_parts(
 ) -> dict[str, float]:
     """Additive cost components of one Hub (GBP at ``price_year``): summed across Hubs."""
     unit_factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
-    downstream = downstream_costs(window, scenario, rng)
-    activity = activity_costs(window, scenario).sum()
+    _, _, mh, wider = _downstream_gbp(window, scenario, rng)
+    activity = _activity_gbp(window, scenario)
     parts = {
         "cost_staff_gbp": staff_cost_gbp(scenario, usage),
         "cost_setup_gbp": scenario.costs.setup_gbp * unit_factor,
         "cost_non_staff_gbp": scenario.costs.non_staff_annual_gbp * window_years(scenario)
         * unit_factor,
-        "downstream_mh_gbp": float(downstream["downstream_mh_gbp"].sum()),
-        "downstream_wider_gbp": float(downstream["downstream_wider_gbp"].sum()),
-        **{f"activity_{a}_gbp": float(activity[a]) for a in ACTIVITIES},
+        "downstream_mh_gbp": total(mh),
+        "downstream_wider_gbp": total(wider),
+        **{f"activity_{a}_gbp": total(activity[a]) for a in ACTIVITIES},
     }
     parts["cost_downstream_gbp"] = parts["downstream_mh_gbp"] + parts["downstream_wider_gbp"]
     parts["activity_total_gbp"] = sum(parts[f"activity_{a}_gbp"] for a in ACTIVITIES)
     return parts
 
 
+COUNT_COLUMNS: tuple[str, ...] = ("pathway", "exit_reason", "triage_day")
+"""The columns ``client_counts`` reads."""
+
+
 def client_counts(window: pd.DataFrame) -> dict[str, float]:
     """Denominators of the cost ratios: clients arrived, keyworkers supported (reached by a Hub
-    clinician at triage) and Hub therapy courses completed."""
-    completed = (window["pathway"] == "hub_therapy") & (window["exit_reason"] == "completed")
+    clinician at triage) and Hub therapy courses completed (``COUNT_COLUMNS`` of ``window``)."""
+    completed = (has_label(window["pathway"], "hub_therapy")
+                 & has_label(window["exit_reason"], "completed"))
     return {"arrived": float(len(window)),
-            "supported": float(window["triage_day"].notna().sum()),
-            "therapy_completed": float(completed.sum())}
+            "supported": float(np.count_nonzero(~np.isnan(window["triage_day"].to_numpy(float)))),
+            "therapy_completed": float(np.count_nonzero(completed))}
 
 
 def _per(amount: float, count: float) -> float:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.costs import client_counts, cost_parts, cost_ratios
-from hubsim.outcomes import client_outcomes, outcome_parts, outcome_ratios
+from hubsim.outcomes import client_outcome_arrays, outcome_parts, outcome_ratios
 from hubsim.rng import Streams, make_stream
 from hubsim.scenario import Scenario
 
@@ -50,7 +50,7 @@ def _parts(
     window: pd.DataFrame, scenario: Scenario, usage: Mapping, streams: Streams | None
 ) -> dict[str, float]:
     parts = cost_parts(window, scenario, usage, costs_rng(scenario, streams))
-    parts.update(outcome_parts(client_outcomes(window, scenario), scenario))
+    parts.update(outcome_parts(client_outcome_arrays(window, scenario), scenario))
     return parts
 
 

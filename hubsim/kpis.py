@@ -6,10 +6,14 @@ arrive on or after ``warmup_days`` count, and series count from that day on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
+from hubsim.costs import COUNT_COLUMNS
 from hubsim.economics import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic_kpis
+from hubsim.records import has_label, label_codes
 from hubsim.rng import Streams
 from hubsim.scenario import Scenario
 
@@ -27,13 +31,32 @@ CORE_KPIS: tuple[str, ...] = (
 )
 
 
-def _mean(values: pd.Series) -> float:
-    return float(values.mean()) if values.notna().any() else float("nan")
+def _mean(values: np.ndarray) -> float:
+    """Mean of the non-NaN ``values`` (NaN if none), bit-identical to ``Series.mean()``: NaN
+    counted as 0 in place in the sum, which is divided by the count of the others."""
+    present = ~np.isnan(values)
+    count = np.count_nonzero(present)
+    return float(np.where(present, values, 0.0).sum() / count) if count else float("nan")
 
 
-def _percentile(values: pd.Series, q: float) -> float:
-    values = values.dropna()
+def _percentile(values: np.ndarray, q: float) -> float:
+    values = values[~np.isnan(values)]
     return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def _started_within_pct(
+    joined: Mapping[str, np.ndarray], limit_days: float, horizon_days: float | np.ndarray
+) -> float:
+    """``started_within_pct`` of the therapy joiners' arrays (``_client_arrays`` rows with
+    ``therapy``); ``horizon_days`` a number or one per joiner."""
+    wait = joined["therapy_wait_days"]
+    started = ~np.isnan(wait)
+    waited_long_enough = (horizon_days - joined["waitlist_join_day"]) >= limit_days
+    known = started | waited_long_enough | joined["left_waitlist"]
+    if not known.any():
+        return float("nan")
+    return float(100.0 * np.count_nonzero(started & (wait <= limit_days))
+                 / np.count_nonzero(known))
 
 
 def started_within_pct(
@@ -46,17 +69,11 @@ def started_within_pct(
     or who left the list once ``limit_days`` had passed or before it (counted as not started).
     ``horizon_days`` may be a Series aligned with ``clients`` (several Hubs pooled).
     """
-    joined = clients[clients["pathway"] == "hub_therapy"]
+    rows = _client_arrays(clients)
+    therapy = rows["therapy"]
     if isinstance(horizon_days, pd.Series):
-        horizon_days = horizon_days[joined.index]
-    wait = joined["therapy_wait_days"]
-    started = wait.notna()
-    waited_long_enough = (horizon_days - joined["waitlist_join_day"]) >= limit_days
-    left = joined["exit_reason"] == "left_waitlist"
-    known = started | waited_long_enough | left
-    if not known.any():
-        return float("nan")
-    return float(100.0 * (started & (wait <= limit_days)).sum() / known.sum())
+        horizon_days = horizon_days.to_numpy(float)[therapy]
+    return _started_within_pct(_rows(rows, therapy), limit_days, horizon_days)
 
 
 def staff_cost_gbp(scenario: Scenario, usage: Usage) -> float:
@@ -78,28 +95,61 @@ def _ratio(used: float, available: float) -> float:
 
 
 def _window(clients: pd.DataFrame, timeseries: pd.DataFrame, warmup_days: float):
-    return (clients[clients["arrival_day"] >= warmup_days],
-            timeseries[timeseries["day"] >= warmup_days])
+    """(clients who arrived on or after ``warmup_days``, ``therapy_waitlist`` on those days):
+    ``clients`` itself when every client counts (no copy)."""
+    keep = clients["arrival_day"].to_numpy() >= warmup_days
+    waitlist = timeseries["therapy_waitlist"].to_numpy()
+    return (clients if keep.all() else clients[keep],
+            waitlist[timeseries["day"].to_numpy() >= warmup_days])
 
 
-def _client_kpis(window: pd.DataFrame, horizon_days: float | pd.Series) -> dict[str, float]:
-    therapy_wait = window["therapy_wait_days"]
-    therapy = window["pathway"] == "hub_therapy"
+_FLOAT_COLUMNS = ("triage_day", "triage_wait_days", "therapy_wait_days", "brief_wait_days",
+                  "waitlist_join_day")
+_EXIT_FLAGS = ("not_reached", "completed", "referred_external", "left_waitlist")
+
+
+def _client_arrays(window: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns the client KPIs read, as arrays: ``_FLOAT_COLUMNS``, ``therapy`` (joined
+    the Hub therapy pathway) and one flag per exit reason in ``_EXIT_FLAGS``."""
+    reason, reasons = label_codes(window["exit_reason"])
     return {
-        "clients_arrived": float(len(window)),
-        "clients_triaged": float(window["triage_day"].notna().sum()),
-        "clients_not_reached": float((window["exit_reason"] == "not_reached").sum()),
-        "triage_wait_days_mean": _mean(window["triage_wait_days"]),
-        "triage_wait_days_p90": _percentile(window["triage_wait_days"], P90),
-        "therapy_started": float(therapy_wait.notna().sum()),
-        "therapy_completed": float((therapy & (window["exit_reason"] == "completed")).sum()),
+        **{name: window[name].to_numpy(float) for name in _FLOAT_COLUMNS},
+        "therapy": has_label(window["pathway"], "hub_therapy"),
+        **{flag: np.array([r == flag for r in reasons])[reason] for flag in _EXIT_FLAGS},
+    }
+
+
+def _rows(arrays: Mapping[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[keep] for name, values in arrays.items()}
+
+
+def _peak(waitlist: np.ndarray) -> float:
+    return float(waitlist.max()) if waitlist.size else float("nan")
+
+
+def _client_kpis(
+    rows: Mapping[str, np.ndarray], horizon_days: float | np.ndarray
+) -> dict[str, float]:
+    """Client KPIs of ``_client_arrays`` rows; ``horizon_days`` a number or one per row."""
+    therapy = rows["therapy"]
+    joined = _rows(rows, therapy)
+    horizon = horizon_days[therapy] if isinstance(horizon_days, np.ndarray) else horizon_days
+    therapy_wait = rows["therapy_wait_days"]
+    return {
+        "clients_arrived": float(len(therapy)),
+        "clients_triaged": float(np.count_nonzero(~np.isnan(rows["triage_day"]))),
+        "clients_not_reached": float(np.count_nonzero(rows["not_reached"])),
+        "triage_wait_days_mean": _mean(rows["triage_wait_days"]),
+        "triage_wait_days_p90": _percentile(rows["triage_wait_days"], P90),
+        "therapy_started": float(np.count_nonzero(~np.isnan(therapy_wait))),
+        "therapy_completed": float(np.count_nonzero(therapy & rows["completed"])),
         "therapy_wait_days_mean": _mean(therapy_wait),
         "therapy_wait_days_median": _percentile(therapy_wait, 50),
         "therapy_wait_days_p90": _percentile(therapy_wait, P90),
-        "therapy_started_within_6w_pct": started_within_pct(window, WEEKS_6_DAYS, horizon_days),
-        "therapy_started_within_18w_pct": started_within_pct(window, WEEKS_18_DAYS, horizon_days),
-        "brief_wait_days_mean": _mean(window["brief_wait_days"]),
-        "external_referrals": float((window["exit_reason"] == "referred_external").sum()),
+        "therapy_started_within_6w_pct": _started_within_pct(joined, WEEKS_6_DAYS, horizon),
+        "therapy_started_within_18w_pct": _started_within_pct(joined, WEEKS_18_DAYS, horizon),
+        "brief_wait_days_mean": _mean(rows["brief_wait_days"]),
+        "external_referrals": float(np.count_nonzero(rows["referred_external"])),
     }
 
 
@@ -122,14 +172,31 @@ def compute_kpis(
     streams: Streams | None = None,
 ) -> dict[str, float]:
     """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names)."""
-    window, series = _window(clients, timeseries, scenario.warmup_days)
-    kpis = _client_kpis(window, scenario.horizon_days)
+    window, waitlist = _window(clients, timeseries, scenario.warmup_days)
+    kpis = _client_kpis(_client_arrays(window), scenario.horizon_days)
     kpis = _finish(
-        kpis, float(timeseries["therapy_waitlist"].iloc[-1]),
-        float(series["therapy_waitlist"].max()), usage, staff_cost_gbp(scenario, usage),
+        kpis, float(timeseries["therapy_waitlist"].iloc[-1]), _peak(waitlist), usage,
+        staff_cost_gbp(scenario, usage),
     )
     kpis.update(economic_kpis(window, scenario, usage, streams))
     return kpis
+
+
+def _pooled_waitlist(parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]]) -> float:
+    """Peak over the dates in any Hub's KPI window of the Hubs' therapy waiting lists summed by
+    date (each Hub counted from its own ``warmup_days``)."""
+    dates, waitlists = [], []
+    for scenario, _, timeseries, _ in parts:
+        in_window = timeseries["day"].to_numpy() >= scenario.warmup_days
+        dates.append(timeseries["date"].to_numpy()[in_window].astype("datetime64[D]"))
+        waitlists.append(timeseries["therapy_waitlist"].to_numpy()[in_window])
+    waitlist = np.concatenate(waitlists)
+    if not waitlist.size:
+        return float("nan")
+    _, date = np.unique(np.concatenate(dates), return_inverse=True)
+    by_date = np.zeros(date.max() + 1, dtype=waitlist.dtype)
+    np.add.at(by_date, date, waitlist)
+    return float(by_date.max())
 
 
 def combine_kpis(
@@ -140,15 +207,12 @@ def combine_kpis(
 
     ``parts`` holds, per Hub, its scenario, clients, timeseries and usage.
     """
-    windows, horizons, series = [], [], []
-    for scenario, clients, timeseries, _ in parts:
-        window, hub_series = _window(clients, timeseries, scenario.warmup_days)
-        windows.append(window)
-        horizons.append(pd.Series(scenario.horizon_days, index=window.index))
-        series.append(hub_series)
-    pooled = pd.concat(windows, ignore_index=True)
-    horizon = pd.concat(horizons, ignore_index=True)
-    by_date = pd.concat(series).groupby("date")["therapy_waitlist"].sum()
+    windows = [_window(clients, timeseries, scenario.warmup_days)[0]
+               for scenario, clients, timeseries, _ in parts]
+    arrays = [_client_arrays(window) for window in windows]
+    pooled = {name: np.concatenate([a[name] for a in arrays]) for name in arrays[0]}
+    horizon = np.concatenate([np.full(len(w), p[0].horizon_days, dtype=float)
+                              for p, w in zip(parts, windows, strict=True)])
     usage = {
         name: (sum(p[3][name][0] for p in parts), sum(p[3][name][1] for p in parts))
         for name in ("triage", "therapists", "brief")
@@ -156,10 +220,11 @@ def combine_kpis(
     kpis = _finish(
         _client_kpis(pooled, horizon),
         float(sum(p[2]["therapy_waitlist"].iloc[-1] for p in parts)),
-        float(by_date.max()), usage, sum(staff_cost_gbp(p[0], p[3]) for p in parts),
+        _pooled_waitlist(parts), usage, sum(staff_cost_gbp(p[0], p[3]) for p in parts),
     )
     per_hub = [(p[0], w, p[3]) for p, w in zip(parts, windows, strict=True)]
-    kpis.update(combine_economic_kpis(per_hub, pooled, streams))
+    counted = pd.concat([w[list(COUNT_COLUMNS)] for w in windows], ignore_index=True)
+    kpis.update(combine_economic_kpis(per_hub, counted, streams))
     return kpis
 
 

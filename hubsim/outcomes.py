@@ -33,11 +33,14 @@ leaving hazard, lower once improved) are integrated the same way, undiscounted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from hubsim.costs import DAYS_PER_WEEK, DAYS_PER_YEAR, to_price_year
+from hubsim.costs import DAYS_PER_WEEK, DAYS_PER_YEAR, to_price_year, total
 from hubsim.economics_schema import MIN_EQ5D, DoseResponse
+from hubsim.records import has_label, label_codes
 from hubsim.scenario import Course, Scenario
 
 WEEKS_PER_YEAR = DAYS_PER_YEAR / DAYS_PER_WEEK
@@ -56,57 +59,75 @@ def dose_response(response: DoseResponse, sessions: np.ndarray) -> np.ndarray:
                                                 / response.dose_sessions)
 
 
+def _course_records(window: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns ``_course_end`` reads, as arrays (extracted once for both courses)."""
+    reason = window["exit_reason"]
+    return {
+        "finished": has_label(reason, *FINISHED),
+        "open": has_label(reason, "open"),
+        "course_start_day": window["course_start_day"].to_numpy(float),
+        "sessions_planned": window["sessions_planned"].to_numpy(float),
+        "sessions_attended": window["sessions_attended"].to_numpy(float),
+        "exit_day": window["exit_day"].to_numpy(float),
+    }
+
+
 def _course_end(
-    rows: pd.DataFrame, course: Course, horizon_days: float
+    rows: dict[str, np.ndarray], course: Course, horizon_days: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """(day the course's effect applies, sessions that count), as if every row took this course
-    (the caller keeps the rows that did)."""
-    reason = rows["exit_reason"].astype(str).to_numpy()
-    finished = np.isin(reason, FINISHED)
-    started = rows["course_start_day"].notna().to_numpy()
-    planned = rows["sessions_planned"].to_numpy(float)
+    (the caller keeps the rows that did); ``rows`` from ``_course_records``."""
+    finished = rows["finished"]
+    start_day = rows["course_start_day"]
+    planned = rows["sessions_planned"]
     length = planned / (1.0 - course.dna_probability) * course.session_interval_days.mean_value
-    start = np.where(started, rows["course_start_day"].to_numpy(), horizon_days)
+    start = np.where(~np.isnan(start_day), start_day, horizon_days)
     open_end = np.maximum(start + length, horizon_days)
-    end = np.where(finished, rows["exit_day"].to_numpy(),
-                   np.where(reason == "open", open_end, np.nan))
-    sessions = np.where(finished, rows["sessions_attended"].to_numpy(float), planned)
+    end = np.where(finished, rows["exit_day"], np.where(rows["open"], open_end, np.nan))
+    sessions = np.where(finished, rows["sessions_attended"], planned)
     return end, sessions
 
 
 def _external(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(effect day, probability) of onward referral, NaN / 0 for clients not referred on."""
     outcomes, effects = scenario.outcomes, scenario.outcomes.effects
-    start = window["external_start_day"].to_numpy()
-    destination = window["external_destination"].astype(str).to_numpy()
+    start = window["external_start_day"].to_numpy(float)
+    destination, destinations = label_codes(window["external_destination"])
     referred = ~np.isnan(start)
-    missing = sorted(set(destination[referred]) - set(effects.external))
+    present = {destinations[c] for c in np.unique(destination[referred])}
+    missing = sorted(str(d) for d in present - set(effects.external))
     if missing:
         raise ValueError(f"outcomes.presets.{outcomes.preset}.external.{missing[0]}: missing "
                          "(a destination of this scenario)")
     table = dict(effects.external)
-    prob = np.array([table.get(d, 0.0) for d in destination], dtype=float)
+    prob = np.array([table.get(d, 0.0) for d in destinations], dtype=float)[destination]
     return start + outcomes.external_course_weeks * DAYS_PER_WEEK, np.where(referred, prob, 0.0)
+
+
+def _treatment(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(effect day, probability) per client: see ``treatment``."""
+    effects, outcomes = scenario.outcomes.effects, scenario.outcomes
+    day, prob = _external(window, scenario)
+    helped = window["self_help_start_day"].to_numpy(float)
+    has_help = ~np.isnan(helped)
+    day = np.where(has_help, helped + outcomes.self_help_weeks * DAYS_PER_WEEK, day)
+    prob = np.where(has_help, effects.self_help, prob)
+    records = _course_records(window)
+    for name, course, response in (("hub_therapy", scenario.therapy, effects.hub_therapy),
+                                   ("brief_support", scenario.brief_support,
+                                    effects.brief_support)):
+        end, sessions = _course_end(records, course, scenario.horizon_days)
+        mine = has_label(window["pathway"], name)
+        day = np.where(mine, end, day)
+        prob = np.where(mine, dose_response(response, sessions), prob)
+    prob = np.where(np.isnan(day), 0.0, prob)
+    return day, prob
 
 
 def treatment(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Each client's treatment: ``effect_day`` (day the effect applies, NaN for none) and
     ``probability`` of reliable improvement then."""
-    effects, outcomes = scenario.outcomes.effects, scenario.outcomes
-    pathway = window["pathway"].astype(str).to_numpy()
-    day, prob = _external(window, scenario)
-    helped = window["self_help_start_day"].to_numpy()
-    has_help = ~np.isnan(helped)
-    day = np.where(has_help, helped + outcomes.self_help_weeks * DAYS_PER_WEEK, day)
-    prob = np.where(has_help, effects.self_help, prob)
-    for name, course, response in (("hub_therapy", scenario.therapy, effects.hub_therapy),
-                                   ("brief_support", scenario.brief_support,
-                                    effects.brief_support)):
-        end, sessions = _course_end(window, course, scenario.horizon_days)
-        mine = pathway == name
-        day = np.where(mine, end, day)
-        prob = np.where(mine, dose_response(response, sessions), prob)
-    prob = np.where(np.isnan(day), 0.0, prob)
+    day, prob = _treatment(window, scenario)
     return pd.DataFrame({"effect_day": day, "probability": prob}, index=window.index)
 
 
@@ -123,22 +144,22 @@ def _flow(k: np.ndarray | float, jump: np.ndarray, horizon: float, p: np.ndarray
     return _integral(k, zero, jump) + (1.0 - p) * _integral(k, jump, np.full_like(jump, horizon))
 
 
-def client_outcomes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Expected outcomes per client over ``outcomes.horizon_years`` from screening.
+def _baseline_utility(window: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """EQ-5D at screening of each client, by need tier (NaN for a tier without a value)."""
+    tier, tiers = label_codes(window["need_tier"])
+    utility = dict(scenario.outcomes.baseline_utility)
+    return np.array([utility.get(t, np.nan) for t in tiers], dtype=float)[tier]
 
-    Returns
-    -------
-    columns ``baseline_utility`` (EQ-5D), ``effect_day`` (day treatment acts, NaN for none),
-    ``probability`` (of improvement then), ``qalys`` (discounted), ``improved_end``
-    (P(improved) at the horizon), ``absence_days`` (working days), ``leavers`` (expected).
-    """
+
+def client_outcome_arrays(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The columns of ``client_outcomes`` as arrays (one entry per row of ``window``)."""
     outcomes, effects = scenario.outcomes, scenario.outcomes.effects
     horizon = outcomes.horizon_years
-    treated = treatment(window, scenario)
-    years = ((treated["effect_day"] - window["arrival_day"]) / DAYS_PER_YEAR).to_numpy()
+    effect_day, probability = _treatment(window, scenario)
+    years = (effect_day - window["arrival_day"].to_numpy(float)) / DAYS_PER_YEAR
     jump = np.clip(np.nan_to_num(years, nan=horizon), 0.0, horizon)
-    p = np.where(np.isnan(years) | (years > horizon), 0.0, treated["probability"].to_numpy())
-    u0 = window["need_tier"].astype(str).map(dict(outcomes.baseline_utility)).to_numpy(float)
+    p = np.where(np.isnan(years) | (years > horizon), 0.0, probability)
+    u0 = _baseline_utility(window, scenario)
     gain = np.minimum(effects.utility_gain, 1.0 - u0)
     loss = np.minimum(effects.utility_loss, u0 - MIN_EQ5D)
     r = hazard_per_year(effects.remission_per_week, WEEKS_PER_YEAR)
@@ -151,26 +172,43 @@ def client_outcomes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     unwell_time = _flow(r, jump, horizon, p)  # expected years not improved
     absence = outcomes.absence_days_per_year_unwell
     leaving = hazard_per_year(outcomes.turnover_per_year_unwell, 1.0)
-    return pd.DataFrame({
-        "baseline_utility": u0, "effect_day": treated["effect_day"].to_numpy(),
+    return {
+        "baseline_utility": u0, "effect_day": effect_day,
         "probability": p, "qalys": qalys,
         "improved_end": 1.0 - (1.0 - p) * np.exp(-r * horizon),
         "absence_days": absence * ((1 - effects.absence_reduction) * horizon
                                    + effects.absence_reduction * unwell_time),
         "leavers": leaving * ((1 - effects.turnover_reduction) * horizon
                               + effects.turnover_reduction * unwell_time),
-    }, index=window.index)
+    }
 
 
-def outcome_parts(per_client: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
-    """Additive outcome KPIs of one Hub (summed across Hubs); money in GBP at ``price_year``."""
+def client_outcomes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Expected outcomes per client over ``outcomes.horizon_years`` from screening.
+
+    Returns
+    -------
+    columns ``baseline_utility`` (EQ-5D), ``effect_day`` (day treatment acts, NaN for none),
+    ``probability`` (of improvement then), ``qalys`` (discounted), ``improved_end``
+    (P(improved) at the horizon), ``absence_days`` (working days), ``leavers`` (expected).
+    """
+    return pd.DataFrame(client_outcome_arrays(window, scenario), index=window.index)
+
+
+def outcome_parts(
+    per_client: pd.DataFrame | Mapping[str, np.ndarray], scenario: Scenario
+) -> dict[str, float]:
+    """Additive outcome KPIs of one Hub (summed across Hubs); money in GBP at ``price_year``.
+
+    ``per_client``: ``client_outcomes`` (or ``client_outcome_arrays``) of the Hub's window.
+    """
     outcomes = scenario.outcomes
     factor = to_price_year(scenario, outcomes.values_price_year)
-    absence = float(per_client["absence_days"].sum())
-    leavers = float(per_client["leavers"].sum())
+    absence = total(per_client["absence_days"])
+    leavers = total(per_client["leavers"])
     return {
-        "qalys": float(per_client["qalys"].sum()),
-        "improved_clients": float(per_client["improved_end"].sum()),
+        "qalys": total(per_client["qalys"]),
+        "improved_clients": total(per_client["improved_end"]),
         "absence_days": absence,
         "absence_cost_gbp": absence * outcomes.absence_day_value_gbp * factor,
         "leavers": leavers,

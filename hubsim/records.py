@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,20 @@ _TIME_FIELDS = (
     "exit_day",
 )
 _COUNT_FIELDS = ("triage_attempts", "sessions_attended", "sessions_missed")
+_DTYPE_CACHE_SIZE = 64  # distinct category sets kept (populations, destinations per scenario)
+
+
+@functools.lru_cache(maxsize=_DTYPE_CACHE_SIZE)
+def categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The (immutable, shared) categorical dtype of ``categories``: building one validates the
+    categories, which costs more than a whole column of codes."""
+    return pd.CategoricalDtype(categories)
+
+
+_UNTRIAGED_OFFSET = 1  # log.pathway is -1 until triaged: category 0 is "none"
+_PATHWAY_DTYPE = categorical_dtype(("none", *PATHWAYS))
+_EXIT_DTYPE = categorical_dtype(EXIT_REASONS)
+_STAGE_DTYPE = categorical_dtype(STAGES)
 
 
 class ClientLog:
@@ -52,52 +68,99 @@ class ClientLog:
         self.stage[client] = STAGES.index("exited")
 
     def to_frame(self, draws: ClientDraws, scenario: Scenario) -> pd.DataFrame:
-        """One row per client, units in column names (days from the scenario start date)."""
-        hub, destinations = scenario.hub, tuple(scenario.external.destinations)
-        populations = ("own", *scenario.profiles)
-        pathway_names = np.array(["none", *PATHWAYS])
-        frame = pd.DataFrame({"client_id": np.arange(draws.n), "hub": hub,
-                              "arrival_day": draws.arrival_day})
-        frame["population"] = pd.Categorical.from_codes(draws.profile, populations)
-        frame["sector"] = pd.Categorical.from_codes(draws.sector, SECTORS)
-        frame["sex"] = np.where(draws.female, "female", "male")
-        frame["ethnicity"] = pd.Categorical.from_codes(draws.ethnicity, ETHNICITIES)
-        for i, factor in enumerate(RISK_FACTORS):
-            frame[factor] = draws.risk[:, i]
-        for i, domain in enumerate(DOMAINS):
-            frame[domain] = draws.need[:, i]
-        frame["domains_positive"] = draws.need.sum(axis=1)
-        frame["need_tier"] = pd.Categorical.from_codes(draws.tier, NEED_TIERS)
-        frame["triage_attempts"] = self.triage_attempts
-        frame["triage_day"] = self.triage_day
-        frame["triage_wait_days"] = self.triage_day - draws.arrival_day
-        frame["pathway"] = pd.Categorical(pathway_names[self.pathway + 1],
-                                          categories=pathway_names)
-        frame["waitlist_join_day"] = self.waitlist_join_day
-        frame["course_start_day"] = self.course_start_day
+        """One row per client, units in column names (days from the scenario start date).
+
+        Built in one DataFrame constructor: inserting columns one at a time costs far more than
+        the arrays themselves.
+        """
+        return pd.DataFrame({
+            **_profile_columns(draws, scenario),
+            **self._triage_columns(draws),
+            **self._course_columns(draws),
+            **self._exit_columns(draws, scenario),
+        })
+
+    def _triage_columns(self, draws: ClientDraws) -> dict[str, object]:
+        return {
+            "triage_attempts": self.triage_attempts,
+            "triage_day": self.triage_day,
+            "triage_wait_days": self.triage_day - draws.arrival_day,
+            "pathway": pd.Categorical.from_codes(self.pathway + _UNTRIAGED_OFFSET,
+                                                 dtype=_PATHWAY_DTYPE),
+        }
+
+    def _course_columns(self, draws: ClientDraws) -> dict[str, object]:
         wait = self.course_start_day - self.waitlist_join_day
         therapy = self.pathway == PATHWAYS.index("hub_therapy")
-        frame["therapy_wait_days"] = np.where(therapy, wait, np.nan)
-        frame["brief_wait_days"] = np.where(~therapy, wait, np.nan)
-        frame["sessions_planned"] = np.where(
-            therapy, draws.therapy_sessions,
-            np.where(self.pathway == PATHWAYS.index("brief_support"), draws.brief_sessions, 0),
-        )
-        frame["sessions_attended"] = self.sessions_attended
-        frame["sessions_missed"] = self.sessions_missed
-        frame["referral_day"] = self.referral_day
+        brief = self.pathway == PATHWAYS.index("brief_support")
+        return {
+            "waitlist_join_day": self.waitlist_join_day,
+            "course_start_day": self.course_start_day,
+            "therapy_wait_days": np.where(therapy, wait, np.nan),
+            "brief_wait_days": np.where(~therapy, wait, np.nan),
+            "sessions_planned": np.where(
+                therapy, draws.therapy_sessions, np.where(brief, draws.brief_sessions, 0)
+            ),
+            "sessions_attended": self.sessions_attended,
+            "sessions_missed": self.sessions_missed,
+        }
+
+    def _exit_columns(self, draws: ClientDraws, scenario: Scenario) -> dict[str, object]:
         referred = ~np.isnan(self.referral_day)
-        frame["external_destination"] = pd.Categorical(
-            np.where(referred, np.asarray(destinations)[draws.destination], ""),
-            categories=["", *destinations],
-        )
-        frame["external_start_day"] = self.referral_day + draws.external_wait_days
         signposted = self.exit_reason == EXIT_REASONS.index("signposted")
-        frame["self_help_start_day"] = np.where(
-            signposted & draws.self_help, self.exit_day + draws.self_help_days, np.nan
-        )
-        frame["exit_reason"] = pd.Categorical.from_codes(self.exit_reason, EXIT_REASONS)
-        frame["exit_day"] = self.exit_day
-        frame["stage_at_end"] = pd.Categorical.from_codes(self.stage, STAGES)
-        frame["followup_day"] = draws.followup_day
-        return frame
+        destinations = categorical_dtype(("", *scenario.external.destinations))
+        return {
+            "referral_day": self.referral_day,
+            # code 0 is "" (not referred on); destination i is category i + 1
+            "external_destination": pd.Categorical.from_codes(
+                np.where(referred, draws.destination + 1, 0), dtype=destinations
+            ),
+            "external_start_day": self.referral_day + draws.external_wait_days,
+            "self_help_start_day": np.where(
+                signposted & draws.self_help, self.exit_day + draws.self_help_days, np.nan
+            ),
+            "exit_reason": pd.Categorical.from_codes(self.exit_reason, dtype=_EXIT_DTYPE),
+            "exit_day": self.exit_day,
+            "stage_at_end": pd.Categorical.from_codes(self.stage, dtype=_STAGE_DTYPE),
+            "followup_day": draws.followup_day,
+        }
+
+
+def _profile_columns(draws: ClientDraws, scenario: Scenario) -> dict[str, object]:
+    """Who each client is (drawn before the run): identity, population, risk factors, need."""
+    populations = categorical_dtype(("own", *scenario.profiles))
+    return {
+        "client_id": np.arange(draws.n),
+        "hub": scenario.hub,
+        "arrival_day": draws.arrival_day,
+        "population": pd.Categorical.from_codes(draws.profile, dtype=populations),
+        "sector": pd.Categorical.from_codes(draws.sector, dtype=categorical_dtype(SECTORS)),
+        "sex": np.where(draws.female, "female", "male"),
+        "ethnicity": pd.Categorical.from_codes(draws.ethnicity,
+                                               dtype=categorical_dtype(ETHNICITIES)),
+        **{factor: draws.risk[:, i] for i, factor in enumerate(RISK_FACTORS)},
+        **{domain: draws.need[:, i] for i, domain in enumerate(DOMAINS)},
+        "domains_positive": draws.need.sum(axis=1),
+        "need_tier": pd.Categorical.from_codes(draws.tier, dtype=categorical_dtype(NEED_TIERS)),
+    }
+
+
+def label_codes(column: pd.Series) -> tuple[np.ndarray, tuple[str | None, ...]]:
+    """Codes and labels of a column of labels (``pathway``, ``exit_reason``, ...).
+
+    Row ``i``'s label is ``labels[codes[i]]``: a categorical column gives its own codes and
+    categories (no per-row work); any other column is factorised. A missing value has code -1
+    and ``labels`` ends with None, so ``labels[-1]``, and a numpy lookup table built from
+    ``labels`` and indexed by ``codes``, give it None: it matches no label.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, categories = column.array.codes, column.dtype.categories
+    else:
+        codes, categories = pd.factorize(column)
+    return codes, (*categories, None)
+
+
+def has_label(column: pd.Series, *labels: str) -> np.ndarray:
+    """Boolean array: rows of ``column`` whose label is one of ``labels`` (compared by code)."""
+    codes, names = label_codes(column)
+    return np.array([name in labels for name in names])[codes]

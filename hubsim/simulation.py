@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -13,8 +12,9 @@ from hubsim.arrivals import all_arrivals
 from hubsim.kpis import Usage, combine_kpis, compute_kpis
 from hubsim.model import SAMPLED_SERIES, HubModel
 from hubsim.population import sample_all
+from hubsim.records import ClientLog
 from hubsim.rng import Streams
-from hubsim.scenario import AnyScenario, Scenario
+from hubsim.scenario import PATHWAYS, AnyScenario, Scenario
 
 
 @dataclass(frozen=True)
@@ -36,24 +36,29 @@ class Run:
     kpis: MappingProxyType[str, float]
 
 
-def _slot_days(clients: pd.DataFrame, pathway: str, lo: float, hi: float) -> float:
-    """Caseload slot-days occupied by clients within [lo, hi] days."""
-    rows = clients[(clients["pathway"] == pathway) & clients["course_start_day"].notna()]
-    start = rows["course_start_day"].clip(lower=lo).to_numpy()
-    end = rows["exit_day"].fillna(hi).clip(upper=hi).to_numpy()
+def _slot_days(log: ClientLog, pathway: str, lo: float, hi: float) -> float:
+    """Caseload slot-days occupied within [lo, hi] days by clients who started a ``pathway``
+    course (from the run's log: no DataFrame needed)."""
+    rows = (log.pathway == PATHWAYS.index(pathway)) & ~np.isnan(log.course_start_day)
+    start = np.maximum(log.course_start_day[rows], lo)
+    exit_day = log.exit_day[rows]
+    end = np.minimum(np.where(np.isnan(exit_day), hi, exit_day), hi)
     return float(np.clip(end - start, 0.0, None).sum())
 
 
 def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
+    """One row per simulated day: arrivals that day and the sampled series at its end.
+    ``date`` holds ``datetime.date`` objects (object dtype)."""
     days = len(model.series["triage_backlog"])
-    frame = pd.DataFrame({"hub": scenario.hub, "day": np.arange(days)})
-    frame["date"] = [scenario.start_date + dt.timedelta(days=int(d)) for d in frame["day"]]
-    frame["arrivals"] = np.bincount(
-        np.floor(model.draws.arrival_day).astype(np.int64), minlength=days
-    )[:days]
-    for name in SAMPLED_SERIES:
-        frame[name] = model.series[name]
-    return frame
+    day = np.arange(days)
+    arrivals = np.bincount(np.floor(model.draws.arrival_day).astype(np.int64), minlength=days)
+    return pd.DataFrame({
+        "hub": scenario.hub,
+        "day": day,
+        "date": (np.datetime64(scenario.start_date, "D") + day).astype(object),
+        "arrivals": arrivals[:days],
+        **{name: model.series[name] for name in SAMPLED_SERIES},
+    })
 
 
 def simulate_hub(scenario: Scenario, seed: int, replication: int):
@@ -66,9 +71,9 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
     lo, hi = scenario.warmup_days, scenario.horizon_days
     usage: Usage = {
         "triage": (model.triage.busy_minutes(lo, hi), model.triage.available_minutes(lo, hi)),
-        "therapists": (_slot_days(clients, "hub_therapy", lo, hi),
+        "therapists": (_slot_days(model.log, "hub_therapy", lo, hi),
                        model.therapy.slot_days(lo, hi)),
-        "brief": (_slot_days(clients, "brief_support", lo, hi), model.brief.slot_days(lo, hi)),
+        "brief": (_slot_days(model.log, "brief_support", lo, hi), model.brief.slot_days(lo, hi)),
         "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
