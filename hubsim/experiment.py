@@ -14,6 +14,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from hubsim.dispatch import Interrupted, run_tasks
@@ -96,6 +97,13 @@ def timeseries_bands(timeseries: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _stack(frames: Sequence[pd.DataFrame], ids: Sequence[int]) -> pd.DataFrame:
+    """Per-replication frames one under another, with a last ``replication`` column."""
+    stacked = pd.concat(frames, ignore_index=True)
+    stacked["replication"] = np.repeat(np.asarray(ids, dtype=np.int64), [len(f) for f in frames])
+    return stacked
+
+
 def assemble(
     scenario: AnyScenario,
     seed: int,
@@ -108,9 +116,8 @@ def assemble(
     kpis.insert(0, "replication", list(ids))
     clients = timeseries = bands = None
     if results and results[0][1] is not None:
-        pairs = list(zip(ids, results, strict=True))
-        clients = pd.concat([r[1].assign(replication=i) for i, r in pairs], ignore_index=True)
-        timeseries = pd.concat([r[2].assign(replication=i) for i, r in pairs], ignore_index=True)
+        clients = _stack([r[1] for r in results], ids)
+        timeseries = _stack([r[2] for r in results], ids)
         bands = timeseries_bands(timeseries)
     return Experiment(
         scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial

@@ -10,8 +10,10 @@ References: White (1997) Simulation 69(6):323-334 (MSER); Hoad, Robinson & Davie
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -49,6 +51,12 @@ def _t_quantile(confidence: float, df: np.ndarray | float) -> np.ndarray | float
     return sps.t.ppf((1.0 + confidence) / 2.0, df)
 
 
+@functools.lru_cache(maxsize=1024)
+def _t_critical(confidence: float, df: int) -> float:
+    """``_t_quantile`` for one (confidence, df), remembered: summaries ask for the same few."""
+    return float(_t_quantile(confidence, df))
+
+
 def t_interval(
     values: ArrayLike, confidence: float = DEFAULT_CONFIDENCE
 ) -> tuple[float, float, float, float, int]:
@@ -79,7 +87,7 @@ def t_interval(
     sd = float(x.std(ddof=1))
     if sd == 0.0:
         return mean, 0.0, mean, mean, n
-    half = float(_t_quantile(confidence, n - 1)) * sd / math.sqrt(n)
+    half = _t_critical(confidence, n - 1) * sd / math.sqrt(n)
     return mean, sd, mean - half, mean + half, n
 
 
@@ -193,6 +201,21 @@ def percentile_bands(
     names = [f"q{round(q * PERCENT):02d}" for q in qs]
     if len(set(names)) != len(names) or any(not 0.0 <= q <= 1.0 for q in qs):
         raise ValueError(f"quantiles {qs} must lie in [0, 1] and give distinct names {names}")
+    times, group = np.unique(timeseries[by].to_numpy(), return_inverse=True)
+    sizes = np.bincount(group.ravel(), minlength=len(times))
+    if len(times) and (sizes == sizes[0]).all():  # the usual case: every replication every day
+        order = np.argsort(group.ravel(), kind="stable")
+        parts = []
+        for col in sorted(cols):
+            values = timeseries[col].to_numpy(dtype=float)[order].reshape(len(times), sizes[0])
+            # nanquantile is slow (a Python loop over rows): only when there are NaNs to skip
+            quantile = np.nanquantile if np.isnan(values).any() else np.quantile
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN time: NaN band
+                stats = {"mean": np.nanmean(values, axis=1),
+                         **dict(zip(names, quantile(values, qs, axis=1), strict=True))}
+            parts.append(pd.DataFrame({by: times, "variable": col, **stats}))
+        return pd.concat(parts, ignore_index=True)
     long = timeseries.melt(
         id_vars=[by], value_vars=cols, var_name="variable", value_name="_value"
     )

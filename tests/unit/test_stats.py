@@ -226,6 +226,30 @@ def test_percentile_bands_quantile_names() -> None:
         percentile_bands(frame, "v", quantiles=(0.5, 0.501))
 
 
+@pytest.mark.parametrize("ragged", [False, True])
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_percentile_bands_agree_with_pandas_groupby(ragged: bool, with_nan: bool) -> None:
+    """Random series (some values missing, or a day some replications lack) against a direct
+    pandas groupby: NaNs are skipped, an all-NaN day gives NaN bands, any layout is handled."""
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"replication": np.repeat(np.arange(9), 30),
+                          "day": np.tile(np.arange(30), 9),
+                          "queue": rng.poisson(20, 270).astype(float),
+                          "wait": rng.exponential(5, 270)})
+    if with_nan:
+        frame.loc[rng.random(270) < 0.2, "wait"] = np.nan
+        frame.loc[frame["day"] == 3, "wait"] = np.nan
+    if ragged:
+        frame = frame[~((frame["day"] == 5) & (frame["replication"] < 4))]
+    out = percentile_bands(frame, ["wait", "queue"]).set_index(["variable", "day"])
+    grouped = frame.melt(id_vars=["day"], value_vars=["queue", "wait"], var_name="variable") \
+        .groupby(["variable", "day"])["value"]
+    for name, expected in {"mean": grouped.mean(), "q05": grouped.quantile(0.05),
+                           "q50": grouped.quantile(0.5), "q95": grouped.quantile(0.95)}.items():
+        np.testing.assert_allclose(out[name].to_numpy(), expected.to_numpy(), rtol=1e-12,
+                                   equal_nan=True, err_msg=name)
+
+
 # --------------------------------------------------------------------------- mser5
 
 
