@@ -5,6 +5,9 @@ around absences - written without the segment index, prefix sums or lazy buildin
 ``WorkCalendar`` fast. Both must give the same next opening, end of a stretch of work and working
 minutes for any daily window, weekday, posts and absences.
 
+Both treat a working stretch shorter than the 1e-9-day edge tolerance (e.g. between two absences
+a float rounding apart) as no work.
+
 Tolerances: times within 1e-6 days (~0.1 s) and minutes within 1e-4: the two sum the same
 working time in a different order, so they may differ by float rounding (and by the 1e-9-day edge
 tolerance both use), nothing more.
@@ -67,6 +70,10 @@ class _Walk:
             j = self._find(self.blocked, t)
             if j < len(self.blocked) and self.blocked[j][0] <= t:
                 t = self.blocked[j][1]
+                continue
+            end = self.segment_end(t)
+            if end <= t + EPS:  # a sliver shorter than the edge tolerance is no work
+                t = end
                 continue
             return t
 
@@ -131,7 +138,7 @@ def _clear_of_edges(t: float) -> bool:
 _time = st.one_of(_grid_day(-10, 600), st.floats(-10, 600).filter(_clear_of_edges))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(calendars(), _time)
 def test_next_open_agrees_with_a_plain_walk(pair, t) -> None:
     fast, walk = pair
@@ -140,7 +147,7 @@ def test_next_open_agrees_with_a_plain_walk(pair, t) -> None:
     assert got == expected if math.isinf(expected) else abs(got - expected) <= TIME_TOL
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(calendars(), _time, st.floats(0, 20_000))
 def test_add_work_agrees_with_a_plain_walk(pair, t, minutes) -> None:
     fast, walk = pair
@@ -152,7 +159,7 @@ def test_add_work_agrees_with_a_plain_walk(pair, t, minutes) -> None:
         assert abs(got - expected) <= TIME_TOL
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(calendars(), _time, st.floats(0, 400))
 def test_work_minutes_between_agrees_with_a_plain_walk(pair, a, span) -> None:
     fast, walk = pair
@@ -160,7 +167,7 @@ def test_work_minutes_between_agrees_with_a_plain_walk(pair, a, span) -> None:
         <= MINUTES_TOL + 1e-9 * span * MINUTES_PER_DAY
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(calendars(), _time, st.floats(0, 5_000))
 def test_work_added_is_work_counted(pair, t, minutes) -> None:
     fast, _ = pair
@@ -170,7 +177,7 @@ def test_work_added_is_work_counted(pair, t, minutes) -> None:
         assert abs(fast.work_minutes_between(start, end) - minutes) <= MINUTES_TOL
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(calendars(), st.lists(st.tuples(_time, st.floats(0, 400)), min_size=1, max_size=8))
 def test_vectorised_work_minutes_agree_with_work_minutes_between(pair, spans) -> None:
     fast, _ = pair
