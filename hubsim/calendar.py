@@ -107,6 +107,7 @@ class WorkCalendar:
         """Forget the built segments; they are built again as queries need them."""
         first = self.allowed[0][0] if self.allowed else 0.0
         self._first_day = self._next_day = math.floor(first) if math.isfinite(first) else 0
+        self._earliest = self.allowed[0][0] if self.allowed else -math.inf  # first day in post
         # the last day that can hold work: the end of the last allowed interval
         self._last_day = (math.inf if self.allowed is None
                           else self.allowed[-1][1] if self.allowed else -math.inf)
@@ -116,12 +117,6 @@ class WorkCalendar:
         self._work_before: list[float] = []
         self._work_after: list[float] = []
         self._work_total = 0.0
-
-    def allow(self, a: float, b: float) -> None:
-        """Add an interval in which this person works (e.g. a week redeployed to triage)."""
-        self.allowed = merge([*(self.allowed or ()), (a, b)])
-        self._always = False
-        self._reset()
 
     def is_working_day(self, day: int) -> bool:
         """True if calendar day ``day`` (an integer day index) is a working day."""
@@ -191,8 +186,7 @@ class WorkCalendar:
 
     def _cover(self, t: float) -> None:
         """Build segments until one ends after ``t`` (days), or no more work can come."""
-        earliest = self.allowed[0][0] if self.allowed else -math.inf
-        if t < self._first_day and earliest < self._first_day and math.isfinite(t):
+        if t < self._first_day and self._earliest < self._first_day and math.isfinite(t):
             self._extend_back(t)
         while (not self._ends or self._ends[-1] <= t + _EPS) and self._extend():
             pass

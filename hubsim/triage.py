@@ -96,18 +96,18 @@ class TriagePool:
 
     def retry_withdrawn(self, day: float) -> None:
         """A client expected back at ``day`` will not ask after all (e.g. the service closed)."""
+        self._forget_retry(day)
+        self.dispatch()
+
+    def _forget_retry(self, day: float) -> None:
         left = self._retries_due.pop(day, 0) - 1
         if left > 0:
             self._retries_due[day] = left
-        self.dispatch()
 
     def _arrived(self, priority: int) -> None:
         """A request is being made now: a returning client expected now is no longer awaited."""
-        now = self.env.now
-        if priority == RETRY_PRIORITY and now in self._retries_due:
-            left = self._retries_due.pop(now) - 1
-            if left > 0:
-                self._retries_due[now] = left
+        if priority == RETRY_PRIORITY and self.env.now in self._retries_due:
+            self._forget_retry(self.env.now)
 
     def _free_now(self, priority: int) -> tuple[int, float] | None:
         """(server, start day) at once, without queueing, when nobody is waiting, no returning
