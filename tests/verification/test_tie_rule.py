@@ -231,7 +231,8 @@ def test_a_clinician_freed_as_a_retry_falls_due_waits_for_it(release_first, with
     """The blocker's call ends at day 1, the instant R's retry falls due; F (a first attempt) has
     waited since day 0.5. Whichever of the call's end and R's retry timeout SimPy processes first,
     and with or without a closure event that R's wait (a condition event, one hop later) also
-    watches, R is called first: R at day 1, F 10 minutes later."""
+    watches, R is called first: R at day 1, F 10 minutes later. (A zero-delay handover event, as
+    hubsim once used, gets this wrong when the call ends first and R waits through the closure.)"""
     env = simpy.Environment()
     pool = TriagePool(env, [WorkCalendar(True)])
     stop = env.event() if with_stop else None
@@ -241,8 +242,13 @@ def test_a_clinician_freed_as_a_retry_falls_due_waits_for_it(release_first, with
         starts["blocker"] = yield from pool.attempt(FIRST_ATTEMPT_PRIORITY, MINUTES_PER_DAY, stop)
 
     def returning():
-        retry = env.timeout(1.0)
-        pool.expect_retry(env.now + 1.0)
+        # retry timeout created after the blocker's call is timed (its end is then processed
+        # first at day 1), or before it
+        wait = 0.75 if release_first else 1.0
+        if release_first:
+            yield env.timeout(0.25)
+        retry = env.timeout(wait)
+        pool.expect_retry(env.now + wait)
         yield retry if stop is None else retry | stop
         starts["R"] = yield from pool.attempt(RETRY_PRIORITY, 10.0, stop)
 
