@@ -26,7 +26,7 @@ MINUTES_PER_DAY = 1440.0
 HOURS_PER_DAY = 24.0
 DAYS_PER_WEEK = 7
 WORKING_DAYS_PER_WEEK = 5  # Monday to Friday
-_EPS = 1e-9  # days (~0.1 ms): tolerance when comparing window edges
+EDGE_TOLERANCE_DAYS = 1e-9  # days (~0.1 ms): times this close to a working edge count as at it
 _CHUNK_DAYS = 182  # working segments are built this many days at a time, as queries need them
 Interval = tuple[float, float]
 
@@ -128,7 +128,7 @@ class WorkCalendar:
             return t
         day = math.floor(t)
         while True:
-            if self.is_working_day(day) and t < day + self.open + self.length - _EPS:
+            if self.is_working_day(day) and t < day + self.open + self.length - EDGE_TOLERANCE_DAYS:
                 return max(t, day + self.open)
             day += 1
 
@@ -149,7 +149,7 @@ class WorkCalendar:
         if self.allowed is not None:
             starts, ends = _clip_to(starts, ends, self.allowed)
         starts, ends = _cut_out(starts, ends, self.blocked)
-        keep = ends > starts + _EPS  # a sliver shorter than the edge tolerance is no work
+        keep = ends > starts + EDGE_TOLERANCE_DAYS  # a shorter sliver is no work
         return starts[keep], ends[keep]
 
     def _extend(self) -> bool:
@@ -188,12 +188,12 @@ class WorkCalendar:
         """Build segments until one ends after ``t`` (days), or no more work can come."""
         if t < self._first_day and self._earliest < self._first_day and math.isfinite(t):
             self._extend_back(t)
-        while (not self._ends or self._ends[-1] <= t + _EPS) and self._extend():
+        while (not self._ends or self._ends[-1] <= t + EDGE_TOLERANCE_DAYS) and self._extend():
             pass
 
     def _cover_work(self, work: float) -> None:
         """Build segments until their cumulative working time reaches ``work`` (days)."""
-        while self._work_total < work + _EPS and self._extend():
+        while self._work_total < work + EDGE_TOLERANCE_DAYS and self._extend():
             pass
 
     # -- queries -------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ class WorkCalendar:
     def _segment_at(self, t: float) -> int:
         """Index of the first segment ending after ``t`` (len if none ever will)."""
         self._cover(t)
-        return bisect.bisect_right(self._ends, t + _EPS)
+        return bisect.bisect_right(self._ends, t + EDGE_TOLERANCE_DAYS)
 
     def next_open(self, t: float) -> float:
         """Earliest time >= ``t`` (days) at which this person works; ``inf`` if never again."""
@@ -225,11 +225,11 @@ class WorkCalendar:
         if i == len(self._ends):
             return t + remaining  # never works again: as if they stayed
         start = max(t, self._starts[i])
-        if start + remaining <= self._ends[i] + _EPS:
+        if start + remaining <= self._ends[i] + EDGE_TOLERANCE_DAYS:
             return start + remaining
         target = self._work_before[i] + (start - self._starts[i]) + remaining
         self._cover_work(target)
-        j = bisect.bisect_left(self._work_after, target - _EPS, lo=i)
+        j = bisect.bisect_left(self._work_after, target - EDGE_TOLERANCE_DAYS, lo=i)
         if j == len(self._ends):  # left post meanwhile: the rest as if they stayed
             return self._ends[-1] + (target - self._work_total)
         return self._starts[j] + (target - self._work_before[j])

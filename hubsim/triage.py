@@ -22,14 +22,13 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from hubsim.calendar import WorkCalendar
+from hubsim.calendar import EDGE_TOLERANCE_DAYS, WorkCalendar
 from hubsim.scenario import Scenario
 from hubsim.staffing import RoleTimeline
 
 RETRY_PRIORITY = 0
 FIRST_ATTEMPT_PRIORITY = 1
 WORKING_DAYS_PER_WEEK = 5
-_EDGE_DAYS = 1e-9  # days: a start this close to the window opening is not an absence
 
 
 def daily_hours(scenario: Scenario) -> float:
@@ -144,7 +143,7 @@ class TriagePool:
             start = calendar.next_open(now)
             if start >= best_start:  # also skips servers never in post again (inf)
                 continue
-            if start > now and start > calendar.next_window_open(now) + _EDGE_DAYS:
+            if start > now and start > calendar.next_window_open(now) + EDGE_TOLERANCE_DAYS:
                 self._wake_at(start)  # absent or not yet in post: asked again on return
                 continue
             best, best_start = server, start

@@ -22,9 +22,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubsim.calendar import MINUTES_PER_DAY, WorkCalendar, merge
+from hubsim.calendar import EDGE_TOLERANCE_DAYS, MINUTES_PER_DAY, WorkCalendar, merge
 
-EPS = 1e-9  # days, as hubsim.calendar
+EPS = EDGE_TOLERANCE_DAYS  # days: the same edge tolerance as the calendar
 TIME_TOL = 1e-6  # days
 MINUTES_TOL = 1e-4  # minutes
 QUARTER_HOUR = 1 / 96  # days: edges on a 15-minute grid make exact ties with window edges common
