@@ -8,15 +8,23 @@ Two failures are survived:
 - Ctrl-C: pending tasks are cancelled, tasks already running are let finish, and ``Interrupted``
   carries every completed result, so a caller can keep them.
 
+While tasks run on an executor, Ctrl-C is counted rather than raised where it lands (see
+``_deferred_sigint``): a ``KeyboardInterrupt`` raised inside the executor's own code (half-way
+through taking the locks of a batch of futures, say) can leave a lock held that its manager thread
+then waits for, and the run never ends.
+
 Tasks must be pure (same arguments, same result), so a task run twice gives the same answer.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from contextlib import contextmanager
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -26,7 +34,7 @@ from hubsim.executors import force_break, replacement_for, worker_died
 logger = logging.getLogger(__name__)
 
 MAX_POOL_RESTARTS = 3  # a task that kills its worker every time must fail, not loop for ever
-WATCH_INTERVAL_S = 0.5  # seconds between checks that no pool worker has died unnoticed
+WATCH_INTERVAL_S = 0.5  # seconds between checks for a Ctrl-C or a pool worker dead unnoticed
 STUCK_GRACE_S = 2.0  # seconds a pool may take to notice a dead worker before it is broken
 
 OnDone = Callable[[int, Any], None]
@@ -39,6 +47,36 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, done: dict[int, Any]) -> None:
         super().__init__(f"interrupted after {len(done)} completed tasks")
         self.done = done
+
+
+class _Interrupts:
+    """Ctrl-C presses counted by a signal handler, to be acted on at a safe point."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, _signum: int, _frame: Any) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _deferred_sigint() -> Iterator[_Interrupts]:
+    """Count Ctrl-C instead of raising ``KeyboardInterrupt`` wherever it lands, for the block.
+
+    Only in the main thread and only while Python's default handler is in place (elsewhere
+    signals cannot be caught, or somebody else handles them): there the count stays 0 and
+    Ctrl-C behaves as before. The previous handler is back when the block ends.
+    """
+    interrupts = _Interrupts()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield interrupts
+        return
+    previous = signal.signal(signal.SIGINT, interrupts)
+    try:
+        yield interrupts
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _Progress:
@@ -87,7 +125,8 @@ def run_tasks(
             for index, args in enumerate(items):
                 state.add(index, fn(*args))
         else:
-            _run_parallel(fn, items, executor, state)
+            with _deferred_sigint() as interrupts:
+                _run_parallel(fn, items, executor, state, interrupts)
     except KeyboardInterrupt:
         raise Interrupted(dict(state.done)) from None
     finally:
@@ -96,7 +135,11 @@ def run_tasks(
 
 
 def _run_parallel(
-    fn: Callable[..., Any], items: Sequence[tuple[Any, ...]], executor: Executor, state: _Progress
+    fn: Callable[..., Any],
+    items: Sequence[tuple[Any, ...]],
+    executor: Executor,
+    state: _Progress,
+    interrupts: _Interrupts,
 ) -> None:
     replace = replacement_for(executor)
     owned: Executor | None = None
@@ -104,7 +147,7 @@ def _run_parallel(
         for restart in range(MAX_POOL_RESTARTS + 1):
             todo = [i for i in range(len(items)) if i not in state.done]
             try:
-                _submit_and_collect(fn, items, todo, executor, state)
+                _submit_and_collect(fn, items, todo, executor, state, interrupts)
                 return
             except BrokenExecutor:
                 if replace is None or restart == MAX_POOL_RESTARTS:
@@ -128,15 +171,19 @@ def _submit_and_collect(
     todo: list[int],
     executor: Executor,
     state: _Progress,
+    interrupts: _Interrupts,
 ) -> None:
-    futures = {executor.submit(fn, *items[i]): i for i in todo}
+    futures: dict[Future, int] = {}
     try:
-        _collect(futures, executor, state)
+        for i in todo:
+            futures[executor.submit(fn, *items[i])] = i
+            _raise_if_interrupted(interrupts)
+        _collect(futures, executor, state, interrupts)
     except BrokenExecutor:
         _harvest(futures, state)  # results that arrived before the pool broke are kept
         raise
     except KeyboardInterrupt:
-        _stop(futures, state)
+        _stop(futures, state, interrupts)
         raise
     except BaseException:
         for future in futures:
@@ -144,13 +191,22 @@ def _submit_and_collect(
         raise
 
 
-def _collect(futures: dict[Future, int], executor: Executor, state: _Progress) -> None:
-    """Record results as they complete; unstick a pool whose dead worker left it waiting."""
+def _raise_if_interrupted(interrupts: _Interrupts) -> None:
+    """Raise the ``KeyboardInterrupt`` of a counted Ctrl-C, here, at a safe point."""
+    if interrupts.count:
+        raise KeyboardInterrupt
+
+
+def _collect(
+    futures: dict[Future, int], executor: Executor, state: _Progress, interrupts: _Interrupts
+) -> None:
+    """Record results as they complete; stop on Ctrl-C; unstick a pool left waiting by a death."""
     pending, stuck_since = set(futures), None
     while pending:
         done, pending = wait(pending, timeout=WATCH_INTERVAL_S, return_when=FIRST_COMPLETED)
         for future in done:
             state.add(futures[future], future.result())
+        _raise_if_interrupted(interrupts)
         if done or not worker_died(executor):
             stuck_since = None
             continue
@@ -170,11 +226,15 @@ def _harvest(futures: dict[Future, int], state: _Progress) -> None:
             state.add(index, future.result())
 
 
-def _stop(futures: dict[Future, int], state: _Progress) -> None:
+def _stop(futures: dict[Future, int], state: _Progress, interrupts: _Interrupts) -> None:
     """Cancel pending tasks, let running ones finish (a second Ctrl-C stops waiting), harvest."""
-    running = [f for f in futures if not f.cancel()]
+    running = {f for f in futures if not f.cancel()}
+    first = interrupts.count  # 0 if the interrupt came from a hook rather than a signal
     try:
-        wait(running)
-    except KeyboardInterrupt:
+        while running and interrupts.count <= first:
+            _, running = wait(running, timeout=WATCH_INTERVAL_S)
+    except KeyboardInterrupt:  # a second Ctrl-C where signals are not counted
+        running = set()
+    if running:
         logger.warning("second interrupt: not waiting for running tasks")
     _harvest(futures, state)

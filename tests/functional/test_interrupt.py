@@ -44,16 +44,21 @@ def _run_and_interrupt(scenario: Path, out: Path, extra: list[str]) -> tuple[int
                 progressed.set()
 
     reader = threading.Thread(target=read_stderr, daemon=True)
+    drain = threading.Thread(target=proc.stdout.read, daemon=True)  # stdout never fills up
     reader.start()
+    drain.start()
     try:
         assert progressed.wait(STARTUP_TIMEOUT_S), "no replication completed:\n" + "".join(lines)
         proc.send_signal(signal.SIGINT)
-        proc.stdout.read()
-        code = proc.wait(EXIT_TIMEOUT_S)
+        try:
+            code = proc.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"no exit within {EXIT_TIMEOUT_S} s of Ctrl-C:\n" + "".join(lines))
     finally:
         if proc.poll() is None:
             proc.kill()
     reader.join(EXIT_TIMEOUT_S)
+    drain.join(EXIT_TIMEOUT_S)
     return code, "".join(lines)
 
 
