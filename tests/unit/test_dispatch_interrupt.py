@@ -76,18 +76,23 @@ def test_the_ctrl_c_handler_is_restored_after_a_run() -> None:
 
 def test_a_second_ctrl_c_stops_waiting_for_running_tasks(caplog) -> None:
     """First Ctrl-C after task 0: task 1 is running and blocked, so the run waits for it; a
-    second Ctrl-C ends the wait, with task 0's result kept."""
-    release = threading.Event()
+    second Ctrl-C ends the wait, with task 0's result kept. Task 1 blocks until the run has
+    returned, so the second Ctrl-C always lands while the run waits."""
+    release, running = threading.Event(), threading.Event()
+    second_press = threading.Timer(SECOND_PRESS_AFTER_S, signal.raise_signal, (signal.SIGINT,))
 
     def task(i: int) -> int:
-        if i == 1:
+        if i == 0:
+            running.wait(RELEASE_TIMEOUT_S)  # task 1 is surely running when task 0 ends
+        else:
+            running.set()
             release.wait(RELEASE_TIMEOUT_S)
         return i
 
     def first_press(index: int, _result: int) -> None:
         if index == 0:
             signal.raise_signal(signal.SIGINT)
-            threading.Timer(SECOND_PRESS_AFTER_S, signal.raise_signal, (signal.SIGINT,)).start()
+            second_press.start()
 
     pool = ThreadPoolExecutor(max_workers=2)
     started = time.monotonic()
@@ -99,6 +104,9 @@ def test_a_second_ctrl_c_stops_waiting_for_running_tasks(caplog) -> None:
     finally:
         release.set()
         pool.shutdown(wait=True)
+        second_press.cancel()  # if the run ended early (a bug), no stray Ctrl-C hits the runner
+        if second_press.is_alive():
+            second_press.join()
     assert caught.value.done == {0: 0}
     assert waited < STOP_BOUND_S
     assert "second interrupt" in caplog.text
