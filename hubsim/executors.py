@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"  # a local Dask cluster listens on loopback only
 DASK_CONNECT_TIMEOUT_S = 10  # seconds to reach an existing scheduler before giving up
 DASK_WORKER_WAIT_S = 60  # seconds to wait for a scheduler to report at least one worker
+DASK_CLOSE_TIMEOUT_S = 60  # seconds to let a local cluster close (a worker may be restarting)
 
 
 class ExecutorError(RuntimeError):
@@ -152,7 +153,11 @@ def dask_local_client(workers: int, log_level: int | None = None) -> Iterator[An
         with distributed.Client(cluster) as client:
             yield client
     finally:
-        cluster.close()
+        try:
+            cluster.close(timeout=DASK_CLOSE_TIMEOUT_S)
+        except TimeoutError:  # the results are complete: leave the stragglers, say so
+            logger.warning("the Dask LocalCluster did not close within %d s",
+                           DASK_CLOSE_TIMEOUT_S)
 
 
 @contextmanager

@@ -28,6 +28,7 @@ SEED = 5
 FRAMES = ("kpis", "summary", "clients", "timeseries", "bands")
 KILL_POLL_S = 0.01  # how often to look for a task running on the worker to kill
 KILL_WAIT_S = 30  # give up looking after this long (the test then fails)
+RESTART_WAIT_S = 120  # the killed worker's nanny starts a new one: a few seconds, more if loaded
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,7 @@ def test_dask_equals_serial_even_when_a_worker_dies(scenario, serial) -> None:
         record: dict = {}
         got = run_experiment(scenario, REPLICATIONS, SEED, executor=executor,
                              on_result=_kill_busy_dask_worker(client, record))
+        client.wait_for_workers(2, timeout=RESTART_WAIT_S)  # close a settled cluster
     assert record.get("keys"), "no busy worker was found to kill"
     assert not psutil.pid_exists(record["pid"]) or (
         psutil.Process(record["pid"]).status() == psutil.STATUS_ZOMBIE)
