@@ -94,6 +94,8 @@ class WorkCalendar:
     ) -> None:
         if not continuous and not 0 < hours_per_day <= HOURS_PER_DAY - open_hour:
             raise ValueError("hours_per_day must be in (0, 24 - open_hour]")
+        if not continuous and hours_per_day / HOURS_PER_DAY <= EDGE_TOLERANCE_DAYS:
+            raise ValueError("hours_per_day is too short to hold any work")
         self.continuous = continuous
         self.start_weekday = start_weekday
         self.open = open_hour / HOURS_PER_DAY
@@ -111,6 +113,11 @@ class WorkCalendar:
         # the last day that can hold work: the end of the last allowed interval
         self._last_day = (math.inf if self.allowed is None
                           else self.allowed[-1][1] if self.allowed else -math.inf)
+        # after this day no interval starts or ends: only the weekly pattern varies, so a chunk
+        # of segments that is empty from then on means no work ever again (an absence without end)
+        edges = [x for a, b in [*(self.allowed or ()), *self.blocked] for x in (a, b)
+                 if math.isfinite(x)]
+        self._settled_day = math.ceil(max(edges)) if edges else 0
         self._starts: list[float] = []  # working segments (days), sorted and disjoint
         self._ends: list[float] = []
         # working days from the first day built (negative before it) to each segment's start, end
@@ -162,6 +169,9 @@ class WorkCalendar:
             d1 = max(d1, math.ceil(self._last_day))  # one piece: no seams inside a stretch
         self._next_day = d1
         starts, ends = self._segments(d0, d1)
+        if not len(starts) and d0 >= self._settled_day:
+            self._last_day = d0  # nothing in this chunk and nothing will change: no more work
+            return False
         after = self._work_total + np.cumsum(ends - starts)
         self._starts.extend(starts.tolist())
         self._ends.extend(ends.tolist())

@@ -118,3 +118,22 @@ def test_continuous_calendar_is_identity_arithmetic() -> None:
 def test_impossible_window_is_rejected(open_hour: float, hours: float) -> None:
     with pytest.raises(ValueError, match="hours_per_day"):
         WorkCalendar(False, open_hour=open_hour, hours_per_day=hours)
+
+
+def test_a_window_too_short_to_hold_work_is_rejected() -> None:
+    with pytest.raises(ValueError, match="too short"):
+        WorkCalendar(False, open_hour=OPEN, hours_per_day=1e-9)  # 3.6 us a day
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+def test_an_absence_without_end_means_no_work_ever_after_it(continuous: bool) -> None:
+    """No end to the absence and no end to the post: the search for the next opening must stop
+    (it used to build empty half-years for ever) and say never."""
+    cal = WorkCalendar(continuous, start_weekday=WEDNESDAY, open_hour=OPEN, hours_per_day=HOURS,
+                       blocked=[(400.0, float("inf"))])
+    assert cal.next_open(0.0) == (0.0 if continuous else OPEN * H)
+    assert cal.next_open(400.0) == float("inf")
+    assert cal.next_open(5000.0) == float("inf")
+    before = cal.work_minutes_between(0.0, 400.0)
+    assert cal.work_minutes_between(0.0, 10_000.0) == pytest.approx(before)
+    assert cal.add_work(399.0, 0.0) <= 400.0
