@@ -3,6 +3,12 @@
 The run is a real subprocess sent SIGINT once its log (``--verbose``) says a replication is
 done, so the test waits for progress rather than for a fixed time. Completed replications must
 equal the same replications of an undisturbed run, exactly.
+
+Sending the signal the moment a replication is logged is also when a process pool is most
+exposed: the parent is then taking the locks of its futures. A Ctrl-C that raised there once left
+one held and the run waiting for ever, about one time in twenty (``scripts/stress_interrupt.py``
+repeats this test's interrupt many times); the wait for the child's exit is bounded, so such a
+fault fails here instead of stalling the suite.
 """
 
 from __future__ import annotations
