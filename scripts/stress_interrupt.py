@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 INTERRUPTED = 130
@@ -26,6 +27,7 @@ REPLICATIONS = 200  # far more than finish before the interrupt
 SEED = 3
 STARTUP_TIMEOUT_S = 120  # the first replication, on a loaded machine
 EXIT_TIMEOUT_S = 30  # a clean stop takes about a second; longer counts as a hang
+POLL_S = 0.1  # how often to look for the child's first replication or its exit
 SCENARIO = 'name = "interrupt stress"\nhub = "interrupt-stress"\nhorizon_days = 240\n'
 
 
@@ -45,9 +47,13 @@ def interrupt_once(scenario: Path, out: Path, workers: int) -> str:
                 progressed.set()
 
     threading.Thread(target=read_stderr, daemon=True).start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     try:
-        if not progressed.wait(STARTUP_TIMEOUT_S):
-            return "no progress"
+        while not progressed.wait(POLL_S):
+            if proc.poll() is not None:
+                return f"exited {proc.returncode} before any replication"
+            if time.monotonic() > deadline:
+                return "no progress"
         proc.send_signal(signal.SIGINT)  # at once: the moment the old deadlock needed
         return str(proc.wait(EXIT_TIMEOUT_S))
     except subprocess.TimeoutExpired:
