@@ -234,7 +234,7 @@ def _stop(futures: dict[Future, int], state: _Progress, interrupts: _Interrupts)
         while running and interrupts.count <= first:
             _, running = wait(running, timeout=WATCH_INTERVAL_S)
     except KeyboardInterrupt:  # a second Ctrl-C where signals are not counted
-        running = set()
+        pass
     if running:
         logger.warning("second interrupt: not waiting for running tasks")
     _harvest(futures, state)

@@ -155,7 +155,7 @@ def dask_local_client(workers: int, log_level: int | None = None) -> Iterator[An
     finally:
         try:
             cluster.close(timeout=DASK_CLOSE_TIMEOUT_S)
-        except TimeoutError:  # the results are complete: leave the stragglers, say so
+        except TimeoutError:  # the run is over either way: leave the stragglers, say so
             logger.warning("the Dask LocalCluster did not close within %d s",
                            DASK_CLOSE_TIMEOUT_S)
 
