@@ -6,9 +6,9 @@ equal the same replications of an undisturbed run, exactly.
 
 Sending the signal the moment a replication is logged is also when a process pool is most
 exposed: the parent is then taking the locks of its futures. A Ctrl-C that raised there once left
-one held and the run waiting for ever, in 10 of 129 such interrupts (``scripts/stress_interrupt.py``
-repeats this test's interrupt many times); the wait for the child's exit is bounded, so such a
-fault fails here instead of stalling the suite.
+one held and the run waiting for ever, in 3 of 60 such interrupts in one batch and more often in
+another (``scripts/stress_interrupt.py`` repeats this test's interrupt many times); the wait for
+the child's exit is bounded, so such a fault fails here instead of stalling the suite.
 """
 
 from __future__ import annotations
