@@ -58,6 +58,11 @@ class _Interrupts:
     def __call__(self, _signum: int, _frame: Any) -> None:
         self.count += 1
 
+    def raise_if_pressed(self) -> None:
+        """Raise the ``KeyboardInterrupt`` of a counted Ctrl-C, here, at a safe point."""
+        if self.count:
+            raise KeyboardInterrupt
+
 
 @contextmanager
 def _deferred_sigint() -> Iterator[_Interrupts]:
@@ -177,7 +182,7 @@ def _submit_and_collect(
     try:
         for i in todo:
             futures[executor.submit(fn, *items[i])] = i
-            _raise_if_interrupted(interrupts)
+            interrupts.raise_if_pressed()
         _collect(futures, executor, state, interrupts)
     except BrokenExecutor:
         _harvest(futures, state)  # results that arrived before the pool broke are kept
@@ -191,12 +196,6 @@ def _submit_and_collect(
         raise
 
 
-def _raise_if_interrupted(interrupts: _Interrupts) -> None:
-    """Raise the ``KeyboardInterrupt`` of a counted Ctrl-C, here, at a safe point."""
-    if interrupts.count:
-        raise KeyboardInterrupt
-
-
 def _collect(
     futures: dict[Future, int], executor: Executor, state: _Progress, interrupts: _Interrupts
 ) -> None:
@@ -206,7 +205,7 @@ def _collect(
         done, pending = wait(pending, timeout=WATCH_INTERVAL_S, return_when=FIRST_COMPLETED)
         for future in done:
             state.add(futures[future], future.result())
-        _raise_if_interrupted(interrupts)
+        interrupts.raise_if_pressed()
         if done or not worker_died(executor):
             stuck_since = None
             continue
