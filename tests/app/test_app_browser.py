@@ -44,6 +44,9 @@ REPLICATIONS = "10"  # the app's default: intervals narrow enough to read
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO_ROOT / "docs" / "img" / "app.png"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+APP_ROOT = '[data-testid="stApp"]'  # Streamlit marks its script's state on the app's root
+SCRIPT_STATE, SCRIPT_IDLE = "data-test-script-state", "notRunning"
+RESULTS_HEADING = "Run the scenario and see the results"
 LAST_FIGURE_CAPTION = "Clients awaiting a triage call over time."  # the page is complete
 
 pytestmark = pytest.mark.slow
@@ -100,11 +103,24 @@ def _browser(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def _number(page, label: str, value: str) -> None:
-    """Type ``value`` into the number box ``label`` and commit it (Enter)."""
+def _number(page, label: str, value: str, shown: str) -> None:
+    """Type ``value`` into the number box ``label``, commit it (Enter), and wait for ``shown``.
+
+    Each change is confirmed on the page before the next is made, as a planner reads the page:
+    Streamlit can drop a widget's new value when another change arrives while the app is still
+    rerunning for the last one (a run of a previous CI build used the scenario's 730-day horizon
+    after the test had typed 365 into the box).
+    """
     box = page.get_by_role("spinbutton", name=label)
     box.fill(value)
     box.press("Enter")
+    expect(page.get_by_text(shown)).to_be_visible()
+    _wait_idle(page)
+
+
+def _wait_idle(page) -> None:
+    """Wait until the app has finished its rerun (Streamlit's own marker on the page)."""
+    expect(page.locator(APP_ROOT)).to_have_attribute(SCRIPT_STATE, SCRIPT_IDLE)
 
 
 def test_planner_changes_staffing_runs_and_downloads_csv(served_app: str, tmp_path: Path):
@@ -120,11 +136,14 @@ def test_planner_changes_staffing_runs_and_downloads_csv(served_app: str, tmp_pa
             page.goto(served_app)
             heading = "Choose a scenario and adjust the levers"
             expect(page.get_by_role("heading", name=heading)).to_be_visible()
-            _number(page, "Therapists (WTE)", THERAPISTS_WTE)
-            _number(page, "Horizon (days)", HORIZON_DAYS)
-            _number(page, "Replications", REPLICATIONS)
-            expect(page.get_by_text(f"staff.therapists.wte = {THERAPISTS_WTE}")).to_be_visible()
+            _number(page, "Therapists (WTE)", THERAPISTS_WTE,
+                    f"staff.therapists.wte = {THERAPISTS_WTE}")
             page.get_by_role("link", name="Run & results").click()
+            expect(page.get_by_role("heading", name=RESULTS_HEADING)).to_be_visible()
+            _wait_idle(page)
+            _number(page, "Horizon (days)", HORIZON_DAYS, f"{HORIZON_DAYS} days · 1 lever change")
+            settings = f"{HORIZON_DAYS} days · 1 lever change(s) · {REPLICATIONS} replications"
+            _number(page, "Replications", REPLICATIONS, settings)
             page.get_by_role("button", name="Run").click()
             table = page.get_by_role("table").first
             expect(table).to_contain_text("therapy_wait_days_mean", timeout=RUN_TIMEOUT_MS)
