@@ -14,54 +14,28 @@ its results in a temporary folder, removed afterwards. Exit code 1 if any run mi
 from __future__ import annotations
 
 import argparse
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-INTERRUPTED = 130
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "functional"))
+from interrupt_driver import INTERRUPTED, run_and_interrupt  # noqa: E402  (shared with the test)
+
 REPLICATIONS = 200  # far more than finish before the interrupt
 SEED = 3
 STARTUP_TIMEOUT_S = 120  # the first replication, on a loaded machine
 EXIT_TIMEOUT_S = 30  # a clean stop takes about a second; longer counts as a hang
-POLL_S = 0.1  # how often to look for the child's first replication or its exit
 SCENARIO = 'name = "interrupt stress"\nhub = "interrupt-stress"\nhorizon_days = 240\n'
 
 
 def interrupt_once(scenario: Path, out: Path, workers: int) -> str:
     """One run, Ctrl-C after its first completed replication: "130", another code, or "hang"."""
-    command = [sys.executable, "-c", "from hubsim.cli import main; main()", "run", str(scenario),
-               "--replications", str(REPLICATIONS), "--seed", str(SEED), "--out", str(out),
-               "--verbose"]
-    if workers > 1:
-        command += ["--workers", str(workers)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    progressed = threading.Event()
-
-    def read_stderr() -> None:
-        for line in proc.stderr:
-            if "replication" in line and "done" in line:
-                progressed.set()
-
-    threading.Thread(target=read_stderr, daemon=True).start()
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    try:
-        while not progressed.wait(POLL_S):
-            if proc.poll() is not None:
-                return f"exited {proc.returncode} before any replication"
-            if time.monotonic() > deadline:
-                return "no progress"
-        proc.send_signal(signal.SIGINT)  # at once: the moment the old deadlock needed
-        return str(proc.wait(EXIT_TIMEOUT_S))
-    except subprocess.TimeoutExpired:
-        return "hang"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    extra = ["--workers", str(workers)] if workers > 1 else []
+    run = run_and_interrupt(scenario, out, extra, REPLICATIONS, SEED, STARTUP_TIMEOUT_S,
+                            EXIT_TIMEOUT_S)
+    if not run.progressed:
+        return "no progress" if run.code is None else f"exited {run.code} before any replication"
+    return "hang" if run.code is None else str(run.code)
 
 
 def main() -> int:

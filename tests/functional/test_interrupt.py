@@ -14,19 +14,15 @@ the child's exit is bounded, so such a fault fails here instead of stalling the 
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from interrupt_driver import INTERRUPTED, run_and_interrupt
 
 from hubsim.experiment import run_experiment
 from hubsim.loader import load_scenario
 
-INTERRUPTED = 130
 REPLICATIONS = 200  # far more than can finish between the first log line and the signal
 SEED = 3
 STARTUP_TIMEOUT_S = 120  # generous: the first replication on a loaded CI machine
@@ -36,36 +32,12 @@ SCENARIO = 'name = "interrupt test"\nhub = "interrupt-test"\nhorizon_days = 240\
 
 def _run_and_interrupt(scenario: Path, out: Path, extra: list[str]) -> tuple[int, str]:
     """Start ``hubsim run``, send SIGINT after the first completed replication; (code, stderr)."""
-    command = [sys.executable, "-c", "from hubsim.cli import main; main()", "run", str(scenario),
-               "--replications", str(REPLICATIONS), "--seed", str(SEED), "--out", str(out),
-               "--verbose", *extra]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    progressed = threading.Event()
-
-    def read_stderr() -> None:
-        for line in proc.stderr:
-            lines.append(line)
-            if "replication" in line and "done" in line:
-                progressed.set()
-
-    reader = threading.Thread(target=read_stderr, daemon=True)
-    drain = threading.Thread(target=proc.stdout.read, daemon=True)  # stdout never fills up
-    reader.start()
-    drain.start()
-    try:
-        assert progressed.wait(STARTUP_TIMEOUT_S), "no replication completed:\n" + "".join(lines)
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(EXIT_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"no exit within {EXIT_TIMEOUT_S} s of Ctrl-C:\n" + "".join(lines))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    reader.join(EXIT_TIMEOUT_S)
-    drain.join(EXIT_TIMEOUT_S)
-    return code, "".join(lines)
+    run = run_and_interrupt(scenario, out, extra, REPLICATIONS, SEED, STARTUP_TIMEOUT_S,
+                            EXIT_TIMEOUT_S)
+    assert run.progressed, "no replication completed:\n" + run.log
+    if run.code is None:
+        pytest.fail(f"no exit within {EXIT_TIMEOUT_S} s of Ctrl-C:\n" + run.log)
+    return run.code, run.log
 
 
 @pytest.mark.parametrize("extra", [[], ["--workers", "2"]], ids=["serial", "pool"])
