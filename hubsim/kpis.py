@@ -16,64 +16,26 @@ from hubsim.economics import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic
 from hubsim.records import has_label, label_codes
 from hubsim.rng import Streams
 from hubsim.scenario import Scenario
+from hubsim.waits import (
+    WAIT_LISTS,
+    ListRecords,
+    pooled_snapshot,
+    snapshot_kpis,
+    wait_kpis,
+)
 
 DAYS_PER_YEAR = 365.25
-WEEKS_6_DAYS = 42.0  # NHS Talking Therapies standard: 75% start within 6 weeks
-WEEKS_18_DAYS = 126.0  # NHS Talking Therapies standard: 95% start within 18 weeks
-P90 = 90
 
 CORE_KPIS: tuple[str, ...] = (
     "clients_arrived", "clients_triaged", "triage_wait_days_mean", "triage_wait_days_p90",
     "therapy_wait_days_mean", "therapy_wait_days_median", "therapy_wait_days_p90",
     "therapy_started_within_6w_pct", "therapy_started_within_18w_pct", "therapy_waitlist_end",
-    "therapy_waitlist_max", "triage_utilisation", "therapist_utilisation", "cost_total_gbp",
-    "cost_per_client_gbp",
+    "therapy_waitlist_max", "therapy_waited_over_52w_pct", "therapy_waiting_under_18w_pct_end",
+    "therapy_waiting_over_18w_end", "therapy_waiting_over_52w_end",
+    "therapy_longest_wait_days_end", "triage_utilisation", "therapist_utilisation",
+    "cost_total_gbp", "cost_per_client_gbp",
 )
-
-
-def _mean(values: np.ndarray) -> float:
-    """Mean of the non-NaN ``values`` (NaN if none), bit-identical to ``Series.mean()``: NaN
-    counted as 0 in place in the sum, which is divided by the count of the others."""
-    present = ~np.isnan(values)
-    count = np.count_nonzero(present)
-    return float(np.where(present, values, 0.0).sum() / count) if count else float("nan")
-
-
-def _percentile(values: np.ndarray, q: float) -> float:
-    values = values[~np.isnan(values)]
-    return float(np.percentile(values, q)) if len(values) else float("nan")
-
-
-def _started_within_pct(
-    joined: Mapping[str, np.ndarray], limit_days: float, horizon_days: float | np.ndarray
-) -> float:
-    """``started_within_pct`` of the therapy joiners' arrays (``_client_arrays`` rows with
-    ``therapy``); ``horizon_days`` a number or one per joiner."""
-    wait = joined["therapy_wait_days"]
-    started = ~np.isnan(wait)
-    waited_long_enough = (horizon_days - joined["waitlist_join_day"]) >= limit_days
-    known = started | waited_long_enough | joined["left_waitlist"]
-    if not known.any():
-        return float("nan")
-    return float(100.0 * np.count_nonzero(started & (wait <= limit_days))
-                 / np.count_nonzero(known))
-
-
-def started_within_pct(
-    clients: pd.DataFrame, limit_days: float, horizon_days: float | pd.Series
-) -> float:
-    """Share (%) of Hub-therapy waiters whose first session came within ``limit_days``.
-
-    The denominator is every client who joined the therapy waiting list and whose outcome at
-    ``limit_days`` is known by the end of the horizon: those who started, and those still waiting
-    or who left the list once ``limit_days`` had passed or before it (counted as not started).
-    ``horizon_days`` may be a Series aligned with ``clients`` (several Hubs pooled).
-    """
-    rows = _client_arrays(clients)
-    therapy = rows["therapy"]
-    if isinstance(horizon_days, pd.Series):
-        horizon_days = horizon_days.to_numpy(float)[therapy]
-    return _started_within_pct(_rows(rows, therapy), limit_days, horizon_days)
+"""The interface KPIs (DESIGN.md 6). Wait KPIs count every joiner of a list (``hubsim.waits``)."""
 
 
 def staff_cost_gbp(scenario: Scenario, usage: Usage) -> float:
@@ -103,24 +65,33 @@ def _window(clients: pd.DataFrame, timeseries: pd.DataFrame, warmup_days: float)
             waitlist[timeseries["day"].to_numpy() >= warmup_days])
 
 
-_FLOAT_COLUMNS = ("triage_day", "triage_wait_days", "therapy_wait_days", "brief_wait_days",
-                  "waitlist_join_day")
-_EXIT_FLAGS = ("not_reached", "completed", "referred_external", "left_waitlist")
+_FLOAT_COLUMNS = ("arrival_day", "triage_day", "waitlist_join_day", "course_start_day",
+                  "exit_day")
+_EXIT_FLAGS = ("not_reached", "completed", "referred_external", "screen_negative")
 
 
 def _client_arrays(window: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The columns the client KPIs read, as arrays: ``_FLOAT_COLUMNS``, ``therapy`` (joined
-    the Hub therapy pathway) and one flag per exit reason in ``_EXIT_FLAGS``."""
+    """The columns the client KPIs read, as arrays: ``_FLOAT_COLUMNS``, ``therapy`` and ``brief``
+    (joined that pathway) and one flag per exit reason in ``_EXIT_FLAGS``."""
     reason, reasons = label_codes(window["exit_reason"])
     return {
         **{name: window[name].to_numpy(float) for name in _FLOAT_COLUMNS},
         "therapy": has_label(window["pathway"], "hub_therapy"),
+        "brief": has_label(window["pathway"], "brief_support"),
         **{flag: np.array([r == flag for r in reasons])[reason] for flag in _EXIT_FLAGS},
     }
 
 
-def _rows(arrays: Mapping[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
-    return {name: values[keep] for name, values in arrays.items()}
+def _list_rows(rows: Mapping[str, np.ndarray], kind: str) -> tuple[np.ndarray, ListRecords]:
+    """(which rows joined list ``kind``, their ``ListRecords``), by the rules of
+    ``hubsim.waits.list_records``."""
+    if kind == "triage":
+        joined = ~rows["screen_negative"]
+        join, start = rows["arrival_day"], rows["triage_day"]
+    else:
+        joined = rows[kind] & ~np.isnan(rows["waitlist_join_day"])
+        join, start = rows["waitlist_join_day"], rows["course_start_day"]
+    return joined, ListRecords(join[joined], start[joined], rows["exit_day"][joined])
 
 
 def _peak(waitlist: np.ndarray) -> float:
@@ -132,31 +103,36 @@ def _client_kpis(
 ) -> dict[str, float]:
     """Client KPIs of ``_client_arrays`` rows; ``horizon_days`` a number or one per row."""
     therapy = rows["therapy"]
-    joined = _rows(rows, therapy)
-    horizon = horizon_days[therapy] if isinstance(horizon_days, np.ndarray) else horizon_days
-    therapy_wait = rows["therapy_wait_days"]
-    return {
+    kpis = {
         "clients_arrived": float(len(therapy)),
         "clients_triaged": float(np.count_nonzero(~np.isnan(rows["triage_day"]))),
         "clients_not_reached": float(np.count_nonzero(rows["not_reached"])),
-        "triage_wait_days_mean": _mean(rows["triage_wait_days"]),
-        "triage_wait_days_p90": _percentile(rows["triage_wait_days"], P90),
-        "therapy_started": float(np.count_nonzero(~np.isnan(therapy_wait))),
+        "therapy_started": float(np.count_nonzero(therapy & ~np.isnan(rows["course_start_day"]))),
         "therapy_completed": float(np.count_nonzero(therapy & rows["completed"])),
-        "therapy_wait_days_mean": _mean(therapy_wait),
-        "therapy_wait_days_median": _percentile(therapy_wait, 50),
-        "therapy_wait_days_p90": _percentile(therapy_wait, P90),
-        "therapy_started_within_6w_pct": _started_within_pct(joined, WEEKS_6_DAYS, horizon),
-        "therapy_started_within_18w_pct": _started_within_pct(joined, WEEKS_18_DAYS, horizon),
-        "brief_wait_days_mean": _mean(rows["brief_wait_days"]),
         "external_referrals": float(np.count_nonzero(rows["referred_external"])),
     }
+    for kind in WAIT_LISTS:
+        joined, records = _list_rows(rows, kind)
+        horizon = horizon_days[joined] if isinstance(horizon_days, np.ndarray) else horizon_days
+        kpis.update(wait_kpis(kind, records, horizon))
+    return kpis
+
+
+def _snapshots_end(parts: list[tuple[Mapping[str, np.ndarray], float]]) -> dict[str, float]:
+    """Snapshot KPIs (``therapy_waitlist_end``, ...) of the triage and therapy lists of one or
+    more Hubs, each ``(all its clients' _client_arrays, time of the snapshot on its clock)``."""
+    kpis: dict[str, float] = {}
+    for kind in ("triage", "therapy"):
+        snap = pooled_snapshot([(_list_rows(rows, kind)[1], at) for rows, at in parts])
+        kpis.update(snapshot_kpis(kind, snap))
+    return kpis
 
 
 def _finish(
-    kpis: dict[str, float], waitlist_end: float, waitlist_max: float, usage: Usage, cost: float
+    kpis: dict[str, float], snapshots_end: Mapping[str, float], waitlist_max: float,
+    usage: Usage, cost: float,
 ) -> dict[str, float]:
-    kpis["therapy_waitlist_end"] = waitlist_end
+    kpis.update(snapshots_end)
     kpis["therapy_waitlist_max"] = waitlist_max
     kpis["triage_utilisation"] = _ratio(*usage["triage"])
     kpis["therapist_utilisation"] = _ratio(*usage["therapists"])
@@ -171,11 +147,17 @@ def compute_kpis(
     clients: pd.DataFrame, timeseries: pd.DataFrame, scenario: Scenario, usage: Usage,
     streams: Streams | None = None,
 ) -> dict[str, float]:
-    """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names)."""
+    """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names).
+
+    Wait KPIs count the clients who arrived in the KPI window; the snapshot KPIs (``*_end``)
+    count everyone on a list at the horizon, as the daily series do.
+    """
     window, waitlist = _window(clients, timeseries, scenario.warmup_days)
-    kpis = _client_kpis(_client_arrays(window), scenario.horizon_days)
+    arrays = _client_arrays(window)
+    everyone = arrays if window is clients else _client_arrays(clients)
     kpis = _finish(
-        kpis, float(timeseries["therapy_waitlist"].iloc[-1]), _peak(waitlist), usage,
+        _client_kpis(arrays, scenario.horizon_days),
+        _snapshots_end([(everyone, scenario.horizon_days)]), _peak(waitlist), usage,
         staff_cost_gbp(scenario, usage),
     )
     kpis.update(economic_kpis(window, scenario, usage, streams))
@@ -199,13 +181,28 @@ def _pooled_waitlist(parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usa
     return float(by_date.max())
 
 
+def _common_end(
+    parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
+) -> list[tuple[dict[str, np.ndarray], float]]:
+    """Each Hub's clients (all of them) and the time, on its own clock, of the earliest end of any
+    Hub's horizon: the one calendar instant at which snapshots of all the Hubs are added."""
+    first = min(p[0].start_date for p in parts)
+    offset_days = [float((p[0].start_date - first).days) for p in parts]
+    end_days = min(off + p[0].horizon_days for off, p in zip(offset_days, parts, strict=True))
+    return [(_client_arrays(p[1]), end_days - off)
+            for off, p in zip(offset_days, parts, strict=True)]
+
+
 def combine_kpis(
     parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
     streams: Streams | None = None,
 ) -> dict[str, float]:
     """KPIs of several Hubs together: clients pooled, queues summed by date, usage and costs added.
 
-    ``parts`` holds, per Hub, its scenario, clients, timeseries and usage.
+    ``parts`` holds, per Hub, its scenario, clients, timeseries and usage. The snapshot KPIs
+    (``therapy_waitlist_end``, ``therapy_waiting_over_52w_end``, ...) are taken on one common
+    date for every Hub, the earliest end of any Hub's horizon, since the Hubs' horizons may
+    differ; each Hub's own ``HUB:therapy_waitlist_end`` is at its own horizon.
     """
     windows = [_window(clients, timeseries, scenario.warmup_days)[0]
                for scenario, clients, timeseries, _ in parts]
@@ -218,8 +215,7 @@ def combine_kpis(
         for name in ("triage", "therapists", "brief")
     }
     kpis = _finish(
-        _client_kpis(pooled, horizon),
-        float(sum(p[2]["therapy_waitlist"].iloc[-1] for p in parts)),
+        _client_kpis(pooled, horizon), _snapshots_end(_common_end(parts)),
         _pooled_waitlist(parts), usage, sum(staff_cost_gbp(p[0], p[3]) for p in parts),
     )
     per_hub = [(p[0], w, p[3]) for p, w in zip(parts, windows, strict=True)]
@@ -228,15 +224,35 @@ def combine_kpis(
     return kpis
 
 
+def _wait_units(kind: str) -> dict[str, str]:
+    capped = "days (restricted mean, capped at 364 days)"
+    units = {
+        f"{kind}_wait_days_mean": capped,
+        f"{kind}_wait_days_median": "days",
+        f"{kind}_wait_days_p90": "days",
+        f"{kind}_waited_over_52w_pct": "% of joiners",
+        f"{kind}_wait_days_mean_lower_bound": capped,
+        f"{kind}_wait_days_mean_started": "days (started only)",
+        f"{kind}_wait_days_median_started": "days (started only)",
+        f"{kind}_wait_days_p90_started": "days (started only)",
+    }
+    if kind != "brief":
+        units.update({
+            f"{kind}_waitlist_end": "clients", f"{kind}_waiting_under_18w_pct_end": "% of list",
+            f"{kind}_waiting_over_18w_end": "clients", f"{kind}_waiting_over_52w_end": "clients",
+            f"{kind}_longest_wait_days_end": "days",
+        })
+    return units
+
+
 KPI_UNITS: dict[str, str] = {
     **ECONOMIC_KPI_UNITS,  # first, so the core units below win
     "clients_arrived": "clients", "clients_triaged": "clients", "clients_not_reached": "clients",
-    "triage_wait_days_mean": "days", "triage_wait_days_p90": "days",
     "therapy_started": "clients", "therapy_completed": "clients",
-    "therapy_wait_days_mean": "days", "therapy_wait_days_median": "days",
-    "therapy_wait_days_p90": "days", "therapy_started_within_6w_pct": "%",
-    "therapy_started_within_18w_pct": "%", "therapy_waitlist_end": "clients",
-    "therapy_waitlist_max": "clients", "brief_wait_days_mean": "days",
+    **{name: unit for kind in WAIT_LISTS for name, unit in _wait_units(kind).items()},
+    "therapy_started_within_6w_pct": "% of joiners",
+    "therapy_started_within_18w_pct": "% of joiners",
+    "therapy_waitlist_max": "clients",
     "external_referrals": "clients", "triage_utilisation": "share 0-1",
     "therapist_utilisation": "share 0-1", "brief_utilisation": "share 0-1",
     "cost_total_gbp": "GBP", "cost_per_client_gbp": "GBP",

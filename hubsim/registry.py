@@ -38,7 +38,7 @@ def _raw() -> dict[str, Any]:
     data = resources.files("hubsim").joinpath("data")
     topics = (p.name for p in data.iterdir() if p.name.startswith("evidence-"))
     names = ["evidence.toml", *sorted(n for n in topics if n.endswith(".toml"))]
-    merged: dict[str, list] = {"parameter": [], "target": []}
+    merged: dict[str, list] = {"parameter": [], "target": [], "constant": []}
     for name in names:
         part = tomllib.loads(data.joinpath(name).read_text(encoding="utf-8"))
         for key in merged:
@@ -59,6 +59,15 @@ def entries() -> tuple[Entry, ...]:
                   row.get("hub"))
         )
     return tuple(rows)
+
+
+def constant(name: str) -> Entry:
+    """A fixed constant of the analysis (not a scenario parameter, so never in a scenario file):
+    a ``[[constant]]`` row, e.g. ``waits.cap_days``."""
+    for row in _raw()["constant"]:
+        if row["name"] == name:
+            return Entry(row["name"], row["value"], row["unit"], row["status"], row["source"])
+    raise KeyError(name)
 
 
 def targets() -> tuple[dict[str, Any], ...]:

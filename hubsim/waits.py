@@ -1,0 +1,324 @@
+"""Waits of everyone who joined a waiting list: Kaplan-Meier curves and NHS-style list snapshots.
+
+Why not the mean over clients who started
+-----------------------------------------
+A client still waiting at the end of the horizon has no wait yet, so a wait averaged over the
+clients who *started* leaves out exactly the long waiters: a staffing cut can then *lower* the
+reported median wait. NHS waiting-list statistics count everyone still waiting. Here each list's
+waits are estimated over all its joiners with a Kaplan-Meier curve ``S(t)``, the share of joiners
+still waiting ``t`` days after joining:
+
+- the *event* is leaving the list by starting (the first session, or the triage call);
+- a client still waiting at the horizon is *censored* at ``horizon - join``: we know only that their
+  wait is longer than that;
+- a client who left the list without starting (gave up waiting: ``left_waitlist``; discharged or
+  referred on when the service closed: ``service_closed``, ``referred_external``; triage never
+  reached them: ``not_reached``) is censored when they left.
+
+Censoring leavers assumes leaving says nothing about how long they would have waited. In the model
+a client's patience is drawn at arrival from their own stream, independent of the queue and the
+staffing, and closure and unreached calls do not depend on a client's place in the queue, so the
+censoring is non-informative. The curve then answers the planner's question: *how long would a
+client who stays on the list wait?*
+
+Known bias: when the list is growing, the late joiners (who face the longest waits) are censored
+earliest, so the curve's tail is estimated from early joiners, who waited less; Kaplan-Meier then
+understates long waits. A run with arrivals stopped and the list drained measures the size of this
+bias. ``*_wait_days_mean_lower_bound`` (each still-waiting client counted at their wait so far,
+each leaver at their time on the list) is a floor the headline mean never falls below.
+
+From one curve per list come the restricted mean wait (``∫ S(t) dt`` from 0 to the 52-week cap),
+the median and 90th percentile (NaN, "not reached", when the curve never falls that far), the share
+waiting over 52 weeks, ``100 S(364)``, and for therapy the shares started within 6 and 18 weeks,
+``100 (1 - S(42))`` and ``100 (1 - S(126))``: every therapy-wait percentage has one denominator, all
+joiners. Beyond the longest time any joiner was watched the curve is held at its last value (the
+convention of scipy and lifelines), so when that is shorter than the cap the restricted mean is an
+upper estimate; a share at a time beyond the follow-up is NaN unless the curve has reached 0.
+
+Snapshots count the clients on a list at an instant, as the NHS referral-to-treatment statistics
+report waiting lists: a client is on a list at time ``d`` if they joined at or before ``d`` and had
+neither started nor left by ``d``.
+
+Only numpy here: this module is imported by every worker process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hubsim import registry
+
+WEEKS_6_DAYS = float(registry.constant("waits.standard_6w_days").value)
+WEEKS_18_DAYS = float(registry.constant("waits.standard_18w_days").value)
+WEEKS_52_DAYS = float(registry.constant("waits.long_wait_days").value)
+CAP_DAYS = WEEKS_52_DAYS
+"""Cap of the restricted mean wait: the mean is ``∫ S(t) dt`` from 0 to this (52 weeks)."""
+_SHARE_TOLERANCE = 1e-12  # a product of (1 - d/n) factors meant to equal 0.5 may be 0.5 + 1e-16
+WAIT_LISTS: tuple[str, ...] = ("triage", "therapy", "brief")
+
+
+@dataclass(frozen=True)
+class WaitCurve:
+    """A Kaplan-Meier curve of the waits of one list's joiners.
+
+    Attributes
+    ----------
+    times_days : days after joining at which someone started, ascending, distinct
+    still_waiting : share of joiners still waiting just after each of ``times_days`` (0-1)
+    joiners : clients who joined the list
+    follow_up_days : longest time any joiner was (or could have been) watched; NaN if no joiners
+    """
+
+    times_days: np.ndarray
+    still_waiting: np.ndarray
+    joiners: int
+    follow_up_days: float
+
+    def share_waiting(self, days: float) -> float:
+        """``S(days)``: share (0-1) of joiners still waiting ``days`` after joining.
+
+        NaN when there are no joiners, or ``days`` is beyond the follow-up and the curve has not
+        reached 0 (not known).
+        """
+        if not self.joiners:
+            return float("nan")
+        index = np.searchsorted(self.times_days, days, side="right")
+        share = float(self.still_waiting[index - 1]) if index else 1.0
+        if days > self.follow_up_days and share > 0:
+            return float("nan")
+        return share
+
+    def quantile_days(self, share_started: float) -> float:
+        """Smallest wait by which ``share_started`` (0-1) of joiners had started; NaN ("not
+        reached") if the curve never falls to ``1 - share_started``."""
+        reached = np.flatnonzero(self.still_waiting <= 1.0 - share_started + _SHARE_TOLERANCE)
+        return float(self.times_days[reached[0]]) if reached.size else float("nan")
+
+    def restricted_mean_days(self, cap_days: float = CAP_DAYS) -> float:
+        """Restricted mean wait, capped at ``cap_days``: ``∫ S(t) dt`` from 0 to ``cap_days``
+        (the curve held at its last value beyond its last time); NaN if no joiners."""
+        if not self.joiners:
+            return float("nan")
+        edges = np.concatenate(([0.0], np.minimum(self.times_days, cap_days), [cap_days]))
+        heights = np.concatenate(([1.0], self.still_waiting))
+        return float(np.sum(heights * np.diff(edges)))
+
+
+def kaplan_meier(
+    durations_days: np.ndarray, started: np.ndarray, follow_up_days: float | None = None
+) -> WaitCurve:
+    """Kaplan-Meier curve of waits, right-censored.
+
+    Parameters
+    ----------
+    durations_days : time on the list of each joiner, days (>= 0): the wait if they started,
+        else the time until they were censored
+    started : True where the joiner started (an event), False where censored
+    follow_up_days : longest time any joiner could have been watched (default: the longest of
+        ``durations_days``)
+
+    Returns
+    -------
+    WaitCurve. Ties: clients censored at a time are still at risk at it (events first).
+    """
+    durations = np.asarray(durations_days, dtype=float)
+    events = np.asarray(started, dtype=bool)
+    if durations.shape != events.shape:
+        raise ValueError("durations_days and started must have the same length")
+    if not durations.size:
+        return WaitCurve(np.empty(0), np.empty(0), 0, float("nan"))
+    if not np.isfinite(durations).all() or (durations < 0).any():
+        raise ValueError("durations_days must be finite and >= 0")
+    times, index = np.unique(durations, return_inverse=True)
+    starts = np.bincount(index, weights=events, minlength=times.size)
+    leaving = np.bincount(index, minlength=times.size)
+    at_risk = durations.size - np.concatenate(([0], np.cumsum(leaving)[:-1]))
+    keep = starts > 0
+    still_waiting = np.cumprod(1.0 - starts[keep] / at_risk[keep])
+    follow_up = float(durations.max()) if follow_up_days is None else float(follow_up_days)
+    return WaitCurve(times[keep], still_waiting, int(durations.size), follow_up)
+
+
+@dataclass(frozen=True)
+class ListRecords:
+    """Joiners of one waiting list, as arrays (days from the scenario start date).
+
+    Attributes
+    ----------
+    join_day : when each joiner joined the list
+    start_day : when they started (NaN if not)
+    exit_day : when they left the Hub (NaN if still with it); used when they did not start
+    """
+
+    join_day: np.ndarray
+    start_day: np.ndarray
+    exit_day: np.ndarray
+
+    def left_day(self) -> np.ndarray:
+        """When each joiner left the list: started, or exited without starting (NaN: on it)."""
+        return np.where(np.isnan(self.start_day), self.exit_day, self.start_day)
+
+
+def list_records(clients: pd.DataFrame, kind: str) -> ListRecords:
+    """The joiners of list ``kind`` (one of ``WAIT_LISTS``) among ``clients``.
+
+    Triage: clients who went on to triage (screen-positive, ``exit_reason != "screen_negative"``),
+    joining on arrival, starting at the triage call. Therapy and brief support: clients with a
+    ``waitlist_join_day`` on that pathway, starting at the first session.
+    """
+    if kind == "triage":
+        rows = (clients["exit_reason"] != "screen_negative").to_numpy(bool)
+        join, start = clients["arrival_day"], clients["triage_day"]
+    elif kind in ("therapy", "brief"):
+        pathway = "hub_therapy" if kind == "therapy" else "brief_support"
+        rows = ((clients["pathway"] == pathway).to_numpy(bool)
+                & clients["waitlist_join_day"].notna().to_numpy(bool))
+        join, start = clients["waitlist_join_day"], clients["course_start_day"]
+    else:
+        raise ValueError(f"unknown waiting list {kind!r}; expected one of {WAIT_LISTS}")
+    return ListRecords(join.to_numpy(float)[rows], start.to_numpy(float)[rows],
+                       clients["exit_day"].to_numpy(float)[rows])
+
+
+def time_on_list(records: ListRecords, horizon_days: float | np.ndarray) -> np.ndarray:
+    """Days each joiner spent on the list: until they started or left, else until the horizon
+    (``horizon_days`` a number or one per joiner)."""
+    left = records.left_day()
+    return np.where(np.isnan(left), horizon_days, left) - records.join_day
+
+
+def wait_curve(records: ListRecords, horizon_days: float | np.ndarray) -> WaitCurve:
+    """The Kaplan-Meier curve of a list's joiners, followed up to ``horizon_days``."""
+    watched = np.asarray(horizon_days, dtype=float) - records.join_day
+    return kaplan_meier(time_on_list(records, horizon_days), ~np.isnan(records.start_day),
+                        float(watched.max()) if watched.size else None)
+
+
+def _started_mean(waits: np.ndarray) -> float:
+    return float(waits.mean()) if waits.size else float("nan")
+
+
+def _started_percentile(waits: np.ndarray, q: float) -> float:
+    return float(np.percentile(waits, q)) if waits.size else float("nan")
+
+
+def wait_kpis(
+    kind: str, records: ListRecords, horizon_days: float | np.ndarray
+) -> dict[str, float]:
+    """Wait KPIs of one list (``kind`` in ``WAIT_LISTS``): censoring-aware headline figures, the
+    lower bound and the started-only figures.
+
+    Returns
+    -------
+    ``{kind}_wait_days_mean`` (restricted mean, capped at 364 days), ``_median``, ``_p90``,
+    ``{kind}_waited_over_52w_pct``, ``{kind}_wait_days_mean_lower_bound`` (also capped at 364
+    days), ``{kind}_wait_days_mean_started``, ``_median_started``, ``_p90_started`` (started
+    only); for therapy also ``therapy_started_within_6w_pct`` and ``_18w_pct``.
+    """
+    curve = wait_curve(records, horizon_days)
+    on_list = time_on_list(records, horizon_days)
+    started = ~np.isnan(records.start_day)
+    waits = (records.start_day - records.join_day)[started]
+    kpis = {
+        f"{kind}_wait_days_mean": curve.restricted_mean_days(CAP_DAYS),
+        f"{kind}_wait_days_median": curve.quantile_days(0.5),
+        f"{kind}_wait_days_p90": curve.quantile_days(0.9),
+        f"{kind}_waited_over_52w_pct": 100.0 * curve.share_waiting(WEEKS_52_DAYS),
+        f"{kind}_wait_days_mean_lower_bound": (
+            float(np.minimum(on_list, CAP_DAYS).mean()) if on_list.size else float("nan")),
+        f"{kind}_wait_days_mean_started": _started_mean(waits),
+        f"{kind}_wait_days_median_started": _started_percentile(waits, 50),
+        f"{kind}_wait_days_p90_started": _started_percentile(waits, 90),
+    }
+    if kind == "therapy":
+        kpis["therapy_started_within_6w_pct"] = 100.0 * (1.0 - curve.share_waiting(WEEKS_6_DAYS))
+        kpis["therapy_started_within_18w_pct"] = 100.0 * (
+            1.0 - curve.share_waiting(WEEKS_18_DAYS))
+    return kpis
+
+
+SNAPSHOT_MEASURES: tuple[str, ...] = (
+    "waitlist", "waiting_under_18w_pct", "waiting_over_18w", "waiting_over_52w",
+    "longest_wait_days",
+)
+"""Snapshot measures, as KPI name parts: ``{list}_{measure}_end`` (``therapy_waitlist_end``)."""
+
+
+def snapshot(records: ListRecords, at_day: float) -> dict[str, float]:
+    """The list at time ``at_day`` (days from the start date), as the NHS RTT statistics report
+    it: clients waiting, the share (%) waiting within 18 weeks (126 days or less; NaN for an
+    empty list), the numbers waiting over 18 and over 52 weeks, and the longest wait so far
+    (days; 0 for an empty list). Keys are ``SNAPSHOT_MEASURES``."""
+    left = records.left_day()
+    waiting = (records.join_day <= at_day) & ~(left <= at_day)
+    return _snapshot_of(at_day - records.join_day[waiting])
+
+
+def _snapshot_of(waited: np.ndarray) -> dict[str, float]:
+    count = waited.size
+    return {
+        "waitlist": float(count),
+        "waiting_under_18w_pct": (100.0 * float(np.count_nonzero(waited <= WEEKS_18_DAYS)) / count
+                                  if count else float("nan")),
+        "waiting_over_18w": float(np.count_nonzero(waited > WEEKS_18_DAYS)),
+        "waiting_over_52w": float(np.count_nonzero(waited > WEEKS_52_DAYS)),
+        "longest_wait_days": float(waited.max()) if count else 0.0,
+    }
+
+
+def pooled_snapshot(parts: list[tuple[ListRecords, float]]) -> dict[str, float]:
+    """One snapshot of several Hubs' lists, each ``(records, at_day)`` at its own clock (days
+    from its own start date) but the same calendar instant."""
+    waited = [at - r.join_day[(r.join_day <= at) & ~(r.left_day() <= at)] for r, at in parts]
+    return _snapshot_of(np.concatenate(waited) if waited else np.empty(0))
+
+
+def snapshot_kpis(kind: str, snap: Mapping[str, float]) -> dict[str, float]:
+    """Name a ``snapshot`` of list ``kind`` at the horizon as KPIs (``therapy_waitlist_end``)."""
+    return {f"{kind}_{measure}_end": value for measure, value in snap.items()}
+
+
+def month_end_days(start_date: object, horizon_days: float) -> list[tuple[np.datetime64, float]]:
+    """Every calendar month end within the horizon: ``(date, day)`` where ``day`` is the end of
+    that date in days from ``start_date`` (the time of the daily sample dated that day)."""
+    start = np.datetime64(start_date, "D")
+    last = start + np.timedelta64(int(np.floor(horizon_days)), "D")
+    months = np.arange(start.astype("datetime64[M]"), last.astype("datetime64[M]") + 1)
+    ends = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    out = []
+    for date in ends:
+        day = float((date - start).astype(int) + 1)
+        if date >= start and day <= horizon_days:
+            out.append((date, day))
+    return out
+
+
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "hub", "list", "date", "day", "waiting_clients", "waiting_under_18w_pct",
+    "waiting_over_18w_clients", "waiting_over_52w_clients", "longest_wait_days",
+)
+_MONTHLY_NAMES = dict(zip(SNAPSHOT_MEASURES, MONTHLY_COLUMNS[4:], strict=True))
+
+
+def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: object,
+                     horizon_days: float) -> pd.DataFrame:
+    """Month-end snapshots of one Hub's three lists in one replication.
+
+    Returns
+    -------
+    One row per list and calendar month end within the horizon; columns ``MONTHLY_COLUMNS``
+    (``day``: days from the start date, at the end of ``date``).
+    """
+    rows = []
+    ends = month_end_days(start_date, horizon_days)
+    for kind in WAIT_LISTS:
+        records = list_records(clients, kind)
+        for date, day in ends:
+            snap = snapshot(records, day)
+            rows.append({"hub": hub, "list": kind, "date": str(date), "day": day,
+                         **{_MONTHLY_NAMES[m]: v for m, v in snap.items()}})
+    return pd.DataFrame(rows, columns=list(MONTHLY_COLUMNS))
