@@ -44,7 +44,8 @@ AUTO_KPIS: tuple[str, ...] = (
     "triage_wait_days_mean", "therapy_wait_days_mean", "therapy_waitlist_max",
     "triage_utilisation", "therapist_utilisation",
 )
-"""Default controlled KPIs: the mean waits, the largest waiting list and staff utilisation.
+"""Default controlled KPIs: the mean waits (all who joined: restricted means, capped at 364 days),
+the largest waiting list and staff utilisation.
 
 Means rather than percentiles or medians, whose relative precision can stay poor when most
 values are 0 (a short queue); counts of arrivals are precise from the first replications."""

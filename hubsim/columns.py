@@ -9,22 +9,57 @@ from __future__ import annotations
 from hubsim.kpis import KPI_UNITS
 from hubsim.scenario import RISK_FACTORS
 
+_LISTS = {"triage": ("the wait from screen to triage call", "the triage list"),
+          "therapy": ("the wait for Hub therapy", "the therapy waiting list"),
+          "brief": ("the wait for brief Hub support", "the brief-support waiting list")}
+
+
+def _wait_labels(kind: str) -> dict[str, str]:
+    wait, _ = _LISTS[kind]
+    everyone = "all who joined, still-waiting clients counted"
+    return {
+        f"{kind}_wait_days_mean": f"restricted mean of {wait}, capped at 364 days ({everyone})",
+        f"{kind}_wait_days_median": f"median of {wait} ({everyone}; blank: not reached)",
+        f"{kind}_wait_days_p90": f"90th percentile of {wait} ({everyone}; blank: not reached)",
+        f"{kind}_waited_over_52w_pct": f"share of all who joined whose {wait[4:]} exceeds 52 "
+                                       "weeks (still-waiting clients counted)",
+        f"{kind}_wait_days_mean_lower_bound": f"lower bound of the mean of {wait}: each "
+                                              "still-waiting client at their wait so far, each "
+                                              "leaver at their time on the list (capped at 364 "
+                                              "days)",
+        f"{kind}_wait_days_mean_started": f"mean of {wait} (started only)",
+        f"{kind}_wait_days_median_started": f"median of {wait} (started only)",
+        f"{kind}_wait_days_p90_started": f"90th percentile of {wait} (started only)",
+    }
+
+
+def _snapshot_labels(kind: str) -> dict[str, str]:
+    _, name = _LISTS[kind]
+    at = "at the end (several Hubs: on the earliest end of any Hub's horizon)"
+    return {
+        f"{kind}_waitlist_end": f"clients on {name} {at}",
+        f"{kind}_waiting_under_18w_pct_end": f"share of {name} waiting 18 weeks or less {at}",
+        f"{kind}_waiting_over_18w_end": f"clients on {name} waiting over 18 weeks {at}",
+        f"{kind}_waiting_over_52w_end": f"clients on {name} waiting over 52 weeks {at}",
+        f"{kind}_longest_wait_days_end": f"longest wait so far on {name} {at}",
+    }
+
+
 KPI_LABELS: dict[str, str] = {
     "clients_arrived": "keyworkers who completed the online screen",
     "clients_triaged": "clients who had a clinical triage call",
     "clients_not_reached": "clients whom triage never reached (all call attempts failed)",
-    "triage_wait_days_mean": "mean wait from screen to triage call",
-    "triage_wait_days_p90": "90th percentile of the wait from screen to triage call",
+    **{name: label for kind in ("triage", "therapy", "brief") for name, label in
+       _wait_labels(kind).items()},
     "therapy_started": "clients who started Hub therapy",
     "therapy_completed": "clients who completed a course of Hub therapy",
-    "therapy_wait_days_mean": "mean wait for Hub therapy (clients who started)",
-    "therapy_wait_days_median": "median wait for Hub therapy (clients who started)",
-    "therapy_wait_days_p90": "90th percentile of the wait for Hub therapy (clients who started)",
-    "therapy_started_within_6w_pct": "therapy waiters who started within 6 weeks",
-    "therapy_started_within_18w_pct": "therapy waiters who started within 18 weeks",
-    "therapy_waitlist_end": "clients on the therapy waiting list at the end",
+    "therapy_started_within_6w_pct": "share of all who joined the therapy waiting list who "
+                                     "started within 6 weeks (still-waiting clients counted)",
+    "therapy_started_within_18w_pct": "share of all who joined the therapy waiting list who "
+                                      "started within 18 weeks (still-waiting clients counted)",
+    **{name: label for kind in ("triage", "therapy") for name, label in
+       _snapshot_labels(kind).items()},
     "therapy_waitlist_max": "largest therapy waiting list at the end of any day",
-    "brief_wait_days_mean": "mean wait for brief Hub support",
     "external_referrals": "clients referred on to external services",
     "triage_utilisation": "share of triage clinicians' working time spent on triage",
     "therapist_utilisation": "share of therapy caseload slot-days occupied",
@@ -56,8 +91,10 @@ CLIENT_COLUMNS: dict[str, tuple[str, str]] = {
     "pathway": ("pathway after triage ('none': not reached)", "category"),
     "waitlist_join_day": ("when the client joined a Hub waiting list", "days from start date"),
     "course_start_day": ("first session of Hub therapy or brief support", "days from start date"),
-    "therapy_wait_days": ("wait for Hub therapy (blank: not started)", "days"),
-    "brief_wait_days": ("wait for brief support (blank: not started)", "days"),
+    "therapy_wait_days": ("wait for Hub therapy (blank: not started; the KPIs also count "
+                          "those still waiting)", "days"),
+    "brief_wait_days": ("wait for brief support (blank: not started; the KPIs also count "
+                        "those still waiting)", "days"),
     "sessions_planned": ("sessions the course would have had", "sessions"),
     "sessions_attended": ("sessions attended", "sessions"),
     "sessions_missed": ("appointments missed (did not attend)", "sessions"),
@@ -95,6 +132,30 @@ BAND_COLUMNS: dict[str, tuple[str, str]] = {
     "variable": ("which daily series (a column of the timeseries sheet)", "name"),
     "mean": ("mean over replications", "clients"),
     **{f"q{q:02d}": (f"{q}th percentile over replications", "clients") for q in BAND_PERCENTILES},
+}
+
+_MONTH_END = "at the end of the month-end date"
+MONTHLY_COLUMNS: dict[str, tuple[str, str]] = {
+    "replication": ("replication number", "index"),
+    "hub": ("Hub identifier", "id"),
+    "list": ("waiting list: triage, therapy or brief (support)", "name"),
+    "date": ("calendar month end", "date"),
+    "day": ("time of the snapshot: the end of that date", "days from start date"),
+    "waiting_clients": (f"clients on the list {_MONTH_END}", "clients"),
+    "waiting_under_18w_pct": ("share of the list waiting 18 weeks or less (blank: empty list)",
+                              "%"),
+    "waiting_over_18w_clients": ("clients on the list waiting over 18 weeks", "clients"),
+    "waiting_over_52w_clients": ("clients on the list waiting over 52 weeks", "clients"),
+    "longest_wait_days": ("longest wait so far of anyone on the list (0: empty list)", "days"),
+}
+
+MONTHLY_SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
+    **{k: MONTHLY_COLUMNS[k] for k in ("hub", "list", "date", "day")},
+    "measure": ("which month-end measure (a column of the waitlist_monthly sheet)", "name"),
+    "mean": ("mean over replications", "unit in the measure's name"),
+    "ci_low": ("lower end of the 95% t-interval for the mean", "unit in the measure's name"),
+    "ci_high": ("upper end of the 95% t-interval for the mean", "unit in the measure's name"),
+    "n": ("replications with a value", "count"),
 }
 
 VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
@@ -144,6 +205,7 @@ def replication_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
 TABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "summary": SUMMARY_COLUMNS, "clients": CLIENT_COLUMNS, "timeseries": TIMESERIES_COLUMNS,
     "timeseries_bands": BAND_COLUMNS, "validation": VALIDATION_COLUMNS,
+    "waitlist_monthly": MONTHLY_COLUMNS, "waitlist_monthly_summary": MONTHLY_SUMMARY_COLUMNS,
 }
 """Column meanings of each table with fixed columns (``replications``: see
 ``replication_columns``)."""
@@ -155,6 +217,10 @@ TABLE_WORDS: dict[str, str] = {
     "timeseries": "one row per day per Hub per replication: queues and caseloads at day end",
     "timeseries_bands": "per Hub and day: mean and percentiles of daily series over replications",
     "validation": "the evaluation's published figures against the simulated ones",
+    "waitlist_monthly": "one row per replication, Hub, waiting list and month end: the list as "
+                        "the NHS RTT statistics report it",
+    "waitlist_monthly_summary": "per Hub, list, month end and measure: mean and 95% interval "
+                                "over replications",
     "sweep": "KPIs (mean and 95% interval) at each value of the varied parameter(s)",
     "staffing_search": "share of replications meeting the target at each staffing level",
     "psa": "one row per probabilistic sensitivity analysis draw",

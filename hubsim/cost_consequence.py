@@ -29,7 +29,9 @@ COST_ROWS: tuple[tuple[str, str], ...] = (
 BENEFIT_ROWS: tuple[tuple[str, str], ...] = (
     ("clients_triaged", "Keyworkers supported (reached at triage)"),
     ("therapy_completed", "Hub therapy courses completed"),
-    ("therapy_wait_days_mean", "Mean wait for Hub therapy"),
+    ("therapy_wait_days_mean", "Mean wait for Hub therapy (all who joined; restricted mean, "
+                               "capped at 364 days)"),
+    ("therapy_waited_over_52w_pct", "Share of Hub therapy joiners waiting over 52 weeks"),
     ("qalys", "QALYs over the outcome horizon (discounted)"),
     ("improved_clients", "Clients reliably improved at the horizon"),
     ("absence_days", "Sickness-absence days"),
@@ -38,7 +40,7 @@ BENEFIT_ROWS: tuple[tuple[str, str], ...] = (
     ("turnover_cost_gbp", "Cost of replacing leavers"),
 )
 OTHER_UNITS = {"clients_triaged": "clients", "therapy_completed": "courses",
-               "therapy_wait_days_mean": "days"}
+               "therapy_wait_days_mean": "days", "therapy_waited_over_52w_pct": "%"}
 COLUMNS = ["kind", "item", "kpi", "unit", "mean", "ci_low", "ci_high"]
 DIFF_COLUMNS = ["comparator_mean", "difference", "diff_ci_low", "diff_ci_high"]
 

@@ -19,9 +19,10 @@ import pandas as pd
 
 from hubsim.dispatch import Interrupted, run_tasks
 from hubsim.executors import process_pool
-from hubsim.scenario import AnyScenario
+from hubsim.scenario import AnyScenario, Scenario
 from hubsim.simulation import simulate
-from hubsim.stats import percentile_bands, summarise
+from hubsim.stats import percentile_bands, summarise, t_interval
+from hubsim.waits import MONTHLY_COLUMNS, waitlist_monthly
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ class Experiment:
     bands : per Hub, day and series in ``BAND_SERIES``: across-replication mean and the 5, 25,
         50, 75 and 95th percentiles (clients), or None when records were not kept
     partial : True when the run was interrupted; ``kpis["replication"]`` lists those completed
+    waitlist_monthly : the waiting lists at each calendar month end, one row per replication,
+        Hub, list and month end (see ``waitlist_monthly_table``), or None when records were not
+        kept
     """
 
     scenario: AnyScenario
@@ -57,6 +61,7 @@ class Experiment:
     timeseries: pd.DataFrame | None
     bands: pd.DataFrame | None = None
     partial: bool = False
+    waitlist_monthly: pd.DataFrame | None = None
 
 
 class ExperimentInterrupted(KeyboardInterrupt):
@@ -97,6 +102,55 @@ def timeseries_bands(timeseries: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def waitlist_monthly_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFrame:
+    """The triage, therapy and brief-support waiting lists at every calendar month end within
+    each Hub's horizon, as the NHS referral-to-treatment statistics report them.
+
+    Parameters
+    ----------
+    scenario : the experiment's scenario (one Hub or several)
+    clients : per-client records of every replication (with ``hub`` and ``replication``)
+
+    Returns
+    -------
+    Columns ``replication`` then ``hubsim.waits.MONTHLY_COLUMNS``: ``hub, list, date, day,
+    waiting_clients, waiting_under_18w_pct, waiting_over_18w_clients, waiting_over_52w_clients,
+    longest_wait_days``; every client on a list counts (warm-up included), as in the daily
+    series.
+    """
+    hubs = {scenario.hub: scenario} if isinstance(scenario, Scenario) else {
+        hub.hub: hub for hub in scenario.hubs}
+    parts = []
+    for (replication, hub), frame in clients.groupby(["replication", "hub"], sort=True,
+                                                      observed=True):
+        table = waitlist_monthly(frame, str(hub), hubs[hub].start_date, hubs[hub].horizon_days)
+        table.insert(0, "replication", replication)
+        parts.append(table)
+    if not parts:
+        return pd.DataFrame(columns=["replication", *MONTHLY_COLUMNS])
+    return pd.concat(parts, ignore_index=True)
+
+
+MONTHLY_KEYS = ("hub", "list", "date", "day")
+
+
+def summarise_waitlist_monthly(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95% t-interval across replications of each month-end waiting-list measure.
+
+    Returns
+    -------
+    Columns ``hub, list, date, day, measure, mean, ci_low, ci_high, n``, in the measure's unit
+    (the unit is in the measure's name: clients, %, days).
+    """
+    measures = [c for c in MONTHLY_COLUMNS if c not in MONTHLY_KEYS]
+    rows = []
+    for keys, frame in table.groupby(list(MONTHLY_KEYS), sort=False):
+        for measure in measures:
+            mean, _, low, high, n = t_interval(frame[measure])
+            rows.append([*keys, measure, mean, low, high, n])
+    return pd.DataFrame(rows, columns=[*MONTHLY_KEYS, "measure", "mean", "ci_low", "ci_high", "n"])
+
+
 def _stack(frames: Sequence[pd.DataFrame], ids: Sequence[int]) -> pd.DataFrame:
     """Per-replication frames one under another, with a last ``replication`` column."""
     stacked = pd.concat(frames, ignore_index=True)
@@ -114,13 +168,15 @@ def assemble(
     """Build an ``Experiment`` from per-replication results in replication order."""
     kpis = pd.DataFrame([r[0] for r in results])
     kpis.insert(0, "replication", list(ids))
-    clients = timeseries = bands = None
+    clients = timeseries = bands = monthly = None
     if results and results[0][1] is not None:
         clients = _stack([r[1] for r in results], ids)
         timeseries = _stack([r[2] for r in results], ids)
         bands = timeseries_bands(timeseries)
+        monthly = waitlist_monthly_table(scenario, clients)
     return Experiment(
-        scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial
+        scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial,
+        monthly,
     )
 
 

@@ -6,6 +6,7 @@ arrive on or after ``warmup_days`` count, and series count from that day on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -28,9 +29,9 @@ DAYS_PER_YEAR = 365.25
 
 CORE_KPIS: tuple[str, ...] = (
     "clients_arrived", "clients_triaged", "triage_wait_days_mean", "triage_wait_days_p90",
-    "therapy_wait_days_mean", "therapy_wait_days_median", "therapy_wait_days_p90",
-    "therapy_started_within_6w_pct", "therapy_started_within_18w_pct", "therapy_waitlist_end",
-    "therapy_waitlist_max", "therapy_waited_over_52w_pct", "therapy_waiting_under_18w_pct_end",
+    "therapy_wait_days_mean", "therapy_waited_over_52w_pct", "therapy_wait_days_median",
+    "therapy_wait_days_p90", "therapy_started_within_6w_pct", "therapy_started_within_18w_pct",
+    "therapy_waitlist_end", "therapy_waitlist_max", "therapy_waiting_under_18w_pct_end",
     "therapy_waiting_over_18w_end", "therapy_waiting_over_52w_end",
     "therapy_longest_wait_days_end", "triage_utilisation", "therapist_utilisation",
     "cost_total_gbp", "cost_per_client_gbp",
@@ -165,31 +166,34 @@ def compute_kpis(
 
 
 def _pooled_waitlist(parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]]) -> float:
-    """Peak over the dates in any Hub's KPI window of the Hubs' therapy waiting lists summed by
-    date (each Hub counted from its own ``warmup_days``)."""
-    dates, waitlists = [], []
+    """Peak of the Hubs' therapy waiting lists summed by date (every Hub's list on each date),
+    over the dates in any Hub's KPI window (each Hub's from its own ``warmup_days``)."""
+    dates, waitlists, counted = [], [], []
     for scenario, _, timeseries, _ in parts:
-        in_window = timeseries["day"].to_numpy() >= scenario.warmup_days
-        dates.append(timeseries["date"].to_numpy()[in_window].astype("datetime64[D]"))
-        waitlists.append(timeseries["therapy_waitlist"].to_numpy()[in_window])
-    waitlist = np.concatenate(waitlists)
-    if not waitlist.size:
+        dates.append(timeseries["date"].to_numpy().astype("datetime64[D]"))
+        waitlists.append(timeseries["therapy_waitlist"].to_numpy())
+        counted.append(timeseries["day"].to_numpy() >= scenario.warmup_days)
+    waitlist, in_window = np.concatenate(waitlists), np.concatenate(counted)
+    if not in_window.any():
         return float("nan")
     _, date = np.unique(np.concatenate(dates), return_inverse=True)
     by_date = np.zeros(date.max() + 1, dtype=waitlist.dtype)
     np.add.at(by_date, date, waitlist)
-    return float(by_date.max())
+    return float(by_date[np.unique(date[in_window])].max())
 
 
 def _common_end(
     parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
 ) -> list[tuple[dict[str, np.ndarray], float]]:
-    """Each Hub's clients (all of them) and the time, on its own clock, of the earliest end of any
-    Hub's horizon: the one calendar instant at which snapshots of all the Hubs are added."""
+    """Each Hub's clients (all of them) and the time, on its own clock, of one common instant:
+    the end of the last day of the Hub whose horizon ends first (the time of its last daily
+    sample), or a Hub's own horizon if that comes sooner. Snapshots of all the Hubs at it are
+    added, as the daily series are summed by date."""
     first = min(p[0].start_date for p in parts)
     offset_days = [float((p[0].start_date - first).days) for p in parts]
-    end_days = min(off + p[0].horizon_days for off, p in zip(offset_days, parts, strict=True))
-    return [(_client_arrays(p[1]), end_days - off)
+    end_days = math.ceil(min(off + p[0].horizon_days
+                             for off, p in zip(offset_days, parts, strict=True)))
+    return [(_client_arrays(p[1]), min(p[0].horizon_days, end_days - off))
             for off, p in zip(offset_days, parts, strict=True)]
 
 
@@ -201,8 +205,8 @@ def combine_kpis(
 
     ``parts`` holds, per Hub, its scenario, clients, timeseries and usage. The snapshot KPIs
     (``therapy_waitlist_end``, ``therapy_waiting_over_52w_end``, ...) are taken on one common
-    date for every Hub, the earliest end of any Hub's horizon, since the Hubs' horizons may
-    differ; each Hub's own ``HUB:therapy_waitlist_end`` is at its own horizon.
+    date for every Hub, the last day of the Hub whose horizon ends first, since the Hubs'
+    horizons may differ; each Hub's own ``HUB:therapy_waitlist_end`` is at its own horizon.
     """
     windows = [_window(clients, timeseries, scenario.warmup_days)[0]
                for scenario, clients, timeseries, _ in parts]
@@ -225,20 +229,16 @@ def combine_kpis(
 
 
 def _wait_units(kind: str) -> dict[str, str]:
-    capped = "days (restricted mean, capped at 364 days)"
-    units = {
-        f"{kind}_wait_days_mean": capped,
-        f"{kind}_wait_days_median": "days",
-        f"{kind}_wait_days_p90": "days",
-        f"{kind}_waited_over_52w_pct": "% of joiners",
-        f"{kind}_wait_days_mean_lower_bound": capped,
-        f"{kind}_wait_days_mean_started": "days (started only)",
-        f"{kind}_wait_days_median_started": "days (started only)",
-        f"{kind}_wait_days_p90_started": "days (started only)",
-    }
+    """Units of one list's wait KPIs. The units stay plain (``days``, ``%``) for the faces that
+    format by unit; what a figure counts (restricted mean capped at 364 days over all joiners, or
+    started only) is in its label (``hubsim.columns.KPI_LABELS``)."""
+    units = {f"{kind}_wait_days_{stat}{suffix}": "days" for stat in ("mean", "median", "p90")
+             for suffix in ("", "_started")}
+    units[f"{kind}_wait_days_mean_lower_bound"] = "days"
+    units[f"{kind}_waited_over_52w_pct"] = "%"
     if kind != "brief":
         units.update({
-            f"{kind}_waitlist_end": "clients", f"{kind}_waiting_under_18w_pct_end": "% of list",
+            f"{kind}_waitlist_end": "clients", f"{kind}_waiting_under_18w_pct_end": "%",
             f"{kind}_waiting_over_18w_end": "clients", f"{kind}_waiting_over_52w_end": "clients",
             f"{kind}_longest_wait_days_end": "days",
         })
@@ -250,8 +250,7 @@ KPI_UNITS: dict[str, str] = {
     "clients_arrived": "clients", "clients_triaged": "clients", "clients_not_reached": "clients",
     "therapy_started": "clients", "therapy_completed": "clients",
     **{name: unit for kind in WAIT_LISTS for name, unit in _wait_units(kind).items()},
-    "therapy_started_within_6w_pct": "% of joiners",
-    "therapy_started_within_18w_pct": "% of joiners",
+    "therapy_started_within_6w_pct": "%", "therapy_started_within_18w_pct": "%",
     "therapy_waitlist_max": "clients",
     "external_referrals": "clients", "triage_utilisation": "share 0-1",
     "therapist_utilisation": "share 0-1", "brief_utilisation": "share 0-1",

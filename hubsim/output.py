@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from hubsim.experiment import Experiment
+from hubsim.experiment import Experiment, summarise_waitlist_monthly
 from hubsim.scenario import Scenario
 
 _PACKAGES = ("hubsim", "simpy", "numpy", "pandas", "scipy", "pydantic", "matplotlib")
@@ -110,8 +110,10 @@ def write_results(
 
     Files: ``clients.csv`` (one row per client per replication), ``replications.csv`` (KPIs per
     replication), ``summary.csv`` (mean, sd and 95% interval per KPI), ``timeseries.csv`` (one row
-    per day per replication) and ``run_metadata.json``; plus one CSV per entry of ``frames``
-    (file name -> table), e.g. ``timeseries_bands.csv``.
+    per day per replication), ``waitlist_monthly.csv`` (the waiting lists at each month end, one
+    row per replication, Hub, list and month end) with ``waitlist_monthly_summary.csv`` (their
+    mean and 95% interval over replications) and ``run_metadata.json``; plus one CSV per entry of
+    ``frames`` (file name -> table), e.g. ``timeseries_bands.csv``.
     """
     with atomic_folder(out_dir, force) as tmp:
         experiment.kpis.to_csv(tmp / "replications.csv", index=False)
@@ -119,6 +121,10 @@ def write_results(
         if experiment.clients is not None:
             experiment.clients.to_csv(tmp / "clients.csv", index=False)
             experiment.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        if experiment.waitlist_monthly is not None:
+            experiment.waitlist_monthly.to_csv(tmp / "waitlist_monthly.csv", index=False)
+            summarise_waitlist_monthly(experiment.waitlist_monthly).to_csv(
+                tmp / "waitlist_monthly_summary.csv", index=False)
         for name, frame in (frames or {}).items():
             frame.to_csv(tmp / name, index=False)
         (tmp / "run_metadata.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")

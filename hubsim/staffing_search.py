@@ -36,6 +36,7 @@ from hubsim.scenario import AnyScenario, MultiHubScenario
 from hubsim.staffing_scenarios import WteScenarios, kpi_window_days, staff_cost_per_year
 from hubsim.staffing_target import SearchInputError, Target, parse_target
 from hubsim.stats import t_interval
+from hubsim.waits import WAIT_LISTS
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +114,10 @@ class SearchResult:
     answer : smallest WTE on the grid at which the target holds, or None if it fails at wte_max
     points : one row per evaluated WTE, by WTE: ``wte`` (WTE), ``share_of_replications_meeting``
         (0-1), ``meets_target``, ``kpi_mean``, ``ci_low``, ``ci_high`` (the KPI's unit; 95%
-        t-interval across replications), ``staff_cost_gbp_mean`` (GBP over the KPI window),
-        ``staff_cost_gbp_per_year`` (GBP per year), ``evaluation`` (1 = evaluated first)
+        t-interval across replications), ``waited_over_52w_pct_mean`` (%, the long-wait share
+        of the target's list, NaN for a target that is not a wait), ``staff_cost_gbp_mean``
+        (GBP over the KPI window), ``staff_cost_gbp_per_year`` (GBP per year), ``evaluation``
+        (1 = evaluated first)
     replication_kpis : one row per evaluated WTE and replication: ``wte, replication``, the
         target KPI, ``meets_target`` and the staff cost KPI (for paired analyses)
     cost_kpi : the KPI used as staff cost (``cost_staff_gbp`` when present, else
@@ -149,6 +152,16 @@ class SearchResult:
         return f"{self.answer:g} WTE {self.role}{floor} gives {held}"
 
 
+def tail_kpi(kpi: str) -> str | None:
+    """The long-wait share (``X_waited_over_52w_pct``) to show beside a wait KPI of list X (the
+    same Hub's for ``HUB:KPI``), or None for a KPI that is not a wait."""
+    hub, colon, base = kpi.rpartition(":")
+    for kind in WAIT_LISTS:
+        if base.startswith((f"{kind}_wait", f"{kind}_started_within")):
+            return f"{hub}{colon}{kind}_waited_over_52w_pct"
+    return None
+
+
 class _Points:
     """Runs points on demand, checks the KPI once, keeps one row per evaluated WTE."""
 
@@ -175,6 +188,7 @@ class _Points:
         kpis = self.run(scenario, wte)
         self._check_kpi(kpis)
         self.cost_kpi = next((k for k in STAFF_COST_KPIS if k in kpis.columns), self.cost_kpi)
+        tail = tail_kpi(self.target.kpi)
         met = self.target.met(kpis[self.target.kpi])
         mean, _sd, low, high, _n = t_interval(kpis[self.target.kpi], KPI_INTERVAL)
         share = float(met.mean())
@@ -182,6 +196,8 @@ class _Points:
             "wte": wte, "share_of_replications_meeting": share,
             "meets_target": bool(share >= self.confidence - _SLACK), "kpi_mean": mean,
             "ci_low": low, "ci_high": high,
+            "waited_over_52w_pct_mean": (t_interval(kpis[tail])[0] if tail in kpis.columns
+                                         else math.nan),
             "staff_cost_gbp_mean": float(kpis[self.cost_kpi].mean()),
             "staff_cost_gbp_per_year": float(
                 staff_cost_per_year(kpis, scenario, self.cost_kpi).mean()),

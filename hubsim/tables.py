@@ -9,6 +9,9 @@ import pandas as pd
 from hubsim.kpis import KPI_UNITS
 
 _BIG = 1000
+WAIT_NOTE = ("Waits count everyone who joined a list, those still waiting included (Kaplan-Meier):"
+             " *_wait_days_mean is the restricted mean, capped at 364 days; *_started figures"
+             " count only clients who started.")
 
 
 def fmt(value: float) -> str:
@@ -21,13 +24,18 @@ def fmt(value: float) -> str:
 
 
 def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str:
-    """Mean and 95% interval of each KPI, one line each."""
-    rows = summary if kpis is None else summary[summary["kpi"].isin(kpis)]
+    """Mean and 95% interval of each KPI, one line each (in the order of ``kpis`` when given),
+    with a note on how waits are counted when a wait KPI is shown."""
+    rows = summary
+    if kpis is not None:
+        present = set(summary["kpi"])
+        rows = summary.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
     lines = [("KPI", "unit", "mean", "95% interval")]
     for row in rows.itertuples(index=False):
         interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
         lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean), interval))
-    return render(lines)
+    note = any("wait_days" in str(k) for k in rows["kpi"])
+    return render(lines) + (f"\n{WAIT_NOTE}" if note else "")
 
 
 def render(lines: list[tuple[str, ...]]) -> str:

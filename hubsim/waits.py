@@ -163,24 +163,29 @@ class ListRecords:
         return np.where(np.isnan(self.start_day), self.exit_day, self.start_day)
 
 
-def list_records(clients: pd.DataFrame, kind: str) -> ListRecords:
-    """The joiners of list ``kind`` (one of ``WAIT_LISTS``) among ``clients``.
+def joined_list(clients: pd.DataFrame, kind: str) -> np.ndarray:
+    """Which ``clients`` joined list ``kind`` (one of ``WAIT_LISTS``).
 
-    Triage: clients who went on to triage (screen-positive, ``exit_reason != "screen_negative"``),
-    joining on arrival, starting at the triage call. Therapy and brief support: clients with a
-    ``waitlist_join_day`` on that pathway, starting at the first session.
+    Triage: clients who went on to triage (screen-positive, ``exit_reason != "screen_negative"``).
+    Therapy and brief support: clients with a ``waitlist_join_day`` on that pathway.
     """
     if kind == "triage":
-        rows = (clients["exit_reason"] != "screen_negative").to_numpy(bool)
-        join, start = clients["arrival_day"], clients["triage_day"]
-    elif kind in ("therapy", "brief"):
+        return (clients["exit_reason"] != "screen_negative").to_numpy(bool)
+    if kind in ("therapy", "brief"):
         pathway = "hub_therapy" if kind == "therapy" else "brief_support"
-        rows = ((clients["pathway"] == pathway).to_numpy(bool)
+        return ((clients["pathway"] == pathway).to_numpy(bool)
                 & clients["waitlist_join_day"].notna().to_numpy(bool))
-        join, start = clients["waitlist_join_day"], clients["course_start_day"]
-    else:
-        raise ValueError(f"unknown waiting list {kind!r}; expected one of {WAIT_LISTS}")
-    return ListRecords(join.to_numpy(float)[rows], start.to_numpy(float)[rows],
+    raise ValueError(f"unknown waiting list {kind!r}; expected one of {WAIT_LISTS}")
+
+
+def list_records(clients: pd.DataFrame, kind: str) -> ListRecords:
+    """The joiners of list ``kind`` among ``clients`` (see ``joined_list``). Triage joiners join
+    on arrival and start at the triage call; therapy and brief-support joiners join the waiting
+    list and start at the first session."""
+    rows = joined_list(clients, kind)
+    join, start = (("arrival_day", "triage_day") if kind == "triage"
+                   else ("waitlist_join_day", "course_start_day"))
+    return ListRecords(clients[join].to_numpy(float)[rows], clients[start].to_numpy(float)[rows],
                        clients["exit_day"].to_numpy(float)[rows])
 
 
@@ -322,3 +327,27 @@ def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: object,
             rows.append({"hub": hub, "list": kind, "date": str(date), "day": day,
                          **{_MONTHLY_NAMES[m]: v for m, v in snap.items()}})
     return pd.DataFrame(rows, columns=list(MONTHLY_COLUMNS))
+
+
+def wait_curves(
+    clients: pd.DataFrame, kind: str, windows: Mapping[str, tuple[float, float]]
+) -> list[WaitCurve]:
+    """One Kaplan-Meier curve of list ``kind`` per replication, all Hubs pooled, as the KPIs
+    count them: clients who arrived in their Hub's KPI window, each followed to its horizon.
+
+    Parameters
+    ----------
+    clients : per-client records (a ``replication`` column, else one replication)
+    kind : one of ``WAIT_LISTS``
+    windows : Hub id -> (warm-up days, horizon days)
+    """
+    hub = clients["hub"].astype(str).to_numpy()
+    warmup = np.array([windows[h][0] for h in hub], dtype=float)
+    horizon = np.array([windows[h][1] for h in hub], dtype=float)
+    counted = clients["arrival_day"].to_numpy(float) >= warmup
+    clients = clients[counted].assign(_horizon_days=horizon[counted])
+    groups = clients.groupby("replication", sort=True) if "replication" in clients else [
+        (0, clients)]
+    return [wait_curve(list_records(frame, kind),
+                       frame["_horizon_days"].to_numpy(float)[joined_list(frame, kind)])
+            for _, frame in groups]

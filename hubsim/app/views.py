@@ -19,16 +19,19 @@ PERCENT = 100.0
 MINUS = "−"  # a true minus sign: clearer than a hyphen beside an en dash in "−7–14 days"
 CARDS_PER_ROW = 4
 CARD_TITLES: dict[str, str] = {
-    "therapy_wait_days_mean": "Therapy wait (mean)",
-    "therapy_started_within_6w_pct": "Started within 6 weeks",
-    "therapy_started_within_18w_pct": "Started within 18 weeks",
+    "therapy_wait_days_mean": "Therapy wait (mean, all who joined)",
+    "therapy_waited_over_52w_pct": "Waited over 52 weeks",
+    "therapy_started_within_6w_pct": "Started within 6 weeks (of all who joined)",
+    "therapy_started_within_18w_pct": "Started within 18 weeks (of all who joined)",
     "therapy_waitlist_end": "Waiting list at the end",
-    "triage_wait_days_mean": "Triage wait (mean)",
+    "therapy_waiting_over_52w_end": "Waiting over 52 weeks at the end",
+    "triage_wait_days_mean": "Triage wait (mean, all who joined)",
     "therapist_utilisation": "Therapy caseload in use",
     "cost_total_gbp": "Total cost over the run (Hub and downstream)",
     "cost_per_client_gbp": "Cost per keyworker",
 }
-"""The headline KPIs shown as cards, in order, with short titles."""
+"""The headline KPIs shown as cards, in order, with short titles. Wait cards count everyone who
+joined the list (still-waiting clients included), as does the waits figure beside them."""
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>$~])")
 PERCENT_UNITS = ("%", "share 0-1")  # shown as percentages; their differences in points
 UNIT_BY_SUFFIX: dict[str, str] = {"_gbp": "GBP", "_pct": "%", "_days": "days"}
@@ -127,7 +130,10 @@ def kpi_cards(summary: pd.DataFrame) -> None:
 
 def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = CORE_KPIS) -> pd.DataFrame:
     """One row per KPI: plain words, ``mean (95% CI low–high)`` with units, and the KPI name."""
-    rows = summary if kpis is None else summary[summary["kpi"].isin(kpis)]
+    rows = summary
+    if kpis is not None:
+        present = set(summary["kpi"])
+        rows = summary.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
     return pd.DataFrame({
         "Measure": [sentence(kpi_label(k)) for k in rows["kpi"]],
         "Mean (95% CI)": [fmt_interval(r.kpi, r.mean, r.ci_low, r.ci_high)

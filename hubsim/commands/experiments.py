@@ -47,7 +47,7 @@ from hubsim.loader import ScenarioError, load_scenario
 from hubsim.output import atomic_folder, build_metadata
 from hubsim.plots_experiments import save_png, source_line, sweep_figure, warmup_figure
 from hubsim.sweep import SWEEP_KPIS, grid, parse_vary, replications_table, run_sweep, tidy
-from hubsim.tables import fmt, render
+from hubsim.tables import WAIT_NOTE, fmt, render
 from hubsim.warmup import DEFAULT_WARMUP_REPLICATIONS, WARMUP_SERIES, suggest_warmup
 
 MIN_PAIRED_REPLICATIONS = 2  # a paired t-interval needs at least two differences
@@ -89,13 +89,21 @@ def _atomic_file(path: Path, force: bool, option: str) -> Iterator[Path]:
 
 
 def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
-    """Paired differences as text: KPI, unit, A mean, B mean, B - A with 95% CI, significant."""
+    """Paired differences as text: KPI, unit, A mean, B mean, B - A with 95% CI, significant;
+    in the order of ``kpis`` (so each wait's long-wait share sits beside its mean)."""
     lines = [("KPI", "unit", "A mean", "B mean", "B - A (95% CI)", "significant")]
-    for row in differences[differences["kpi"].isin(kpis)].itertuples(index=False):
+    present = set(differences["kpi"])
+    shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
+    for row in shown.itertuples(index=False):
         interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
         lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean_a), fmt(row.mean_b),
                       f"{fmt(row.diff_mean)} ({interval})", "yes" if row.significant else "no"))
-    return render(lines)
+    return render(lines) + _wait_note(kpis)
+
+
+def _wait_note(kpis: list[str]) -> str:
+    """How waits are counted, under a table that shows a wait KPI."""
+    return f"\n{WAIT_NOTE}" if any("_wait" in k for k in kpis) else ""
 
 
 @app.command()
@@ -178,7 +186,8 @@ def sweep(
     set_: SetOpt = None,
     kpi: Annotated[list[str] | None, typer.Option(
         help="KPI to plot, repeatable \\[default: therapy_wait_days_mean, "
-             "therapy_started_within_18w_pct, therapist_utilisation].")] = None,
+             "therapy_waited_over_52w_pct, therapy_started_within_18w_pct, "
+             "therapist_utilisation].")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder \\[default: results/sweep-HUB-TIME].")] = None,
     force: ForceOpt = False,
@@ -218,7 +227,7 @@ def _sweep_means(points, experiments, kpis: list[str]) -> str:
         means = experiment.summary.set_index("kpi")["mean"]
         label = ", ".join(f"{k}={v}" for k, v in point.items())
         lines.append((label, *(fmt(float(means[k])) for k in kpis)))
-    return render(lines)
+    return render(lines) + _wait_note(kpis)
 
 
 @app.command()

@@ -16,12 +16,21 @@ from hubsim.run_facts import hubs
 PERCENT = 100.0
 SENTENCES: dict[str, str] = {
     "clients_arrived": "{mean} keyworkers completed the online screen over the period",
-    "triage_wait_days_mean": "They waited {mean} on average from screen to triage call",
+    "triage_wait_days_mean": "Clients sent on to triage waited {mean} on average from screen to "
+                             "triage call (restricted mean, capped at 364 days; those still "
+                             "waiting counted)",
     "therapy_started_within_6w_pct": "{mean} of clients who joined the Hub therapy waiting list "
-                                     "started therapy within 6 weeks",
+                                     "started therapy within 6 weeks (those still waiting "
+                                     "counted)",
     "therapy_started_within_18w_pct": "{mean} of clients who joined the Hub therapy waiting list "
                                       "started therapy within 18 weeks",
-    "therapy_wait_days_mean": "Clients who started Hub therapy waited {mean} on average",
+    "therapy_wait_days_mean": "Clients who joined the Hub therapy waiting list waited {mean} on "
+                              "average (restricted mean, capped at 364 days; those still "
+                              "waiting counted)",
+    "therapy_waited_over_52w_pct": "{mean} of them waited over 52 weeks",
+    "therapy_wait_days_mean_started": "Counting only those who started, the mean wait was {mean}",
+    "therapy_waitlist_end": "At the end {mean} clients were on the therapy waiting list",
+    "therapy_waiting_over_52w_end": "{mean} of them had waited over 52 weeks",
     "therapy_waitlist_max": "The therapy waiting list peaked at {mean} clients on average",
     "therapist_utilisation": "Therapists' caseload slots were {mean} occupied",
     "triage_utilisation": "Triage clinicians spent {mean} of their clinical time on triage",

@@ -15,7 +15,6 @@ from hubsim.app.outputs import run_key
 from hubsim.app.views import fmt, fmt_interval, plain_text, sentence, show_error, unit_of
 from hubsim.columns import kpi_label
 from hubsim.figures import png_bytes, staffing_search_curve
-from hubsim.kpis import WEEKS_6_DAYS
 from hubsim.staffing_search import (
     DEFAULT_CONFIDENCE,
     DEFAULT_STEP,
@@ -26,6 +25,7 @@ from hubsim.staffing_search import (
     wte_grid,
 )
 from hubsim.staffing_target import SearchInputError
+from hubsim.waits import WEEKS_6_DAYS
 
 RESULT = "result.search"
 PERCENT = 100.0
@@ -37,6 +37,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "therapy_started_within_18w_pct": (">=", 95.0),  # NHS Talking Therapies: 95% in 18 weeks
     "therapy_started_within_6w_pct": (">=", 75.0),  # NHS Talking Therapies: 75% in 6 weeks
     "therapy_wait_days_mean": ("<=", WEEKS_6_DAYS),  # an example: a mean wait of 6 weeks
+    "therapy_waited_over_52w_pct": ("<=", 1.0),  # an example: at most 1% wait over a year
     "therapy_waitlist_end": ("<=", 20.0),  # an example: a short list at the end
     "triage_wait_days_mean": ("<=", 7.0),  # an example: triage within a week on average
 }
