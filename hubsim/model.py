@@ -13,7 +13,7 @@ import numpy as np
 import simpy
 
 from hubsim.capacity import HubCapacity
-from hubsim.courses import BREACH_PRIORITY, CoursePool
+from hubsim.courses import BREACH_PRIORITY, ENDED_BY_CLOSURE, CoursePool
 from hubsim.population import ClientDraws
 from hubsim.records import STAGES, ClientLog
 from hubsim.rng import Streams
@@ -28,6 +28,7 @@ _CLOSED = object()  # returned by a wait that the service's closure ended
 SAMPLED_SERIES = (
     "triage_backlog", "therapy_waitlist", "therapy_caseload", "therapy_slots", "brief_waitlist",
     "brief_caseload", "brief_slots",
+    "therapy_paused", "brief_paused",  # courses in a slot but paused for want of staff
 )
 
 
@@ -82,19 +83,25 @@ class HubModel:
         self.series["brief_waitlist"][day] = self.brief.waiting
         self.series["brief_caseload"][day] = self.brief.in_use
         self.series["brief_slots"][day] = self.brief.capacity
+        self.series["therapy_paused"][day] = self.therapy.paused
+        self.series["brief_paused"][day] = self.brief.paused
 
     def _close(self, day: float) -> Generator[simpy.Event, object, None]:
         if day > 0:
             yield self.env.timeout(day)
         self.closed.succeed()
+        self.therapy.close()  # no staffed slots from now: courses under way end
+        self.brief.close()
 
-    def _closed_out(self, client: int) -> None:
-        """A client still waiting when the service closes: discharged or referred on."""
+    def _closed_out(self, client: int, reason: str = "service_closed") -> None:
+        """A client still waiting, or in a course (``reason`` ``ENDED_BY_CLOSURE``), when the
+        service closes: referred on (``service.on_close = "refer_external"``) or discharged with
+        ``reason``."""
         if self.scenario.service.on_close == "refer_external":
             self.log.referral_day[client] = self.env.now
             self.log.exit(client, "referred_external", self.env.now)
         else:
-            self.log.exit(client, "service_closed", self.env.now)
+            self.log.exit(client, reason, self.env.now)
 
     def _client(self, client: int) -> Generator[simpy.Event, object, None]:
         if not self.draws.onward[client]:
@@ -169,11 +176,15 @@ class HubModel:
             if not math.isinf(deadline):
                 wait.append(self.env.timeout(deadline - self.env.now))
             yield wait[0] if len(wait) == 1 else self.env.any_of(wait)
+            if self.closed.triggered:  # a slot granted at the closure instant is not taken up
+                if slot.triggered:
+                    pool.resource.release(slot)
+                else:
+                    slot.cancel()
+                return _CLOSED
             if slot.triggered:
                 return slot
             slot.cancel()
-            if self.closed.triggered:
-                return _CLOSED
             if self.env.now >= joined + patience_days:
                 return None
             slot = pool.resource.request(priority=BREACH_PRIORITY)
@@ -193,17 +204,18 @@ class HubModel:
         if slot is _CLOSED:
             self._closed_out(client)
             return
-        pool.course_started()
         try:
             log.course_start_day[client] = self.env.now
             log.stage[client] = _STAGE[f"in_{kind}"]
             planned = getattr(self.draws, f"{kind}_sessions")[client]
             seed = getattr(self.draws, f"{kind}_seed")[client]
             reason = yield from pool.sessions(client, int(planned), int(seed), log)
-            log.exit(client, reason, self.env.now)
+            if reason == ENDED_BY_CLOSURE:
+                self._closed_out(client, reason)
+            else:
+                log.exit(client, reason, self.env.now)
         finally:
             pool.resource.release(slot)
-            pool.course_ended()
 
     def _external(self, client: int) -> Generator[simpy.Event, object, None]:
         self.log.stage[client] = _STAGE["navigation"]

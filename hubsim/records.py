@@ -23,6 +23,8 @@ EXIT_REASONS: tuple[str, ...] = (
     "no_further_support",  # no further need after triage
     "screen_negative",  # below the screen threshold for a triage call (screen-and-treat)
     "service_closed",  # still waiting when the service closed, and discharged
+    "course_ended_closure",  # in a course when the service closed, and discharged (the sessions
+    # so far count; with service.on_close = "refer_external" the course is referred on instead)
 )
 STAGES: tuple[str, ...] = (
     "awaiting_triage", "navigation", "waiting_therapy", "in_therapy", "waiting_brief", "in_brief",

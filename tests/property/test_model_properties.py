@@ -46,6 +46,8 @@ PATHWAY_OF_EXIT = {
     "discharged_dna": {"hub_therapy", "brief_support"},
     # a client still waiting when the service closes is discharged or referred on
     "service_closed": WAITING_PATHWAYS,
+    # a course under way when the service closes ends there (or is referred on)
+    "course_ended_closure": {"hub_therapy", "brief_support"},
     "referred_external": {"external_referral"} | WAITING_PATHWAYS,
 }
 
@@ -68,11 +70,12 @@ def _closure_day(scenario: hubsim.Scenario) -> float:
 
 
 def _closed_out(clients: pd.DataFrame, closure: float) -> pd.Series:
-    """Clients closed out while waiting when the service closed (discharged or referred on)."""
+    """Clients closed out when the service closed, waiting or in a course (discharged or
+    referred on)."""
     reason = clients["exit_reason"]
     referred = reason == "referred_external"
     referred_at_close = referred & (clients["pathway"] != "external_referral")
-    closed = (reason == "service_closed") | referred_at_close
+    closed = reason.isin(["service_closed", "course_ended_closure"]) | referred_at_close
     # at the closure, or when a call that was under way then ends
     assert (clients.loc[closed, "exit_day"] >= closure).all(), "closed out before the closure"
     return closed
@@ -157,11 +160,15 @@ def test_conservation_through_pathways(data, valid_layers):
         in_course = (stage == f"in_{kind}").sum()
         left = (r == "left_waitlist").sum()
         closed_waiting = (closed[on_path.index] & ~started).sum()
+        cut = closed[on_path.index] & started
         finished = r.isin(COURSE_EXITS).sum()
         # joined = still waiting + gave up + closed out while waiting + started
         assert joined.sum() == waiting + left + closed_waiting + started.sum()
-        # started = still in a course + finished it (a course is never cut by a closure)
-        assert started.sum() == in_course + finished
+        # started = still in a course + finished it + ended by the closure, at the closure
+        assert started.sum() == in_course + finished + cut.sum()
+        assert (on_path.loc[cut, "exit_day"] == _closure_day(run.scenario)).all()
+        assert (on_path.loc[r.isin(COURSE_EXITS), "exit_day"]
+                <= _closure_day(run.scenario)).all(), "a course finished after the closure"
         assert (on_path.loc[r.isin(COURSE_EXITS), "course_start_day"].notna()).all()
         assert (on_path.loc[r == "left_waitlist", "course_start_day"].isna()).all()
     others = clients[~pathway.isin(["hub_therapy", "brief_support"])]
