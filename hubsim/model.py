@@ -25,6 +25,8 @@ _STAGE = {name: i for i, name in enumerate(STAGES)}
 _HUB_THERAPY, _BRIEF, _EXTERNAL, _SIGNPOST, _NONE = range(len(PATHWAYS))
 _PATHWAY_EXIT = {_SIGNPOST: "signposted", _NONE: "no_further_support"}
 _CLOSED = object()  # returned by a wait that the service's closure ended
+DRAIN_CHECK_DAYS = 7.0  # a drain checks weekly whether every list is empty
+WAIT_LISTS = ("triage", "therapy", "brief")  # the lists a client waits on
 SAMPLED_SERIES = (
     "triage_backlog", "therapy_waitlist", "therapy_caseload", "therapy_slots", "brief_waitlist",
     "brief_caseload", "brief_slots",
@@ -55,12 +57,40 @@ class HubModel:
         days = math.ceil(scenario.horizon_days)
         self.series = {name: np.zeros(days, dtype=np.int64) for name in SAMPLED_SERIES}
 
-    def run(self) -> None:
-        """Simulate to the end of the horizon."""
+    def run(
+        self, drain_after_days: float | None = None, drain_lists: tuple[str, ...] = WAIT_LISTS
+    ) -> None:
+        """Simulate to the end of the horizon.
+
+        With ``drain_after_days`` (the "drain" used to find true waits): no client arrives after
+        that day (the arrival draws already end there) and the run stops at the first whole week
+        after it on which every list in ``drain_lists`` is empty, or at the horizon, whichever
+        comes first.
+        """
         self.env.process(self._arrivals())
         self.env.process(self._sampler())
-        self.env.run(until=self.scenario.horizon_days)
-        self._record(len(self.series["triage_backlog"]) - 1)  # the state at the horizon
+        until: float | simpy.Event = self.scenario.horizon_days
+        if drain_after_days is not None:
+            until = self.env.process(self._drained(drain_after_days, drain_lists))
+        self.env.run(until=until)
+        self._record(len(self.series["triage_backlog"]) - 1)  # the state at the end
+
+    def lists_empty(self, lists: tuple[str, ...] = WAIT_LISTS) -> bool:
+        """True when nobody waits on any of ``lists`` (``triage``, ``therapy``, ``brief``)."""
+        waiting = {"triage": self.awaiting_triage, "therapy": self.therapy.waiting,
+                   "brief": self.brief.waiting}
+        return not any(waiting[name] for name in lists)
+
+    def _drained(
+        self, after_days: float, lists: tuple[str, ...]
+    ) -> Generator[simpy.Event, object, None]:
+        """Ends when ``lists`` are empty, checked weekly from ``after_days``, or at the horizon."""
+        yield self.env.timeout(after_days)
+        horizon = self.scenario.horizon_days
+        while not self.lists_empty(lists) and self.env.now + DRAIN_CHECK_DAYS < horizon:
+            yield self.env.timeout(DRAIN_CHECK_DAYS)
+        if not self.lists_empty(lists):
+            yield self.env.timeout(horizon - self.env.now)
 
     def _arrivals(self) -> Generator[simpy.Event, object, None]:
         for client, day in enumerate(self.draws.arrival_day):

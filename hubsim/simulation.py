@@ -10,7 +10,7 @@ import pandas as pd
 
 from hubsim.arrivals import all_arrivals
 from hubsim.kpis import Usage, combine_kpis, compute_kpis
-from hubsim.model import SAMPLED_SERIES, HubModel
+from hubsim.model import SAMPLED_SERIES, WAIT_LISTS, HubModel
 from hubsim.population import sample_all
 from hubsim.records import ClientLog
 from hubsim.rng import Streams
@@ -78,6 +78,43 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
     return clients, _timeseries(model, scenario), usage
+
+
+DRAIN_MAX_EXTRA_DAYS = 36525.0  # a drain gives up after 100 more years (lists not empty: an error)
+
+
+def simulate_drain(
+    scenario: Scenario, seed: int = 0, replication: int = 0,
+    max_extra_days: float = DRAIN_MAX_EXTRA_DAYS, lists: tuple[str, ...] = WAIT_LISTS,
+) -> pd.DataFrame:
+    """The "drain" of one replication of one Hub: each client's true wait.
+
+    The same clients as ``simulate(scenario, seed, replication)`` arrive (arrivals stop at the
+    horizon), and the run goes on, staffed as the scenario staffs it, until every list is empty
+    (checked weekly), so every wait that the horizon cut short is observed. Staff draws do not
+    depend on the horizon, so the days before it see the same staff, absences and calls: what a
+    run to the horizon leaves unobserved, the drain shows. Staffing changes dated after the
+    horizon apply in the drain.
+
+    Returns
+    -------
+    The per-client records of the drained run (as ``Run.clients``).
+
+    Raises
+    ------
+    RuntimeError
+        If a list is still not empty ``max_extra_days`` after the horizon.
+    """
+    streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
+    days, profile = all_arrivals(scenario, streams)
+    draws = sample_all(scenario, streams, days, profile)
+    longer = scenario.model_copy(update={"horizon_days": scenario.horizon_days + max_extra_days})
+    model = HubModel(longer, draws, streams)
+    model.run(drain_after_days=scenario.horizon_days, drain_lists=lists)
+    if not model.lists_empty(lists):
+        raise RuntimeError(f"{scenario.name}: lists not empty {max_extra_days} days after the "
+                           "horizon; the drain gave up")
+    return model.log.to_frame(model.draws, scenario)
 
 
 def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
