@@ -15,12 +15,17 @@ import numpy as np
 import pytest
 import simpy
 
+from hubsim.arrivals import all_arrivals
 from hubsim.courses import ENDED_BY_CLOSURE, CoursePool
 from hubsim.loader import build
+from hubsim.model import HubModel
+from hubsim.population import sample_all
 from hubsim.records import ClientLog
-from hubsim.scenario import Course
+from hubsim.rng import Streams
+from hubsim.scenario import PATHWAYS, Course
 
 PLANNED = 4  # sessions of a course unless a test says otherwise
+SEED = 7
 
 
 def course_spec(**therapy: Any) -> Course:
@@ -228,3 +233,34 @@ def test_a_pause_at_the_end_of_an_interval_postpones_the_next_appointment(drop_a
     a pause within an interval (day 1.5, half a day left) runs the rest out after the return."""
     _, _, attended, _ = run_pool(1, [0.0], [(drop_at, 0), (3.0, 1)], until=3.75)
     assert attended.days[0] == booked
+
+
+def _occupied_slot_days(log: ClientLog, pathway: str, lo: float, hi: float) -> float:
+    """Slot-days held within [lo, hi] by clients who started a ``pathway`` course (records)."""
+    rows = (log.pathway == PATHWAYS.index(pathway)) & ~np.isnan(log.course_start_day)
+    start = np.maximum(log.course_start_day[rows], lo)
+    end = np.minimum(np.nan_to_num(log.exit_day[rows], nan=hi), hi)
+    return float(np.clip(end - start, 0.0, None).sum())
+
+
+@pytest.mark.parametrize("steady", [True, False])
+def test_active_slot_days_are_the_occupied_ones_unless_staff_are_away(steady):
+    """A 120-day run of the registry defaults: with no leave, sickness or turnover no course
+    pauses and the pool's active slot-days equal the slot-days the records show occupied; with
+    them, fewer (and never more than the staffed slot-days)."""
+    staff = {"annual_leave_days": 0, "sickness_absence_pct": 0, "attrition_per_year": 0}
+    layers = {"horizon_days": 120, "arrivals": {"per_week": 25},
+              "staff": {"therapists": staff if steady else {}}}
+    scenario = build(layers, None, "slot-days test")
+    streams = Streams(SEED, 0, prefix=f"{scenario.hub}/")
+    days, profile = all_arrivals(scenario, streams)
+    model = HubModel(scenario, sample_all(scenario, streams, days, profile), streams)
+    model.run()
+    lo, hi = scenario.warmup_days, scenario.horizon_days
+    active, staffed = model.therapy.usage(lo, hi)
+    occupied = _occupied_slot_days(model.log, "hub_therapy", lo, hi)
+    assert active <= staffed
+    if steady:
+        assert active == pytest.approx(occupied, rel=1e-12)
+    else:
+        assert active < occupied
