@@ -2,8 +2,9 @@
 
 The simulation clock counts days from the scenario's ``start_date`` (day 0.0 is its midnight).
 A ``WorkCalendar`` says when one member of staff does clinical work: on a ``weekdays`` calendar a
-daily window of ``hours_per_day`` starting at ``open_hour`` on Monday to Friday; on a
-``continuous`` calendar all the time (used for queueing-theory checks). On top of the daily window,
+daily window of ``hours_per_day`` starting at ``open_hour`` on Monday to Friday, except on
+``closed_days`` (bank holidays: see ``bank_holiday_days``); on a ``continuous`` calendar all the
+time (used for queueing-theory checks; no bank holidays). On top of the daily window,
 a person works only inside their ``allowed`` intervals (in post) and outside ``blocked`` ones
 (leave, sickness). Work that runs past the end of a window resumes at the next window, so
 durations are counted in working minutes.
@@ -17,9 +18,12 @@ the working minutes between two times cost O(log n) however long the stretch.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
+import functools
 import math
 from collections.abc import Iterable
 
+import holidays
 import numpy as np
 
 MINUTES_PER_DAY = 1440.0
@@ -29,6 +33,25 @@ WORKING_DAYS_PER_WEEK = 5  # Monday to Friday
 EDGE_TOLERANCE_DAYS = 1e-9  # days (~0.1 ms): times this close to a working edge count as at it
 _CHUNK_DAYS = 182  # working segments are built this many days at a time, as queries need them
 Interval = tuple[float, float]
+BANK_HOLIDAY_COUNTRY = "GB"  # the four Hubs are in the North of England
+BANK_HOLIDAY_SUBDIVISION = "ENG"  # England (and Wales share these dates; Scotland and NI differ)
+
+
+@functools.lru_cache(maxsize=64)
+def bank_holiday_days(start_date: dt.date, horizon_days: float) -> tuple[int, ...]:
+    """Bank holidays in England within ``[0, horizon_days)``, as day indices from ``start_date``.
+
+    The dates, substitute days ("observed", when a holiday falls at a weekend) and one-off days
+    (e.g. the 2022 Platinum Jubilee) come from the ``holidays`` package's rules for England,
+    which follow the gov.uk list of bank holidays. The days before ``horizon_days`` do not depend
+    on it.
+    """
+    last = start_date + dt.timedelta(days=math.ceil(horizon_days))
+    years = range(start_date.year, last.year + 1)
+    dates = holidays.country_holidays(BANK_HOLIDAY_COUNTRY, subdiv=BANK_HOLIDAY_SUBDIVISION,
+                                      years=years)
+    days = ((d - start_date).days for d in dates)
+    return tuple(sorted(d for d in days if 0 <= d < horizon_days))
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -81,6 +104,7 @@ class WorkCalendar:
     hours_per_day : length of the daily clinical window, hours
     allowed : intervals (days) in post; None means always
     blocked : intervals (days) of absence within the allowed ones
+    closed_days : day indices with no window (bank holidays); ignored on a continuous calendar
     """
 
     def __init__(
@@ -91,6 +115,7 @@ class WorkCalendar:
         hours_per_day: float = 8.0,
         allowed: Iterable[Interval] | None = None,
         blocked: Iterable[Interval] = (),
+        closed_days: Iterable[int] = (),
     ) -> None:
         if not continuous and not 0 < hours_per_day <= HOURS_PER_DAY - open_hour:
             raise ValueError("hours_per_day must be in (0, 24 - open_hour]")
@@ -102,6 +127,7 @@ class WorkCalendar:
         self.length = hours_per_day / HOURS_PER_DAY
         self.allowed = None if allowed is None else merge(allowed)
         self.blocked = merge(blocked)
+        self.closed = np.array([] if continuous else sorted(set(closed_days)), dtype=np.int64)
         self._always = continuous and self.allowed is None and not self.blocked
         self._reset()
 
@@ -117,6 +143,7 @@ class WorkCalendar:
         # of segments that is empty from then on means no work ever again (an absence without end)
         edges = [x for a, b in [*(self.allowed or ()), *self.blocked] for x in (a, b)
                  if math.isfinite(x)]
+        edges += [float(self.closed[-1]) + 1.0] if len(self.closed) else []
         self._settled_day = math.ceil(max(edges)) if edges else 0
         self._starts: list[float] = []  # working segments (days), sorted and disjoint
         self._ends: list[float] = []
@@ -127,7 +154,15 @@ class WorkCalendar:
 
     def is_working_day(self, day: int) -> bool:
         """True if calendar day ``day`` (an integer day index) is a working day."""
-        return self.continuous or (self.start_weekday + day) % DAYS_PER_WEEK < WORKING_DAYS_PER_WEEK
+        if self.continuous:
+            return True
+        weekday = (self.start_weekday + day) % DAYS_PER_WEEK < WORKING_DAYS_PER_WEEK
+        return weekday and not self._is_closed(day)
+
+    def _is_closed(self, day: int) -> bool:
+        """True if ``day`` is one of the calendar's closed days (a bank holiday)."""
+        i = int(np.searchsorted(self.closed, day))
+        return i < len(self.closed) and int(self.closed[i]) == day
 
     def next_window_open(self, t: float) -> float:
         """Earliest time >= ``t`` inside a daily window, ignoring allowed and blocked intervals."""
@@ -147,6 +182,8 @@ class WorkCalendar:
             return np.array([float(d0)]), np.array([float(d1)])
         days = np.arange(d0, d1)
         days = days[(self.start_weekday + days) % DAYS_PER_WEEK < WORKING_DAYS_PER_WEEK]
+        if len(self.closed):
+            days = days[~np.isin(days, self.closed)]
         starts = days + self.open
         return starts, starts + self.length
 

@@ -19,7 +19,7 @@ from hubsim.rng import Streams
 from hubsim.scenario import Scenario
 from hubsim.staff_schema import THERAPY_ROLES
 from hubsim.staffing import DAYS_PER_YEAR, RoleTimeline, role_timeline
-from hubsim.triage import TriagePool, daily_hours, triage_calendars
+from hubsim.triage import TriagePool, closed_days, daily_hours, triage_calendars
 
 REDEPLOY_REVIEW_DAYS = 7.0  # redeployment is reviewed weekly, in whole weeks
 
@@ -38,7 +38,8 @@ def slot_steps(
 
 
 def _whole_and_remainder(fte: float) -> list[float]:
-    """Split ``fte`` into whole-time servers and one part-time remainder."""
+    """Split ``fte`` into whole-time servers and one part-time remainder (each at most 1 WTE,
+    like a post: a server's daily window is its WTE times the whole-time hours)."""
     whole = int(fte)
     rest = round(fte - whole, 9)
     return [1.0] * whole + ([rest] if rest > 0 else [])
@@ -105,6 +106,7 @@ class HubCapacity:
                         self.triage.add_server(WorkCalendar(
                             continuous, weekday, self.scenario.working_day_start_hour,
                             daily_hours(self.scenario) * part, [week],
+                            closed_days=closed_days(self.scenario),
                         ))
                     self.triage.dispatch()
                     self._therapy_lent = int(round(fte * caseload))

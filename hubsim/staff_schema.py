@@ -18,6 +18,10 @@ BANDS: tuple[str, ...] = ("2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", 
 MAX_WTE = 500.0  # far beyond any Hub (the largest had ~22 staff): catches unit slips
 MAX_ANNUAL_COST_GBP = 1_000_000.0  # per WTE; PSSRU band 9 is ~236,000
 DAYS_PER_YEAR_MAX_LEAVE = 100.0  # working days of leave per year: far above any contract
+MIN_MEAN_SICKNESS_SPELL_DAYS = 1.0
+"""Shortest mean sickness spell (days) when there is sickness absence. NHS sickness absence is
+recorded in whole days, so a shorter mean is a unit slip; it also bounds the work: at most
+``365 x (share of time sick) / 1`` spells per person-year (about 180 at the 50% maximum)."""
 
 
 class _Frozen(BaseModel):
@@ -49,10 +53,11 @@ class Redeploy(_Frozen):
     """Move a share of this role's time to triage while the triage backlog is long.
 
     Checked weekly: if more than ``when_backlog_above`` clients await triage, ``share`` of the
-    role's available WTE does triage calls that week instead of its own work.
+    role's available WTE does triage calls that week instead of its own work. ``share = 0``
+    switches redeployment off.
     """
 
-    share: float = Field(gt=0, le=1)
+    share: float = Field(ge=0, le=1)
     when_backlog_above: int = Field(ge=0)
 
 
@@ -76,6 +81,10 @@ class Role(_Frozen):
         starts = [c.start for c in self.changes]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
             raise ValueError("changes: dates must be strictly increasing")
+        spell = self.sickness_spell_days.mean_value
+        if self.sickness_absence_pct > 0 and spell < MIN_MEAN_SICKNESS_SPELL_DAYS:
+            raise ValueError(f"sickness_spell_days: the mean must be at least "
+                             f"{MIN_MEAN_SICKNESS_SPELL_DAYS:g} day when sickness_absence_pct > 0")
         return self
 
 

@@ -1,9 +1,12 @@
 """Clinical triage: a pool of triage clinicians working to their calendars, and call attempts.
 
 Each post-holder (see :mod:`hubsim.staffing`) is a server with a ``WorkCalendar``: a daily
-clinical window, in post only between their start and leaving days, absent during leave and
-sickness. A waiting call goes to the free server that can start it soonest; a server that is
-absent or not yet in post is skipped until it is back.
+clinical window on weekdays that are not bank holidays in England, in post only between their
+start and leaving days, absent during leave and sickness. A waiting call goes to the free server
+that can start it soonest; a server that is absent or not yet in post is skipped until it is back.
+A call is not given to a free server if a busy one will be free, and at work, sooner than the free
+one can start (e.g. a part-timer whose day has ended): it waits, and that server takes it when its
+current call ends. So no call is overtaken by a later one of the same priority.
 
 Tie rule: the queue is ordered by priority, then by the time the request was made. A client coming
 back for another call attempt has priority over a client's first attempt, so at the same instant a
@@ -22,7 +25,7 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from hubsim.calendar import EDGE_TOLERANCE_DAYS, WorkCalendar
+from hubsim.calendar import EDGE_TOLERANCE_DAYS, WorkCalendar, bank_holiday_days
 from hubsim.scenario import Scenario
 from hubsim.staffing import RoleTimeline
 
@@ -39,15 +42,26 @@ def daily_hours(scenario: Scenario) -> float:
 def triage_calendars(scenario: Scenario, timeline: RoleTimeline) -> list[WorkCalendar]:
     """One calendar per post-holder spell; a part-time post works that share of the daily hours.
 
-    On a ``continuous`` calendar each server works 24/7 while in post.
+    Bank holidays in England are closed days. On a ``continuous`` calendar each server works 24/7
+    while in post (no bank holidays).
     """
     weekday = scenario.start_date.weekday()
     continuous = scenario.calendar == "continuous"
+    closed = closed_days(scenario)
     return [
         WorkCalendar(continuous, weekday, scenario.working_day_start_hour,
-                     daily_hours(scenario) * spell.fte, [(spell.start, spell.end)], spell.absences)
+                     daily_hours(scenario) * spell.fte, [(spell.start, spell.end)], spell.absences,
+                     closed)
         for spell in timeline.spells
     ]
+
+
+def closed_days(scenario: Scenario) -> tuple[int, ...]:
+    """Days (from the start date) on which triage is closed: bank holidays in England on a
+    ``weekdays`` calendar, none on a ``continuous`` one."""
+    if scenario.calendar == "continuous":
+        return ()
+    return bank_holiday_days(scenario.start_date, scenario.horizon_days)
 
 
 class TriagePool:
@@ -57,11 +71,12 @@ class TriagePool:
         self.env = env
         self.calendars: list[WorkCalendar] = []
         self._idle: set[int] = set()
-        self._queue: list[tuple[int, float, int, simpy.Event]] = []
+        self._queue: list[tuple[int, float, int, simpy.Event, float]] = []
         self._order = itertools.count()
         self._wakeups: set[float] = set()
         self._cancelled: set[simpy.Event] = set()
         self._retries_due: dict[float, int] = {}  # day -> returning clients due, not yet queued
+        self._busy_until: dict[int, float] = {}  # busy server -> day its current call ends
         self._work_server: list[int] = []  # calls made: server, start and end day
         self._work_start: list[float] = []
         self._work_end: list[float] = []
@@ -108,7 +123,7 @@ class TriagePool:
         if priority == RETRY_PRIORITY and self.env.now in self._retries_due:
             self._forget_retry(self.env.now)
 
-    def _free_now(self, priority: int) -> tuple[int, float] | None:
+    def _free_now(self, priority: int, minutes: float) -> tuple[int, float] | None:
         """(server, start day) at once, without queueing, when nobody is waiting, no returning
         client is due first and a clinician is free; else None (the caller queues)."""
         if self._queue or not self._idle:
@@ -118,25 +133,36 @@ class TriagePool:
         chosen = self._best_server()
         if chosen is not None:
             self._arrived(priority)
-            self._idle.discard(chosen[0])
+            self._assign(*chosen, minutes)
         return chosen
 
-    def request(self, priority: int) -> simpy.Event:
-        """An event that fires with (server index, start day) once a clinician is assigned."""
+    def request(self, priority: int, minutes: float = 0.0) -> simpy.Event:
+        """An event that fires with (server index, start day) once a clinician is assigned to a
+        call of ``minutes`` working minutes (the server is busy until it ends)."""
         now = self.env.now
         self._arrived(priority)
         event = self.env.event()
-        heapq.heappush(self._queue, (priority, now, next(self._order), event))
+        heapq.heappush(self._queue, (priority, now, next(self._order), event, minutes))
         self.dispatch()
         return event
 
+    def _assign(self, server: int, start: float, minutes: float) -> None:
+        """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days)."""
+        self._idle.discard(server)
+        self._busy_until[server] = self.calendars[server].add_work(start, minutes)
+
     def release(self, server: int) -> None:
         """Return a server to the pool and hand it to the next waiting attempt."""
+        self._busy_until.pop(server, None)
         self._idle.add(server)
         self.dispatch()
 
     def _best_server(self) -> tuple[int, float] | None:
-        """The idle server that can start soonest without waiting out an absence, and when."""
+        """The idle server that can start soonest without waiting out an absence, and when.
+
+        None if none can, or if a busy server will be free, and at work, sooner than the best
+        idle one can start: the call then waits for that server, whose release dispatches it.
+        """
         now, best, best_start = self.env.now, None, math.inf
         for server in sorted(self._idle):
             calendar = self.calendars[server]
@@ -147,6 +173,13 @@ class TriagePool:
                 self._wake_at(start)  # absent or not yet in post: asked again on return
                 continue
             best, best_start = server, start
+        if best is not None and best_start > now + EDGE_TOLERANCE_DAYS:
+            for server, free in self._busy_until.items():
+                calendar = self.calendars[server]
+                start = calendar.next_open(free)
+                back = start <= calendar.next_window_open(free) + EDGE_TOLERANCE_DAYS
+                if back and start < best_start - EDGE_TOLERANCE_DAYS:
+                    return None  # that server's release (at ``free``) dispatches the call
         return None if best is None else (best, best_start)
 
     def _wake_at(self, day: float) -> None:
@@ -172,7 +205,7 @@ class TriagePool:
             chosen = self._best_server()
             if chosen is None:
                 return
-            self._idle.discard(chosen[0])
+            self._assign(*chosen, head[4])
             heapq.heappop(queue)
             head[3].succeed(chosen)
 
@@ -183,9 +216,9 @@ class TriagePool:
 
         Returns None, without a call, if ``stop`` fires before a clinician is free.
         """
-        chosen = self._free_now(priority)
+        chosen = self._free_now(priority, minutes)
         if chosen is None:
-            request = self.request(priority)
+            request = self.request(priority, minutes)
             if stop is not None and not request.triggered:
                 yield request | stop
                 if not request.triggered:
@@ -193,7 +226,7 @@ class TriagePool:
                     return None
             chosen = yield request
         server, start = chosen
-        end = self.calendars[server].add_work(start, minutes)
+        end = self._busy_until[server]
         self._work_server.append(server)
         self._work_start.append(start)
         self._work_end.append(end)

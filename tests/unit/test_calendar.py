@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import calendar as stdcal
+import datetime as dt
 
+import numpy as np
 import pytest
 
-from hubsim.calendar import MINUTES_PER_DAY, WorkCalendar
+from hubsim.calendar import MINUTES_PER_DAY, WorkCalendar, bank_holiday_days
+from hubsim.staffing import role_timeline
+from hubsim.triage import closed_days, triage_calendars
 
 WEDNESDAY = stdcal.WEDNESDAY  # weekday of 2020-04-01, simulation day 0 in the baseline
 HOURS = 4.5  # 22.5 clinical hours a week / 5 days (the registry default)
@@ -137,3 +141,43 @@ def test_an_absence_without_end_means_no_work_ever_after_it(continuous: bool) ->
     before = cal.work_minutes_between(0.0, 400.0)
     assert cal.work_minutes_between(0.0, 10_000.0) == pytest.approx(before)
     assert cal.add_work(399.0, 0.0) <= 400.0
+
+
+# ------------------------------------------------------------------ bank holidays
+
+
+def _day(scenario, date: str) -> int:
+    return (dt.date.fromisoformat(date) - scenario.start_date).days
+
+
+def test_bank_holidays_in_england_are_on_their_real_dates(baseline) -> None:
+    days = bank_holiday_days(baseline.start_date, baseline.horizon_days)
+    expected = ("2020-04-10", "2020-12-28", "2021-04-02", "2021-12-27", "2021-12-28",
+                "2022-01-03")  # Good Friday, substitute days for Christmas and New Year
+    assert {_day(baseline, d) for d in expected} <= set(days)
+    start = np.datetime64(baseline.start_date, "D")
+    weekdays = [d for d in days if np.is_busday(start + d)]  # the rest fall at weekends
+    assert len(weekdays) == 2 * 8  # two years (April 2020 - March 2022) of 8 a year
+    assert all(0 <= d < baseline.horizon_days for d in days)
+
+
+def test_a_bank_holiday_is_a_closed_day_for_every_triage_clinician(baseline) -> None:
+    timeline = role_timeline("triage", baseline.staff.triage, baseline, np.random.default_rng(0))
+    calendars = triage_calendars(baseline, timeline)
+    good_friday, christmas_sub = _day(baseline, "2021-04-02"), _day(baseline, "2021-12-27")
+    for cal in calendars:
+        assert not cal.is_working_day(good_friday) and not cal.is_working_day(christmas_sub)
+        assert cal.is_working_day(good_friday - 1)  # the Thursday before
+        assert cal.work_minutes_between(good_friday, good_friday + 1) == 0.0
+    # 23:00 on Christmas Eve 2021 (a Friday): next window 09:00 on Wednesday 29 December
+    whole_time = WorkCalendar(False, baseline.start_date.weekday(), OPEN, HOURS,
+                              closed_days=closed_days(baseline))
+    assert whole_time.next_open(christmas_sub - 3 + 23 * H) == pytest.approx(
+        christmas_sub + 2 + OPEN * H, abs=ABS)
+
+
+def test_a_continuous_calendar_has_no_bank_holidays(baseline) -> None:
+    continuous = baseline.model_copy(update={"calendar": "continuous"})
+    assert closed_days(continuous) == ()
+    cal = WorkCalendar(True, closed_days=[3, 4])
+    assert cal.work_minutes_between(3, 5) == 2 * MINUTES_PER_DAY

@@ -1,0 +1,58 @@
+"""Unit tests for hubsim.triage: which clinician a waiting call goes to, and when."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+import simpy
+
+from hubsim.calendar import WorkCalendar
+from hubsim.triage import FIRST_ATTEMPT_PRIORITY, TriagePool
+
+H = 1 / 24  # one hour in days
+MONDAY = 0
+OPEN = 9.0
+ABS = 1e-9  # days: float rounding only
+
+
+def _run_overtaking_case(absent_from_three: bool = False) -> dict[str, float]:
+    """Two clinicians from 09:00 on weekdays: W whole-time (8 h), P part-time (4 h, to 13:00).
+
+    X calls at 09:00 on Monday for 6 hours (W takes it: both free, W first); Y asks at 14:00 for
+    30 minutes, when only P is free but P's day has ended (P could start Tuesday 09:00) while W is
+    free at 15:00; Z asks at 15:30 for 30 minutes. If W is absent from 15:00 (``absent_from_three``)
+    waiting for W would be wrong: Y goes to P on Tuesday.
+    """
+    env = simpy.Environment()
+    blocked = [(15 * H, 8.0)] if absent_from_three else []
+    whole = WorkCalendar(False, MONDAY, OPEN, 8.0, blocked=blocked)
+    part = WorkCalendar(False, MONDAY, OPEN, 4.0)
+    pool = TriagePool(env, [whole, part])
+    starts: dict[str, float] = {}
+
+    def client(name: str, at: float, minutes: float) -> Generator[simpy.Event, Any, None]:
+        yield env.timeout(at)
+        starts[name] = yield from pool.attempt(FIRST_ATTEMPT_PRIORITY, minutes)
+
+    env.process(client("X", 9 * H, 360.0))
+    env.process(client("Y", 14 * H, 30.0))
+    env.process(client("Z", 15.5 * H, 30.0))
+    env.run()
+    return starts
+
+
+def test_a_call_waits_for_a_busy_clinician_free_sooner_than_an_idle_one_can_start() -> None:
+    """Before the rule Y was given to P for Tuesday 09:00 and Z, asking later, was called at
+    15:30 on Monday: Y overtaken by 17.5 hours."""
+    starts = _run_overtaking_case()
+    assert starts["X"] == pytest.approx(9 * H, abs=ABS)
+    assert starts["Y"] == pytest.approx(15 * H, abs=ABS)  # W's release dispatches Y
+    assert starts["Y"] <= starts["Z"] == pytest.approx(15.5 * H, abs=ABS)
+
+
+def test_a_call_does_not_wait_for_a_clinician_who_will_then_be_absent() -> None:
+    starts = _run_overtaking_case(absent_from_three=True)
+    assert starts["Y"] == pytest.approx(1 + OPEN * H, abs=ABS)  # P on Tuesday at 09:00
+    assert starts["Y"] <= starts["Z"]
