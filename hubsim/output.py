@@ -23,7 +23,8 @@ from hubsim.scenario import Scenario
 
 _PACKAGES = ("hubsim", "simpy", "numpy", "pandas", "scipy", "pydantic", "matplotlib")
 RESULT_FILES = (
-    "clients.csv", "replications.csv", "summary.csv", "timeseries.csv", "run_metadata.json",
+    "clients.csv", "replications.csv", "summary.csv", "timeseries.csv", "waitlist_monthly.csv",
+    "waitlist_monthly_summary.csv", "run_metadata.json",
 )
 
 

@@ -31,9 +31,19 @@ From one curve per list come the restricted mean wait (``∫ S(t) dt`` from 0 to
 the median and 90th percentile (NaN, "not reached", when the curve never falls that far), the share
 waiting over 52 weeks, ``100 S(364)``, and for therapy the shares started within 6 and 18 weeks,
 ``100 (1 - S(42))`` and ``100 (1 - S(126))``: every therapy-wait percentage has one denominator, all
-joiners. Beyond the longest time any joiner was watched the curve is held at its last value (the
-convention of scipy and lifelines), so when that is shorter than the cap the restricted mean is an
-upper estimate; a share at a time beyond the follow-up is NaN unless the curve has reached 0.
+joiners.
+
+The curve's tail: nothing is observed beyond the longest time any joiner was watched on the list
+(``last_observed_days``). There the curve is taken to 0, Efron's convention, as it is anyway when
+that last observation is a start: so the restricted mean integrates the observed curve up to the
+cap or that time, whichever is sooner (a mean never longer than anyone was seen to wait), and a
+share at a later time is 0, provided the run was long enough to have watched a joiner that long
+(``follow_up_days``, from the earliest joiner to the horizon); otherwise that share is NaN, not
+known. Holding the curve at its last value instead (the convention of scipy and lifelines) fails
+where the longest observations are censored for a reason: clients triage never reached leave after
+their last call attempt, later than anyone reached is called, and a held curve reported several per
+cent of them "waiting over 52 weeks" for a call that never takes more than a fortnight. A quantile
+the observed curve does not reach is NaN ("not reached").
 
 Snapshots count the clients on a list at an instant, as the NHS referral-to-treatment statistics
 report waiting lists: a client is on a list at time ``d`` if they joined at or before ``d`` and had
@@ -70,26 +80,30 @@ class WaitCurve:
     times_days : days after joining at which someone started, ascending, distinct
     still_waiting : share of joiners still waiting just after each of ``times_days`` (0-1)
     joiners : clients who joined the list
-    follow_up_days : longest time any joiner was (or could have been) watched; NaN if no joiners
+    last_observed_days : longest time any joiner was watched on the list (started, left or
+        still waiting); NaN if no joiners
+    follow_up_days : longest time a joiner could have been watched (the earliest joiner to the
+        horizon; at least ``last_observed_days``); NaN if no joiners
     """
 
     times_days: np.ndarray
     still_waiting: np.ndarray
     joiners: int
+    last_observed_days: float
     follow_up_days: float
 
     def share_waiting(self, days: float) -> float:
         """``S(days)``: share (0-1) of joiners still waiting ``days`` after joining.
 
-        NaN when there are no joiners, or ``days`` is beyond the follow-up and the curve has not
-        reached 0 (not known).
+        Beyond ``last_observed_days`` it is 0 (Efron) if the run could have watched a joiner that
+        long or the curve has reached 0, else NaN (not known); NaN when there are no joiners.
         """
         if not self.joiners:
             return float("nan")
         index = np.searchsorted(self.times_days, days, side="right")
         share = float(self.still_waiting[index - 1]) if index else 1.0
-        if days > self.follow_up_days and share > 0:
-            return float("nan")
+        if days > self.last_observed_days and share > 0:
+            return 0.0 if days <= self.follow_up_days else float("nan")
         return share
 
     def quantile_days(self, share_started: float) -> float:
@@ -99,11 +113,12 @@ class WaitCurve:
         return float(self.times_days[reached[0]]) if reached.size else float("nan")
 
     def restricted_mean_days(self, cap_days: float = CAP_DAYS) -> float:
-        """Restricted mean wait, capped at ``cap_days``: ``∫ S(t) dt`` from 0 to ``cap_days``
-        (the curve held at its last value beyond its last time); NaN if no joiners."""
+        """Restricted mean wait, capped at ``cap_days``: ``∫ S(t) dt`` from 0 to ``cap_days``, or
+        to ``last_observed_days`` if sooner (the curve is 0 beyond it); NaN if no joiners."""
         if not self.joiners:
             return float("nan")
-        edges = np.concatenate(([0.0], np.minimum(self.times_days, cap_days), [cap_days]))
+        end = min(cap_days, self.last_observed_days)
+        edges = np.concatenate(([0.0], np.minimum(self.times_days, end), [end]))
         heights = np.concatenate(([1.0], self.still_waiting))
         return float(np.sum(heights * np.diff(edges)))
 
@@ -118,8 +133,8 @@ def kaplan_meier(
     durations_days : time on the list of each joiner, days (>= 0): the wait if they started,
         else the time until they were censored
     started : True where the joiner started (an event), False where censored
-    follow_up_days : longest time any joiner could have been watched (default: the longest of
-        ``durations_days``)
+    follow_up_days : longest time a joiner could have been watched, e.g. from the earliest
+        joiner to the horizon (default, and at least: the longest of ``durations_days``)
 
     Returns
     -------
@@ -130,7 +145,7 @@ def kaplan_meier(
     if durations.shape != events.shape:
         raise ValueError("durations_days and started must have the same length")
     if not durations.size:
-        return WaitCurve(np.empty(0), np.empty(0), 0, float("nan"))
+        return WaitCurve(np.empty(0), np.empty(0), 0, float("nan"), float("nan"))
     if not np.isfinite(durations).all() or (durations < 0).any():
         raise ValueError("durations_days must be finite and >= 0")
     times, index = np.unique(durations, return_inverse=True)
@@ -139,8 +154,9 @@ def kaplan_meier(
     at_risk = durations.size - np.concatenate(([0], np.cumsum(leaving)[:-1]))
     keep = starts > 0
     still_waiting = np.cumprod(1.0 - starts[keep] / at_risk[keep])
-    follow_up = float(durations.max()) if follow_up_days is None else float(follow_up_days)
-    return WaitCurve(times[keep], still_waiting, int(durations.size), follow_up)
+    last = float(durations.max())
+    follow_up = last if follow_up_days is None else max(float(follow_up_days), last)
+    return WaitCurve(times[keep], still_waiting, int(durations.size), last, follow_up)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ from hubsim.figures.psa import acceptability_curve, ceac, psa_plane
 from hubsim.figures.queues import fan_chart, therapy_waitlist_fan, triage_backlog_fan
 from hubsim.figures.staff import caseload_utilisation, open_slots_share, staff_utilisation
 from hubsim.figures.style import png_bytes, save_figure
-from hubsim.figures.waits import therapy_waits
+from hubsim.figures.waits import kpi_windows, therapy_waits
 from hubsim.run_facts import caseload_slots, source_line, staffing_changes
 
 __all__ = [
     "SPECS", "acceptability_curve", "build_figures", "caseload_slots", "caseload_utilisation",
     "ceac",
-    "cost_components", "costs_by_component", "fan_chart", "open_slots_share", "pathway_counts",
+    "cost_components", "costs_by_component", "fan_chart", "kpi_windows", "open_slots_share",
+    "pathway_counts",
     "pathway_flow",
     "png_bytes", "psa_plane", "save_figure", "source_line", "staff_utilisation",
     "staffing_changes", "staffing_search_curve",

@@ -21,7 +21,7 @@ from hubsim.figures.psa import COST, QALYS, acceptability_curve, psa_plane
 from hubsim.figures.queues import therapy_waitlist_fan, triage_backlog_fan
 from hubsim.figures.staff import staff_utilisation
 from hubsim.figures.style import save_figure
-from hubsim.figures.waits import therapy_waits
+from hubsim.figures.waits import kpi_windows, therapy_waits
 from hubsim.results_folder import ResultsFolder
 from hubsim.run_facts import caseload_slots, hubs, staffing_changes, to_date
 
@@ -116,9 +116,7 @@ def _therapy_waits(results: ResultsFolder) -> Figure:
     runs = hubs(results.metadata)
     if not runs or any("horizon_days" not in h for h in runs):
         raise Skip("the run's metadata has no horizon for each Hub")
-    windows = {str(h.get("hub")): (float(h.get("warmup_days", 0.0)), float(h["horizon_days"]))
-               for h in runs}
-    return therapy_waits(_need(results, "clients", _WAIT_COLUMNS), windows,
+    return therapy_waits(_need(results, "clients", _WAIT_COLUMNS), kpi_windows(results.metadata),
                          source=results.source)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from hubsim.figures.style import (
     new_figure,
     percent_axis,
 )
+from hubsim.run_facts import hubs
 from hubsim.waits import WEEKS_6_DAYS, WEEKS_18_DAYS, WEEKS_52_DAYS, WaitCurve, wait_curves
 
 DAYS_PER_WEEK = 7.0
@@ -73,16 +75,22 @@ def started_within_pct(curves: list[WaitCurve], days: float) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+def _share_line(share_pct: float, words: str) -> str:
+    if math.isnan(share_pct):
+        return f"not known who {words}: not followed up that long"
+    return f"{share_pct:.1f}% {words}"
+
+
 def _started_curve(ax: Axes, curves: list[WaitCurve], top: float) -> None:
     days = np.linspace(0.0, top * DAYS_PER_WEEK, int(top * GRID_STEPS_PER_WEEK) + 1)
     share = np.array([started_within_pct(curves, d) for d in days])
     ax.step(days / DAYS_PER_WEEK, share, where="post", color=OKABE_ITO["blue"],
             linewidth=LINE_WIDTH)
     _standards(ax, label=False)
-    lines = [f"{started_within_pct(curves, limit * DAYS_PER_WEEK):.1f}% started within "
-             f"{limit:g} weeks" for limit in STANDARDS_WEEKS]
-    over = 100.0 - started_within_pct(curves, WEEKS_52_DAYS)
-    lines.append(f"{over:.1f}% waited over 52 weeks")
+    lines = [_share_line(started_within_pct(curves, limit * DAYS_PER_WEEK),
+                         f"started within {limit:g} weeks") for limit in STANDARDS_WEEKS]
+    lines.append(_share_line(PERCENT - started_within_pct(curves, WEEKS_52_DAYS),
+                             "waited over 52 weeks"))
     ax.text(*NOTE_CORNER, "\n".join(lines), transform=ax.transAxes, ha="right", va="bottom",
             color=GREY, bbox={"facecolor": "white", "edgecolor": LIGHT_GREY})
     week_ticks(ax, top)
@@ -90,6 +98,13 @@ def _started_curve(ax: Axes, curves: list[WaitCurve], top: float) -> None:
     ax.set_xlabel("wait (weeks)")
     ax.set_ylabel("% of all who joined the list\nwho had started (still waiting counted)")
     percent_axis(ax)
+
+
+def kpi_windows(metadata: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    """Hub id -> (warm-up days, horizon days) of each Hub in a run's metadata (the resolved
+    scenario), for ``therapy_waits``. Raises ``KeyError`` when a Hub has no horizon."""
+    return {str(h.get("hub")): (float(h.get("warmup_days", 0.0)), float(h["horizon_days"]))
+            for h in hubs(metadata)}
 
 
 def therapy_waits(

@@ -22,7 +22,8 @@ from hubsim.output import scenario_hash
 
 BAD_INPUT = 2
 RESULT_FILES = {
-    "clients.csv", "replications.csv", "summary.csv", "timeseries.csv", "run_metadata.json",
+    "clients.csv", "replications.csv", "summary.csv", "timeseries.csv", "waitlist_monthly.csv",
+    "waitlist_monthly_summary.csv", "run_metadata.json",
 }
 
 

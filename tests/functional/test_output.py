@@ -17,7 +17,7 @@ from hubsim.output import (
     write_results,
 )
 
-CSV_FILES = 4  # replications, summary, clients, timeseries
+CSV_FILES = 6  # replications, summary, clients, timeseries, waitlist_monthly and its summary
 
 
 @pytest.fixture(scope="module")

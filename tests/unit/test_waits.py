@@ -42,11 +42,25 @@ def test_hand_worked_curve():
     assert curve.share_waiting(3.0) == pytest.approx(0.8 * 2 / 3, abs=EXACT)
     assert curve.quantile_days(0.5) == 4.0  # first time S <= 0.5
     assert math.isnan(curve.quantile_days(0.9))  # S never falls to 0.1: not reached
-    # ∫ S from 0 to 10: 1x1 + 0.8x2 + 0.5333x1 + 0.2667x6 (held after the last observation)
-    assert curve.restricted_mean_days(10.0) == pytest.approx(1 + 1.6 + 1.6 / 3 + 0.8 / 3 * 6,
+    # ∫ S from 0 to 10 is cut at the last observation, day 5: 1x1 + 0.8x2 + 0.5333x1 + 0.2667x1
+    assert curve.restricted_mean_days(10.0) == pytest.approx(1 + 1.6 + 1.6 / 3 + 0.8 / 3,
                                                              abs=EXACT)
+    assert curve.restricted_mean_days(3.5) == pytest.approx(1 + 1.6 + 0.8 / 3, abs=EXACT)
     assert math.isnan(curve.share_waiting(6.0))  # beyond the follow-up (5 days), S > 0
-    assert curve.joiners == 5 and curve.follow_up_days == 5.0
+    assert curve.joiners == 5 and curve.follow_up_days == curve.last_observed_days == 5.0
+
+
+def test_tail_beyond_the_last_observation():
+    """Watched for at most 5 days in a run that could have watched 400: nobody is known to wait
+    beyond day 5, so S is 0 there (Efron) up to the follow-up and unknown after it; quantiles the
+    observed curve never reaches stay NaN."""
+    curve = kaplan_meier(np.array([1.0, 5.0, 5.0]), np.array([1, 0, 0], bool), 400.0)
+    assert curve.share_waiting(5.0) == pytest.approx(2 / 3, abs=EXACT)
+    assert curve.share_waiting(364.0) == 0.0
+    assert math.isnan(curve.share_waiting(401.0))
+    assert math.isnan(curve.quantile_days(0.5))
+    assert curve.restricted_mean_days(CAP_DAYS) == pytest.approx(1 + 4 * 2 / 3, abs=EXACT)
+    assert kaplan_meier(np.array([1.0]), np.array([True]), 0.5).follow_up_days == 1.0
 
 
 def test_ties_events_before_censorings():
@@ -71,12 +85,12 @@ def test_no_censoring_gives_the_sample_mean():
 
 
 def test_all_censored_and_empty():
-    """Nobody started: S = 1 up to the follow-up, no quantile, the mean is the cap (curve held);
-    nobody joined: every figure is NaN."""
+    """Nobody started: S = 1 up to the last observation, no quantile, the mean is the longest
+    time watched; nobody joined: every figure is NaN."""
     curve = kaplan_meier(np.array([5.0, 10.0]), np.zeros(2, bool))
     assert curve.times_days.size == 0 and curve.share_waiting(10.0) == 1.0
     assert math.isnan(curve.quantile_days(0.5))
-    assert curve.restricted_mean_days(CAP_DAYS) == CAP_DAYS
+    assert curve.restricted_mean_days(CAP_DAYS) == 10.0
     assert math.isnan(curve.share_waiting(11.0))
     empty = kaplan_meier(np.empty(0), np.empty(0, bool))
     assert empty.joiners == 0
@@ -115,10 +129,11 @@ def test_matches_scipy_on_random_censored_data(seed, rounded):
         else:
             assert sf.evaluate(q) <= 1 - share + EXACT
             assert sf.evaluate(np.nextafter(q, -np.inf)) > 1 - share - EXACT
-    # scipy's step function integrated by hand: S held over each gap between its times
-    times = np.concatenate(([0.0], sf.quantiles, [CAP_DAYS]))
+    # scipy's step function integrated by hand up to the cap or the last observation
+    end = min(CAP_DAYS, durations.max())
+    times = np.concatenate(([0.0], sf.quantiles, [end]))
     heights = np.concatenate(([1.0], sf.probabilities))
-    expected = np.sum(heights * np.diff(np.minimum(times, CAP_DAYS)))
+    expected = np.sum(heights * np.diff(np.minimum(times, end)))
     assert curve.restricted_mean_days(CAP_DAYS) == pytest.approx(expected, rel=1e-12)
 
 
@@ -131,8 +146,9 @@ def test_wait_kpis_hand_worked():
     days (censored); one still waiting since day 20 (censored at 80)."""
     records = _records([0, 0, 10, 20], [10, 50, np.nan, np.nan], [60, 90, 40, np.nan])
     kpis = wait_kpis("therapy", records, 100.0)
-    # at risk 4 at day 10 -> S = 3/4; at day 50 at risk 2 (the leaver went at 30) -> S = 3/8
-    assert kpis["therapy_wait_days_mean"] == pytest.approx(10 + 0.75 * 40 + 0.375 * 314)
+    # at risk 4 at day 10 -> S = 3/4; at day 50 at risk 2 (the leaver went at 30) -> S = 3/8,
+    # integrated to the last observation (80 days)
+    assert kpis["therapy_wait_days_mean"] == pytest.approx(10 + 0.75 * 40 + 0.375 * 30)
     assert kpis["therapy_wait_days_median"] == 50.0
     assert math.isnan(kpis["therapy_wait_days_p90"])
     assert math.isnan(kpis["therapy_waited_over_52w_pct"])  # followed up only 100 days
