@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 
 from hubsim.calendar import bank_holiday_days
+from hubsim.capacity import HubCapacity
 from hubsim.loader import build
+from hubsim.rng import Streams
 from hubsim.staffing import DAYS_PER_YEAR, role_timeline
 
 NO_CHURN = {  # a role with no randomness in who is in post
@@ -188,7 +191,12 @@ def test_draws_before_the_horizon_do_not_depend_on_it():
 
 def test_share_zero_switches_redeployment_off_and_short_sickness_spells_are_refused():
     scenario = _scenario(redeploy={"share": 0, "when_backlog_above": 0})
-    assert scenario.staff.therapists.redeploy.share == 0
+    env = simpy.Environment()
+    capacity = HubCapacity(env, scenario, Streams(0, 0))
+    servers = len(capacity.triage.calendars)
+    capacity.start_redeployment(lambda: 10**6)  # a backlog far above the threshold every week
+    env.run(until=60)
+    assert capacity.redeployed_weeks == 0 and len(capacity.triage.calendars) == servers
     with pytest.raises(Exception, match="sickness_spell_days"):
         _scenario(sickness_absence_pct=50, sickness_spell_days=0.01)
     assert _scenario(sickness_absence_pct=0, sickness_spell_days=0.01)  # no sickness: any spell
