@@ -217,18 +217,6 @@ class CoursePool:
         staffed slot-days with an active course, is in [0, 1]."""
         return self.active_slot_days(lo, hi), self.staffed_slot_days(lo, hi)
 
-    def slot_days(self, lo: float, hi: float) -> float:
-        """Slot-days within [lo, hi] days that were staffed, or occupied beyond the staffed
-        number (paused courses keep their slots). The denominator of the older utilisation
-        (occupied slot-days over these), superseded by ``usage``."""
-        log = self._slots_log
-        days = [entry[0] for entry in log] + [math.inf]
-        return float(sum(
-            max(entry[_STAFFED], entry[_OCCUPIED])
-            * max(0.0, min(days[i + 1], hi) - max(entry[0], lo))
-            for i, entry in enumerate(log)
-        ))
-
     # ---------------------------------------------------------------- one course
 
     def _interval(self, rng: np.random.Generator) -> float:

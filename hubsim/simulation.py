@@ -12,9 +12,8 @@ from hubsim.arrivals import all_arrivals
 from hubsim.kpis import Usage, combine_kpis, compute_kpis
 from hubsim.model import SAMPLED_SERIES, WAIT_LISTS, HubModel
 from hubsim.population import sample_all
-from hubsim.records import ClientLog
 from hubsim.rng import Streams
-from hubsim.scenario import PATHWAYS, AnyScenario, Scenario
+from hubsim.scenario import AnyScenario, Scenario
 
 
 @dataclass(frozen=True)
@@ -34,16 +33,6 @@ class Run:
     clients: pd.DataFrame
     timeseries: pd.DataFrame
     kpis: MappingProxyType[str, float]
-
-
-def _slot_days(log: ClientLog, pathway: str, lo: float, hi: float) -> float:
-    """Caseload slot-days occupied within [lo, hi] days by clients who started a ``pathway``
-    course (from the run's log: no DataFrame needed)."""
-    rows = (log.pathway == PATHWAYS.index(pathway)) & ~np.isnan(log.course_start_day)
-    start = np.maximum(log.course_start_day[rows], lo)
-    exit_day = log.exit_day[rows]
-    end = np.minimum(np.where(np.isnan(exit_day), hi, exit_day), hi)
-    return float(np.clip(end - start, 0.0, None).sum())
 
 
 def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
@@ -71,9 +60,8 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
     lo, hi = scenario.warmup_days, scenario.horizon_days
     usage: Usage = {
         "triage": (model.triage.busy_minutes(lo, hi), model.triage.available_minutes(lo, hi)),
-        "therapists": (_slot_days(model.log, "hub_therapy", lo, hi),
-                       model.therapy.slot_days(lo, hi)),
-        "brief": (_slot_days(model.log, "brief_support", lo, hi), model.brief.slot_days(lo, hi)),
+        "therapists": model.therapy.usage(lo, hi),
+        "brief": model.brief.usage(lo, hi),
         "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }

@@ -216,7 +216,6 @@ def test_active_slot_days_never_exceed_staffed_ones():
     pool, *_ = run_pool(2, [0.0, 0.0], [(2.0, 1), (5.0, 2)], planned=20, until=8.0)
     assert pool.usage(0.0, 8.0) == (13.0, 13.0)
     assert pool.staffed_slot_days(1.0, 3.0) == 3.0  # window cuts the steps
-    assert pool.slot_days(0.0, 8.0) == 16.0
 
 
 def test_active_slot_days_count_only_courses_under_way():

@@ -69,17 +69,6 @@ def test_timeseries_dates_are_date_objects_one_per_day(hub_run) -> None:
     assert all(type(d) is dt.date for d in timeseries["date"])
 
 
-@pytest.mark.parametrize("usage_key, pathway", [("therapists", "hub_therapy"),
-                                                ("brief", "brief_support")])
-def test_slot_days_from_the_log_match_the_clients_frame(hub_run, usage_key, pathway) -> None:
-    scenario, clients, _, usage = hub_run
-    lo, hi = scenario.warmup_days, scenario.horizon_days
-    rows = clients[(clients["pathway"] == pathway) & clients["course_start_day"].notna()]
-    start = rows["course_start_day"].clip(lower=lo).to_numpy()
-    end = rows["exit_day"].fillna(hi).clip(upper=hi).to_numpy()
-    assert usage[usage_key][0] == float(np.clip(end - start, 0.0, None).sum())
-
-
 def test_kpis_do_not_depend_on_categorical_columns(hub_run) -> None:
     scenario, clients, timeseries, usage = hub_run
     labels = ["pathway", "exit_reason", "external_destination", "need_tier"]
