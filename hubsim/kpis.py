@@ -18,6 +18,7 @@ from hubsim.records import has_label, label_codes
 from hubsim.rng import Streams
 from hubsim.scenario import Scenario
 from hubsim.waits import (
+    FORECAST_COLUMN,
     WAIT_LISTS,
     ListRecords,
     pooled_snapshot,
@@ -75,8 +76,11 @@ def _client_arrays(window: pd.DataFrame) -> dict[str, np.ndarray]:
     """The columns the client KPIs read, as arrays: ``_FLOAT_COLUMNS``, ``therapy`` and ``brief``
     (joined that pathway) and one flag per exit reason in ``_EXIT_FLAGS``."""
     reason, reasons = label_codes(window["exit_reason"])
+    forecast = (window[FORECAST_COLUMN].to_numpy(float) if FORECAST_COLUMN in window
+                else np.full(len(window), np.nan))
     return {
         **{name: window[name].to_numpy(float) for name in _FLOAT_COLUMNS},
+        FORECAST_COLUMN: forecast,
         "therapy": has_label(window["pathway"], "hub_therapy"),
         "brief": has_label(window["pathway"], "brief_support"),
         **{flag: np.array([r == flag for r in reasons])[reason] for flag in _EXIT_FLAGS},
@@ -92,7 +96,8 @@ def _list_rows(rows: Mapping[str, np.ndarray], kind: str) -> tuple[np.ndarray, L
     else:
         joined = rows[kind] & ~np.isnan(rows["waitlist_join_day"])
         join, start = rows["waitlist_join_day"], rows["course_start_day"]
-    return joined, ListRecords(join[joined], start[joined], rows["exit_day"][joined])
+    return joined, ListRecords(join[joined], start[joined], rows["exit_day"][joined],
+                               rows[FORECAST_COLUMN][joined])
 
 
 def _peak(waitlist: np.ndarray) -> float:

@@ -14,6 +14,8 @@ from hubsim.model import SAMPLED_SERIES, WAIT_LISTS, HubModel
 from hubsim.population import sample_all
 from hubsim.rng import Streams
 from hubsim.scenario import AnyScenario, Scenario
+from hubsim.wait_forecast import forecast_start_day
+from hubsim.waits import FORECAST_COLUMN
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
     model = HubModel(scenario, sample_all(scenario, streams, days, profile), streams)
     model.run()
     clients = model.log.to_frame(model.draws, scenario)
+    clients[FORECAST_COLUMN] = forecast_start_day(clients, scenario)
     lo, hi = scenario.warmup_days, scenario.horizon_days
     usage: Usage = {
         "triage": (model.triage.busy_minutes(lo, hi), model.triage.available_minutes(lo, hi)),

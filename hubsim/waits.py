@@ -21,11 +21,14 @@ staffing, and closure and unreached calls do not depend on a client's place in t
 censoring is non-informative. The curve then answers the planner's question: *how long would a
 client who stays on the list wait?*
 
-Known bias: when the list is growing, the late joiners (who face the longest waits) are censored
-earliest, so the curve's tail is estimated from early joiners, who waited less; Kaplan-Meier then
-understates long waits. A run with arrivals stopped and the list drained measures the size of this
-bias. ``*_wait_days_mean_lower_bound`` (each still-waiting client counted at their wait so far,
-each leaver at their time on the list) is a floor the headline mean never falls below.
+Known bias, and its remedy: when the list is growing, the late joiners (who face the longest
+waits) are censored earliest, so a plain curve's tail is estimated from early joiners, who waited
+less, and long waits are understated (by a fifth to two fifths in the drained runs of
+``tests/verification/test_wait_truth.py``). So a client still waiting at the horizon is not
+censored when the run gives a forecast of their start from their place in the queue and the
+list's recent throughput (``forecast_day``; ``hubsim.wait_forecast``): that forecast counts as
+their start. ``*_wait_days_mean_lower_bound`` (each still-waiting client counted at their wait so
+far, each leaver at their time on the list) is a floor the headline mean never falls below.
 
 From one curve per list come the restricted mean wait (``∫ S(t) dt`` from 0 to the 52-week cap),
 the median and 90th percentile (NaN, "not reached", when the curve never falls that far), the share
@@ -69,6 +72,8 @@ CAP_DAYS = WEEKS_52_DAYS
 """Cap of the restricted mean wait: the mean is ``∫ S(t) dt`` from 0 to this (52 weeks)."""
 _SHARE_TOLERANCE = 1e-12  # a product of (1 - d/n) factors meant to equal 0.5 may be 0.5 + 1e-16
 WAIT_LISTS: tuple[str, ...] = ("triage", "therapy", "brief")
+FORECAST_COLUMN = "forecast_start_day"
+"""Per-client column: forecast start of a client still on a list at the horizon (NaN else)."""
 
 
 @dataclass(frozen=True)
@@ -168,11 +173,14 @@ class ListRecords:
     join_day : when each joiner joined the list
     start_day : when they started (NaN if not)
     exit_day : when they left the Hub (NaN if still with it); used when they did not start
+    forecast_day : forecast start of each joiner still on the list at the horizon (NaN for the
+        others; see ``hubsim.wait_forecast``); None: no forecast
     """
 
     join_day: np.ndarray
     start_day: np.ndarray
     exit_day: np.ndarray
+    forecast_day: np.ndarray | None = None
 
     def left_day(self) -> np.ndarray:
         """When each joiner left the list: started, or exited without starting (NaN: on it)."""
@@ -201,8 +209,10 @@ def list_records(clients: pd.DataFrame, kind: str) -> ListRecords:
     rows = joined_list(clients, kind)
     join, start = (("arrival_day", "triage_day") if kind == "triage"
                    else ("waitlist_join_day", "course_start_day"))
+    forecast = (clients[FORECAST_COLUMN].to_numpy(float)[rows]
+                if FORECAST_COLUMN in clients else None)
     return ListRecords(clients[join].to_numpy(float)[rows], clients[start].to_numpy(float)[rows],
-                       clients["exit_day"].to_numpy(float)[rows])
+                       clients["exit_day"].to_numpy(float)[rows], forecast)
 
 
 def time_on_list(records: ListRecords, horizon_days: float | np.ndarray) -> np.ndarray:
@@ -213,10 +223,20 @@ def time_on_list(records: ListRecords, horizon_days: float | np.ndarray) -> np.n
 
 
 def wait_curve(records: ListRecords, horizon_days: float | np.ndarray) -> WaitCurve:
-    """The Kaplan-Meier curve of a list's joiners, followed up to ``horizon_days``."""
+    """The curve of a list's joiners, followed up to ``horizon_days``: Kaplan-Meier over the
+    observed waits, each still-waiting joiner with a forecast start counted at it (see
+    ``hubsim.wait_forecast``), and those without one censored at the horizon."""
+    durations = time_on_list(records, horizon_days)
+    started = ~np.isnan(records.start_day)
     watched = np.asarray(horizon_days, dtype=float) - records.join_day
-    return kaplan_meier(time_on_list(records, horizon_days), ~np.isnan(records.start_day),
-                        float(watched.max()) if watched.size else None)
+    follow_up = float(watched.max()) if watched.size else None
+    if records.forecast_day is not None:
+        forecast = ~started & ~np.isnan(records.forecast_day)
+        durations = np.where(forecast, records.forecast_day - records.join_day, durations)
+        started = started | forecast
+        if forecast.any():
+            follow_up = max(follow_up or 0.0, float(durations[forecast].max()))
+    return kaplan_meier(durations, started, follow_up)
 
 
 def _started_mean(waits: np.ndarray) -> float:
