@@ -135,7 +135,8 @@ class HubModel:
 
     def _client(self, client: int) -> Generator[simpy.Event, object, None]:
         if not self.draws.onward[client]:
-            self.log.exit(client, "screen_negative", self.env.now)
+            # the arrival day itself: the clock reached it by a timeout, which may round by an ulp
+            self.log.exit(client, "screen_negative", float(self.draws.arrival_day[client]))
             return
         reached = yield from self._triage(client)
         if not reached:

@@ -44,7 +44,9 @@ from hubsim.records import has_label, label_codes
 from hubsim.scenario import Course, Scenario
 
 WEEKS_PER_YEAR = DAYS_PER_YEAR / DAYS_PER_WEEK
-FINISHED = ("completed", "dropped_out", "discharged_dna")
+FINISHED = (  # courses that gave a dose of therapy
+    "completed", "dropped_out", "discharged_dna", "course_ended_closure",
+)
 PERCENT = 100.0
 
 

@@ -71,7 +71,9 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
     return clients, _timeseries(model, scenario), usage
 
 
-DRAIN_MAX_EXTRA_DAYS = 36525.0  # a drain gives up after 100 more years (lists not empty: an error)
+DRAIN_FIRST_EXTRA_DAYS = 1461.0  # a drain first tries four more years ...
+DRAIN_GROWTH = 4.0  # ... then four times as long each try ...
+DRAIN_MAX_EXTRA_DAYS = 36525.0  # ... and gives up after 100 more years (an error)
 
 
 def simulate_drain(
@@ -82,7 +84,8 @@ def simulate_drain(
 
     The same clients as ``simulate(scenario, seed, replication)`` arrive (arrivals stop at the
     horizon), and the run goes on, staffed as the scenario staffs it, until every list is empty
-    (checked weekly), so every wait that the horizon cut short is observed. Staff draws do not
+    (checked weekly; a run that does not empty in ``DRAIN_FIRST_EXTRA_DAYS`` is repeated longer),
+    so every wait that the horizon cut short is observed. Staff draws do not
     depend on the horizon, so the days before it see the same staff, absences and calls: what a
     run to the horizon leaves unobserved, the drain shows. Staffing changes dated after the
     horizon apply in the drain.
@@ -96,16 +99,20 @@ def simulate_drain(
     RuntimeError
         If a list is still not empty ``max_extra_days`` after the horizon.
     """
-    streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
-    days, profile = all_arrivals(scenario, streams)
-    draws = sample_all(scenario, streams, days, profile)
-    longer = scenario.model_copy(update={"horizon_days": scenario.horizon_days + max_extra_days})
-    model = HubModel(longer, draws, streams)
-    model.run(drain_after_days=scenario.horizon_days, drain_lists=lists)
-    if not model.lists_empty(lists):
-        raise RuntimeError(f"{scenario.name}: lists not empty {max_extra_days} days after the "
-                           "horizon; the drain gave up")
-    return model.log.to_frame(model.draws, scenario)
+    extra_days = min(DRAIN_FIRST_EXTRA_DAYS, max_extra_days)
+    while True:  # staff draws are prefix-stable, so a longer try repeats a shorter one's start
+        streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
+        days, profile = all_arrivals(scenario, streams)
+        draws = sample_all(scenario, streams, days, profile)
+        longer = scenario.model_copy(update={"horizon_days": scenario.horizon_days + extra_days})
+        model = HubModel(longer, draws, streams)
+        model.run(drain_after_days=scenario.horizon_days, drain_lists=lists)
+        if model.lists_empty(lists):
+            return model.log.to_frame(model.draws, scenario)
+        if extra_days >= max_extra_days:
+            raise RuntimeError(f"{scenario.name}: lists not empty {max_extra_days} days after "
+                               "the horizon; the drain gave up")
+        extra_days = min(extra_days * DRAIN_GROWTH, max_extra_days)
 
 
 def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:

@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from hubsim import load_scenario, run_experiment
 from hubsim.app.limits import MAX_UPLOAD_BYTES
+from hubsim.app.views import sentence
+from hubsim.columns import kpi_label
 from hubsim.loader import ScenarioError
 from hubsim.staffing_search import search_wte
 
@@ -100,12 +102,12 @@ def test_compare_pairs_the_changed_and_unchanged_scenarios(app) -> None:
     at.run()
     assert not at.exception and not at.error
     table = at.table[0].value.set_index("Measure")
-    wait = table.loc["Mean wait for Hub therapy (clients who started)"]
+    wait = table.loc[sentence(kpi_label("therapy_wait_days_mean"))]
     assert wait["Difference, changed − unchanged"].startswith("+")
-    waiting = table.loc["Clients on the therapy waiting list at the end"]
+    waiting = table.loc[sentence(kpi_label("therapy_waitlist_end"))]
     assert waiting["Difference, changed − unchanged"].startswith("+")
     assert waiting["Clear difference?"] == "yes"
-    arrived = table.loc["Keyworkers who completed the online screen"]
+    arrived = table.loc[sentence(kpi_label("clients_arrived"))]
     assert arrived["Difference, changed − unchanged"].startswith("0 clients")  # same clients
 
 
