@@ -9,9 +9,10 @@ import pandas as pd
 from hubsim.kpis import KPI_UNITS
 
 _BIG = 1000
-WAIT_NOTE = ("Waits count everyone who joined a list, those still waiting included (Kaplan-Meier):"
-             " *_wait_days_mean is the restricted mean, capped at 364 days; *_started figures"
-             " count only clients who started.")
+WAIT_NOTE = ("Waits count everyone who joined a list: a client still waiting at the end is given a"
+             " forecast start from their place in the queue and the list's recent throughput"
+             " (Kaplan-Meier over all joiners); *_wait_days_mean is the restricted mean, capped"
+             " at 364 days; *_started figures count only clients who started.")
 
 
 def fmt(value: float) -> str:
