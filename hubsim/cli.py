@@ -29,9 +29,17 @@ from hubsim.executors import ExecutorError, ExecutorHandle, open_executor
 from hubsim.experiment import Experiment, ExperimentInterrupted, run_experiment
 from hubsim.kpis import CORE_KPIS, KPI_UNITS
 from hubsim.loader import ScenarioError, load_scenario, parse_override
-from hubsim.output import OutputExistsError, build_metadata, check_destination, write_results
+from hubsim.output import (
+    OutputExistsError,
+    build_metadata,
+    check_destination,
+    claim_folder,
+    free_sibling,
+    write_results,
+)
 from hubsim.scenario import AnyScenario
 from hubsim.stats import DEFAULT_PRECISION
+from hubsim.stopping import EXIT_INTERRUPTED, exit_code, sigterm_as_interrupt
 from hubsim.tables import kpi_table
 
 app = typer.Typer(
@@ -39,7 +47,7 @@ app = typer.Typer(
     help="Simulate NHS staff mental-health Resilience Hubs: demand, triage, therapy waits, costs.",
 )
 BAD_INPUT = 2
-INTERRUPTED = 130  # shell convention for a program stopped by Ctrl-C: 128 + SIGINT (2)
+INTERRUPTED = EXIT_INTERRUPTED  # 128 + SIGINT (2); 143 (128 + SIGTERM) after a SIGTERM
 DEFAULT_REPLICATIONS = 30
 MAX_REPLICATIONS = 100_000  # a sanity bound on --replications, far beyond any real analysis
 PROGRESS_MIN_REPLICATIONS = 4  # a progress bar is worth showing from a few replications up
@@ -118,8 +126,10 @@ def run(
 ) -> None:
     """Run replications, print the KPI table and write a results folder.
 
-    Ctrl-C stops cleanly: the replications completed so far are written (marked partial in
-    run_metadata.json) and the exit code is 130.
+    Ctrl-C or SIGTERM stops cleanly: the replications completed so far are written (marked partial
+    in run_metadata.json) and the exit code is 130 (143 after SIGTERM). With --force an existing
+    folder is replaced only by a complete run; an interrupted one writes beside it (DIR.partial).
+    Only one run at a time may write a results folder: a second is refused.
     """
     count = replication_count(replications)
     loaded = _load(scenario, set_)
@@ -128,6 +138,18 @@ def run(
     _check_out(out_dir, force)
     set_verbosity(verbose)
     meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or []}
+    with sigterm_as_interrupt(), claimed(out_dir, force):
+        _run_and_write(loaded, count, seed, workers, scheduler, dask_local, precision,
+                       max_replications, controlled, meta, out_dir, force, report, replications)
+
+
+def _run_and_write(
+    loaded: AnyScenario, count: int | None, seed: int, workers: int | None,
+    scheduler: str | None, dask_local: int | None, precision: float, max_replications: int,
+    controlled: list[str], meta: dict[str, object], out_dir: Path, force: bool, report: bool,
+    replications: str,
+) -> None:
+    """The body of ``run``, with the results folder claimed."""
     started = time.perf_counter()
     try:
         with executor_for(workers, scheduler, dask_local) as handle:
@@ -139,14 +161,18 @@ def run(
                    f"{wall:.1f} s ({meta['executor']})\n")
         typer.echo(kpi_table(experiment.summary, CORE_KPIS) + note)
         _write(experiment, out_dir, force, build_metadata(experiment, wall, **meta))
-        if report:
-            from hubsim.report import write_report
-
-            typer.echo(f"report: {write_report(out_dir)}")
     except ExperimentInterrupted as stop:
         _write_partial(stop, out_dir, force, meta, time.perf_counter() - started, replications)
     except KeyboardInterrupt:
-        fail("interrupted: nothing written", INTERRUPTED)
+        fail("interrupted: nothing written", exit_code())
+    if report:
+        from hubsim.report import write_report
+
+        try:
+            typer.echo(f"report: {write_report(out_dir)}")
+        except KeyboardInterrupt:
+            fail(f"interrupted while writing the report: the results in {out_dir} are complete; "
+                 f"make the report with: hubsim report {out_dir}", exit_code())
 
 
 def _replicate(
@@ -221,6 +247,22 @@ def _check_out(out_dir: Path, force: bool) -> None:
         fail(str(exc))
 
 
+@contextmanager
+def claimed(out_dir: Path, force: bool) -> Iterator[None]:
+    """Hold ``out_dir`` for this run (``hubsim.output.claim_folder``); exit 2 if it is taken."""
+    entered = False
+    try:
+        with claim_folder(out_dir, force):
+            entered = True
+            yield
+    except OSError as exc:  # OutputExistsError (and OutputBusyError) among them
+        if entered:
+            raise
+        if isinstance(exc, OutputExistsError):
+            fail(str(exc))
+        fail(f"{out_dir}: cannot create the results folder ({exc.strerror or exc})")
+
+
 def _write(experiment: Experiment, out_dir: Path, force: bool, meta: dict) -> None:
     frames = {} if experiment.bands is None else {"timeseries_bands.csv": experiment.bands}
     try:
@@ -234,19 +276,28 @@ def _write_partial(
     stop: ExperimentInterrupted, out_dir: Path, force: bool, meta: dict, wall: float,
     requested: str,
 ) -> None:
-    """After Ctrl-C: write the completed replications, marked partial, and exit 130."""
+    """After Ctrl-C or SIGTERM: write the completed replications, marked partial; exit 130/143.
+
+    An existing folder (``force``) is kept: the partial results go beside it, in ``DIR.partial``.
+    """
     experiment = stop.experiment
+    code = exit_code()
     if experiment is None:
-        fail("interrupted before any replication completed: nothing written", INTERRUPTED)
+        fail("interrupted before any replication completed: nothing written", code)
     done = [int(r) for r in experiment.kpis["replication"]]
     meta = build_metadata(experiment, wall, **meta, partial=True, replications_requested=requested,
                           completed_replications=done)
-    typer.echo(f"interrupted: writing the {len(done)} completed replications", err=True)
+    if out_dir.exists():
+        kept, out_dir = out_dir, free_sibling(out_dir, ".partial")
+        typer.echo(f"interrupted: {kept} is kept as it was; writing the {len(done)} completed "
+                   f"replications to {out_dir}", err=True)
+    else:
+        typer.echo(f"interrupted: writing the {len(done)} completed replications", err=True)
     try:
-        _write(experiment, out_dir, force, meta)
+        _write(experiment, out_dir, False, meta)
     except KeyboardInterrupt:
-        fail("interrupted again while writing: nothing written", INTERRUPTED)
-    raise typer.Exit(INTERRUPTED)
+        fail("interrupted again while writing: nothing written", code)
+    raise typer.Exit(code)
 
 
 def main() -> None:
