@@ -42,6 +42,11 @@ from hubsim.stats import DEFAULT_PRECISION
 from hubsim.stopping import EXIT_INTERRUPTED, exit_code, sigterm_as_interrupt
 from hubsim.tables import kpi_table
 
+try:  # typer vendors its own click from 0.2x on
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older typer, on the click package
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Simulate NHS staff mental-health Resilience Hubs: demand, triage, therapy waits, costs.",
@@ -304,10 +309,28 @@ def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app()
+        code = app(standalone_mode=False)
     except ScenarioError as exc:  # e.g. a bad --set caught outside a command's own handling
         typer.echo(f"hubsim: error: {exc}", err=True)
         sys.exit(BAD_INPUT)
+    except NoArgsIsHelpError as exc:  # bare ``hubsim``: the help, as before
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UsageError as exc:  # a bad option or argument: one line, not a box
+        typer.echo(f"hubsim: error: {one_line(exc.format_message())}", err=True)
+        sys.exit(BAD_INPUT)
+    except ClickException as exc:
+        typer.echo(f"hubsim: error: {one_line(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("hubsim: interrupted", err=True)
+        sys.exit(INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def one_line(text: str) -> str:
+    """``text`` with its lines joined, for a one-line error message."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 # Commands grouped by topic register themselves on ``app`` when imported.
