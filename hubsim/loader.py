@@ -217,7 +217,9 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         field, message, count = _first_error(exc)
-        if count > 1:
+        if isinstance(scenario_checks.lookup(data, field), bool):  # false read as 0, say so
+            message = "must be a number, not true/false"
+        elif count > 1:
             message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
         raise ScenarioError(source, field, message) from None
     dumped = scenario.model_dump(mode="python", by_alias=True)

@@ -58,6 +58,11 @@ def not_finite(data: Mapping[str, Any]) -> Problem:
     return None
 
 
+def lookup(data: Any, path: str) -> Any:
+    """The value at the dotted ``path`` in nested tables and arrays, or None if there is none."""
+    return _lookup(data, path)[1]
+
+
 def _lookup(data: Any, path: str) -> tuple[bool, Any]:
     node = data
     for key in path.split("."):
