@@ -41,6 +41,7 @@ from hubsim.scenario import AnyScenario
 from hubsim.stats import DEFAULT_PRECISION
 from hubsim.stopping import EXIT_INTERRUPTED, exit_code, sigterm_as_interrupt
 from hubsim.tables import kpi_table
+from hubsim.workload import CONFIRM_EVENTS_PER_REPLICATION, Workload, estimate
 
 try:  # typer vendors its own click from 0.2x on
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
@@ -72,6 +73,8 @@ DaskLocalOpt = Annotated[int | None, typer.Option(
 PrecisionOpt = Annotated[float, typer.Option(
     min=0.001, max=1.0, help="With --replications auto: target 95% half-width / mean.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each replication.")]
+YesOpt = Annotated[bool, typer.Option(
+    "--yes", "-y", help="Run without asking even if the work estimate is very large.")]
 
 
 def fail(message: str, code: int = BAD_INPUT) -> None:
@@ -127,6 +130,7 @@ def run(
     force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
     report: Annotated[bool, typer.Option(
         help="Write report.html and figures into the results folder.")] = True,
+    yes: YesOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Run replications, print the KPI table and write a results folder.
@@ -141,8 +145,10 @@ def run(
     controlled = check_kpi_names(loaded, kpi or AUTO_KPIS)
     out_dir = out or Path("results") / f"{loaded.hub}-{datetime.now():%Y%m%d-%H%M%S}"
     _check_out(out_dir, force)
+    work = confirm_workload(scenario, loaded, count or max_replications, yes)
     set_verbosity(verbose)
-    meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or []}
+    meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or [],
+                               "workload_estimate": work.as_dict()}
     with sigterm_as_interrupt(), claimed(out_dir, force):
         _run_and_write(loaded, count, seed, workers, scheduler, dask_local, precision,
                        max_replications, controlled, meta, out_dir, force, report, replications)
@@ -196,6 +202,22 @@ def _replicate(
                             handle.executor, handle.workers, progress=True)
     meta.update(auto_metadata(auto, max_replications))
     return auto.experiment, "\n\n" + auto_report(auto)
+
+
+def confirm_workload(path: Path, scenario: AnyScenario, replications: int, yes: bool) -> Workload:
+    """The run's work estimate; above the confirmation threshold, ask (or, without a terminal to
+    ask on, exit 2 naming the field behind the work) unless ``yes``."""
+    work = estimate(scenario, replications)
+    if yes or not work.needs_confirmation():
+        return work
+    field = work.driver if work.events > CONFIRM_EVENTS_PER_REPLICATION else "--replications"
+    what = f"{path}: {field}: {work.describe()}"
+    if not sys.stdin.isatty():
+        fail(f"{what}; this is beyond the threshold for running without asking: "
+             "check the scenario, or add --yes to run it anyway")
+    if not typer.confirm(f"{what}. Run it?", default=False, err=True):
+        fail("not confirmed: nothing run")
+    return work
 
 
 def replication_count(text: str) -> int | None:
