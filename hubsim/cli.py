@@ -109,7 +109,8 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
 
 @app.command()
 def run(
-    scenario: ScenarioArg,
+    scenario: Annotated[Path | None, typer.Argument(
+        help="Scenario TOML file (not with --resume).", show_default=False)] = None,
     replications: Annotated[str, typer.Option(
         help="Number of replications, or 'auto' to run until --precision is reached.")]
     = str(DEFAULT_REPLICATIONS),
@@ -131,6 +132,9 @@ def run(
     report: Annotated[bool, typer.Option(
         help="Write report.html and figures into the results folder.")] = True,
     yes: YesOpt = False,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue the interrupted run in this partial results folder: run only the "
+             "replications it lacks, with its scenario and seed.")] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Run replications, print the KPI table and write a results folder.
@@ -140,6 +144,16 @@ def run(
     folder is replaced only by a complete run; an interrupted one writes beside it (DIR.partial).
     Only one run at a time may write a results folder: a second is refused.
     """
+    if resume is not None:
+        if scenario is not None or set_:
+            fail("--resume: give the partial results folder only (its scenario is inside it)")
+        set_verbosity(verbose)
+        _read_partial(resume)  # before claiming the folder: a bad one changes nothing
+        with sigterm_as_interrupt(), claimed(resume, True):
+            _resume(resume, workers, scheduler, dask_local, report)
+        return
+    if scenario is None:
+        fail("run: give a SCENARIO file, or --resume DIR")
     count = replication_count(replications)
     loaded = _load(scenario, set_)
     controlled = check_kpi_names(loaded, kpi or AUTO_KPIS)
@@ -184,6 +198,57 @@ def _run_and_write(
         except KeyboardInterrupt:
             fail(f"interrupted while writing the report: the results in {out_dir} are complete; "
                  f"make the report with: hubsim report {out_dir}", exit_code())
+
+
+def _read_partial(folder: Path):
+    """The partial run in ``folder`` (``hubsim.resume.read_partial``), or exit 2 naming why."""
+    from hubsim.results_folder import ResultsFolderError
+    from hubsim.resume import read_partial
+
+    try:
+        return read_partial(folder)
+    except ResultsFolderError as exc:
+        fail(str(exc))
+
+
+def _resume(folder: Path, workers: int | None, scheduler: str | None,
+            dask_local: int | None, report: bool) -> None:
+    """``run --resume``: the missing replications of a partial folder, merged into it."""
+    from hubsim.experiment import run_replications
+    from hubsim.resume import merge_results
+
+    partial = _read_partial(folder)  # again, now that no other run can change it
+    missing = partial.missing
+    keep = ("scenario_file", "overrides", "workload_estimate")
+    meta: dict[str, object] = {k: partial.metadata[k] for k in keep if k in partial.metadata}
+    meta["resumed_from"] = list(partial.done)
+    typer.echo(f"{partial.scenario.name}: resuming {folder}: {len(partial.done)} of "
+               f"{partial.requested} replications done, {len(missing)} to run")
+    started = time.perf_counter()
+    try:
+        with executor_for(workers, scheduler, dask_local) as handle:
+            meta.update(workers=handle.workers, executor=handle.description)
+            results = run_replications(partial.scenario, missing, partial.seed, handle.executor,
+                                       progress=len(missing) >= PROGRESS_MIN_REPLICATIONS,
+                                       keep_records=partial.records)
+    except ExperimentInterrupted as stop:
+        ids = sorted(stop.completed)
+        experiment = merge_results(partial, ids, [stop.completed[r] for r in ids], False)
+        done = [int(r) for r in experiment.kpis["replication"]]
+        meta.update(partial=True, replications_requested=str(partial.requested),
+                    completed_replications=done)
+        typer.echo(f"interrupted: writing the {len(done)} completed replications", err=True)
+        _write(experiment, folder, True,
+               build_metadata(experiment, time.perf_counter() - started, **meta))
+        raise typer.Exit(exit_code()) from None
+    experiment = merge_results(partial, missing, results, True)
+    wall = time.perf_counter() - started
+    typer.echo(kpi_table(experiment.summary, CORE_KPIS))
+    _write(experiment, folder, True, build_metadata(experiment, wall, **meta))
+    if report and partial.records:
+        from hubsim.report import write_report
+
+        typer.echo(f"report: {write_report(folder)}")
 
 
 def _replicate(

@@ -160,3 +160,47 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
         holder.stdout.close()
     with claim_folder(out):  # free again
         pass
+
+
+RESUME_REPLICATIONS = 12
+RESULT_TABLES = ("replications.csv", "summary.csv", "clients.csv", "timeseries.csv",
+                 "timeseries_bands.csv")
+
+
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"]], ids=["serial", "pool"])
+def test_a_resumed_run_ends_identical_to_an_uninterrupted_one(
+    scenario: Path, tmp_path: Path, extra: list[str]
+) -> None:
+    out = tmp_path / "resumed"
+    run = run_and_interrupt(scenario, out, ["--no-report", *extra], RESUME_REPLICATIONS, 5,
+                            STARTUP_TIMEOUT_S, EXIT_TIMEOUT_S, signal.SIGTERM)
+    assert run.progressed and run.code == 143, run.log
+    meta = json.loads((out / "run_metadata.json").read_text(encoding="utf-8"))
+    assert meta["partial"] is True and len(meta["completed_replications"]) < RESUME_REPLICATIONS
+
+    base = [sys.executable, "-c", "from hubsim.cli import main; main()", "run"]
+    resumed = subprocess.run([*base, "--resume", str(out), "--no-report", *extra],
+                             capture_output=True, text=True, timeout=EXIT_TIMEOUT_S)
+    assert resumed.returncode == 0, resumed.stderr
+    whole = tmp_path / "whole"
+    done = subprocess.run([*base, str(scenario), "--replications", str(RESUME_REPLICATIONS),
+                           "--seed", "5", "--out", str(whole), "--no-report"],
+                          capture_output=True, text=True, timeout=EXIT_TIMEOUT_S)
+    assert done.returncode == 0, done.stderr
+
+    for table in RESULT_TABLES:
+        assert (out / table).read_bytes() == (whole / table).read_bytes(), table
+    meta = json.loads((out / "run_metadata.json").read_text(encoding="utf-8"))
+    assert "partial" not in meta and meta["replications"] == RESUME_REPLICATIONS
+
+
+def test_resume_refuses_a_complete_folder(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "complete"
+    base = [sys.executable, "-c", "from hubsim.cli import main; main()", "run"]
+    done = subprocess.run([*base, str(scenario), "--replications", "2", "--out", str(out),
+                           "--no-report"], capture_output=True, text=True, timeout=EXIT_TIMEOUT_S)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run([*base, "--resume", str(out)], capture_output=True, text=True,
+                           timeout=EXIT_TIMEOUT_S)
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith("partial: not an interrupted run; nothing to resume")
