@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -77,6 +78,13 @@ YesOpt = Annotated[bool, typer.Option(
     "--yes", "-y", help="Run without asking even if the work estimate is very large.")]
 
 
+class Records(StrEnum):
+    """``--records``: keep per-client and per-day records, or KPIs only."""
+
+    ALL = "all"
+    NONE = "none"
+
+
 def fail(message: str, code: int = BAD_INPUT) -> None:
     """Print one line to stderr and exit."""
     typer.echo(f"hubsim: error: {message}", err=True)
@@ -132,6 +140,9 @@ def run(
     report: Annotated[bool, typer.Option(
         help="Write report.html and figures into the results folder.")] = True,
     yes: YesOpt = False,
+    records: Annotated[Records, typer.Option(
+        help="all: write per-client and per-day records (clients.csv, timeseries.csv); none: "
+             "KPIs only, for large runs (the parent then holds no records).")] = Records.ALL,
     resume: Annotated[Path | None, typer.Option(
         help="Continue the interrupted run in this partial results folder: run only the "
              "replications it lacks, with its scenario and seed.")] = None,
@@ -162,17 +173,18 @@ def run(
     work = confirm_workload(scenario, loaded, count or max_replications, yes)
     set_verbosity(verbose)
     meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or [],
-                               "workload_estimate": work.as_dict()}
+                               "workload_estimate": work.as_dict(), "records": records.value}
     with sigterm_as_interrupt(), claimed(out_dir, force):
         _run_and_write(loaded, count, seed, workers, scheduler, dask_local, precision,
-                       max_replications, controlled, meta, out_dir, force, report, replications)
+                       max_replications, controlled, meta, out_dir, force, report, replications,
+                       records is Records.ALL)
 
 
 def _run_and_write(
     loaded: AnyScenario, count: int | None, seed: int, workers: int | None,
     scheduler: str | None, dask_local: int | None, precision: float, max_replications: int,
     controlled: list[str], meta: dict[str, object], out_dir: Path, force: bool, report: bool,
-    replications: str,
+    replications: str, keep_records: bool,
 ) -> None:
     """The body of ``run``, with the results folder claimed."""
     started = time.perf_counter()
@@ -180,7 +192,7 @@ def _run_and_write(
         with executor_for(workers, scheduler, dask_local) as handle:
             meta.update(workers=handle.workers, executor=handle.description)
             experiment, note = _replicate(loaded, count, seed, handle, precision,
-                                          max_replications, controlled, meta)
+                                          max_replications, controlled, meta, keep_records)
         wall = time.perf_counter() - started
         typer.echo(f"{loaded.name}: {experiment.replications} replications, seed {seed}, "
                    f"{wall:.1f} s ({meta['executor']})\n")
@@ -254,6 +266,7 @@ def _resume(folder: Path, workers: int | None, scheduler: str | None,
 def _replicate(
     scenario: AnyScenario, count: int | None, seed: int, handle: ExecutorHandle,
     precision: float, max_replications: int, controlled: list[str], meta: dict[str, object],
+    keep_records: bool = True,
 ) -> tuple[Experiment, str]:
     """A fixed ``count`` of replications, or (None) as many as ``precision`` needs.
 
@@ -262,9 +275,10 @@ def _replicate(
     if count is not None:
         progress = count >= PROGRESS_MIN_REPLICATIONS
         return run_experiment(scenario, count, seed, executor=handle.executor,
-                              progress=progress), ""
+                              progress=progress, keep_records=keep_records), ""
     auto = run_to_precision(scenario, precision, controlled, max_replications, seed,
-                            handle.executor, handle.workers, progress=True)
+                            handle.executor, handle.workers, progress=True,
+                            keep_records=keep_records)
     meta.update(auto_metadata(auto, max_replications))
     return auto.experiment, "\n\n" + auto_report(auto)
 
