@@ -147,7 +147,7 @@ CASES: list[Case] = [
     Case("resume-with-scenario", ["run", "{B}", "--resume", "done"], ["--resume"],
          {"done/run_metadata.json": "{}"}),
     Case("unknown-option", ["run", "{B}", "--bogus"], ["--bogus"]),
-    Case("no-scenario", ["run"], ["scenario"]),
+    Case("no-scenario", ["run"], ["SCENARIO", "--resume"]),
     Case("unknown-command", ["nosuch"], ["nosuch"]),
     Case("two-executors", ["run", "{B}", "--workers", "2", "--dask-local", "2"],
          ["--workers", "--dask-local"]),
