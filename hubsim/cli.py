@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -29,17 +30,31 @@ from hubsim.executors import ExecutorError, ExecutorHandle, open_executor
 from hubsim.experiment import Experiment, ExperimentInterrupted, run_experiment
 from hubsim.kpis import CORE_KPIS, KPI_UNITS
 from hubsim.loader import ScenarioError, load_scenario, parse_override
-from hubsim.output import OutputExistsError, build_metadata, check_destination, write_results
+from hubsim.output import (
+    OutputExistsError,
+    build_metadata,
+    check_destination,
+    claim_folder,
+    free_sibling,
+    write_results,
+)
 from hubsim.scenario import AnyScenario
 from hubsim.stats import DEFAULT_PRECISION
+from hubsim.stopping import EXIT_INTERRUPTED, exit_code, sigterm_as_interrupt
 from hubsim.tables import kpi_table
+from hubsim.workload import CONFIRM_EVENTS_PER_REPLICATION, Workload, estimate
+
+try:  # typer vendors its own click from 0.2x on
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older typer, on the click package
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Simulate NHS staff mental-health Resilience Hubs: demand, triage, therapy waits, costs.",
 )
 BAD_INPUT = 2
-INTERRUPTED = 130  # shell convention for a program stopped by Ctrl-C: 128 + SIGINT (2)
+INTERRUPTED = EXIT_INTERRUPTED  # 128 + SIGINT (2); 143 (128 + SIGTERM) after a SIGTERM
 DEFAULT_REPLICATIONS = 30
 MAX_REPLICATIONS = 100_000  # a sanity bound on --replications, far beyond any real analysis
 PROGRESS_MIN_REPLICATIONS = 4  # a progress bar is worth showing from a few replications up
@@ -59,6 +74,15 @@ DaskLocalOpt = Annotated[int | None, typer.Option(
 PrecisionOpt = Annotated[float, typer.Option(
     min=0.001, max=1.0, help="With --replications auto: target 95% half-width / mean.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each replication.")]
+YesOpt = Annotated[bool, typer.Option(
+    "--yes", "-y", help="Run without asking even if the work estimate is very large.")]
+
+
+class Records(StrEnum):
+    """``--records``: keep per-client and per-day records, or KPIs only."""
+
+    ALL = "all"
+    NONE = "none"
 
 
 def fail(message: str, code: int = BAD_INPUT) -> None:
@@ -93,7 +117,8 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
 
 @app.command()
 def run(
-    scenario: ScenarioArg,
+    scenario: Annotated[Path | None, typer.Argument(
+        help="Scenario TOML file (not with --resume).", show_default=False)] = None,
     replications: Annotated[str, typer.Option(
         help="Number of replications, or 'auto' to run until --precision is reached.")]
     = str(DEFAULT_REPLICATIONS),
@@ -114,44 +139,134 @@ def run(
     force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
     report: Annotated[bool, typer.Option(
         help="Write report.html and figures into the results folder.")] = True,
+    yes: YesOpt = False,
+    records: Annotated[Records, typer.Option(
+        help="all: write per-client and per-day records (clients.csv, timeseries.csv); none: "
+             "KPIs only, for large runs (the parent then holds no records).")] = Records.ALL,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue the interrupted run in this partial results folder: run only the "
+             "replications it lacks, with its scenario and seed.")] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Run replications, print the KPI table and write a results folder.
 
-    Ctrl-C stops cleanly: the replications completed so far are written (marked partial in
-    run_metadata.json) and the exit code is 130.
+    Ctrl-C or SIGTERM stops cleanly: the replications completed so far are written (marked partial
+    in run_metadata.json) and the exit code is 130 (143 after SIGTERM). With --force an existing
+    folder is replaced only by a complete run; an interrupted one writes beside it (DIR.partial).
+    Only one run at a time may write a results folder: a second is refused.
     """
+    if resume is not None:
+        if scenario is not None or set_:
+            fail("--resume: give the partial results folder only (its scenario is inside it)")
+        set_verbosity(verbose)
+        _read_partial(resume)  # before claiming the folder: a bad one changes nothing
+        with sigterm_as_interrupt(), claimed(resume, True):
+            _resume(resume, workers, scheduler, dask_local, report)
+        return
+    if scenario is None:
+        fail("run: give a SCENARIO file, or --resume DIR")
     count = replication_count(replications)
     loaded = _load(scenario, set_)
     controlled = check_kpi_names(loaded, kpi or AUTO_KPIS)
     out_dir = out or Path("results") / f"{loaded.hub}-{datetime.now():%Y%m%d-%H%M%S}"
     _check_out(out_dir, force)
+    work = confirm_workload(scenario, loaded, count or max_replications, yes)
     set_verbosity(verbose)
-    meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or []}
+    meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or [],
+                               "workload_estimate": work.as_dict(), "records": records.value}
+    with sigterm_as_interrupt(), claimed(out_dir, force):
+        _run_and_write(loaded, count, seed, workers, scheduler, dask_local, precision,
+                       max_replications, controlled, meta, out_dir, force, report, replications,
+                       records is Records.ALL)
+
+
+def _run_and_write(
+    loaded: AnyScenario, count: int | None, seed: int, workers: int | None,
+    scheduler: str | None, dask_local: int | None, precision: float, max_replications: int,
+    controlled: list[str], meta: dict[str, object], out_dir: Path, force: bool, report: bool,
+    replications: str, keep_records: bool,
+) -> None:
+    """The body of ``run``, with the results folder claimed."""
     started = time.perf_counter()
     try:
         with executor_for(workers, scheduler, dask_local) as handle:
             meta.update(workers=handle.workers, executor=handle.description)
             experiment, note = _replicate(loaded, count, seed, handle, precision,
-                                          max_replications, controlled, meta)
+                                          max_replications, controlled, meta, keep_records)
         wall = time.perf_counter() - started
         typer.echo(f"{loaded.name}: {experiment.replications} replications, seed {seed}, "
                    f"{wall:.1f} s ({meta['executor']})\n")
         typer.echo(kpi_table(experiment.summary, CORE_KPIS) + note)
         _write(experiment, out_dir, force, build_metadata(experiment, wall, **meta))
-        if report:
-            from hubsim.report import write_report
-
-            typer.echo(f"report: {write_report(out_dir)}")
     except ExperimentInterrupted as stop:
         _write_partial(stop, out_dir, force, meta, time.perf_counter() - started, replications)
     except KeyboardInterrupt:
-        fail("interrupted: nothing written", INTERRUPTED)
+        fail("interrupted: nothing written", exit_code())
+    if report:
+        from hubsim.report import write_report
+
+        try:
+            typer.echo(f"report: {write_report(out_dir)}")
+        except KeyboardInterrupt:
+            fail(f"interrupted while writing the report: the results in {out_dir} are complete; "
+                 f"make the report with: hubsim report {out_dir}", exit_code())
+
+
+def _read_partial(folder: Path):
+    """The partial run in ``folder`` (``hubsim.resume.read_partial``), or exit 2 naming why."""
+    from hubsim.results_folder import ResultsFolderError
+    from hubsim.resume import read_partial
+
+    try:
+        return read_partial(folder)
+    except ResultsFolderError as exc:
+        fail(str(exc))
+
+
+def _resume(folder: Path, workers: int | None, scheduler: str | None,
+            dask_local: int | None, report: bool) -> None:
+    """``run --resume``: the missing replications of a partial folder, merged into it."""
+    from hubsim.experiment import run_replications
+    from hubsim.resume import merge_results
+
+    partial = _read_partial(folder)  # again, now that no other run can change it
+    missing = partial.missing
+    keep = ("scenario_file", "overrides", "workload_estimate")
+    meta: dict[str, object] = {k: partial.metadata[k] for k in keep if k in partial.metadata}
+    meta["resumed_from"] = list(partial.done)
+    typer.echo(f"{partial.scenario.name}: resuming {folder}: {len(partial.done)} of "
+               f"{partial.requested} replications done, {len(missing)} to run")
+    started = time.perf_counter()
+    try:
+        with executor_for(workers, scheduler, dask_local) as handle:
+            meta.update(workers=handle.workers, executor=handle.description)
+            results = run_replications(partial.scenario, missing, partial.seed, handle.executor,
+                                       progress=len(missing) >= PROGRESS_MIN_REPLICATIONS,
+                                       keep_records=partial.records)
+    except ExperimentInterrupted as stop:
+        ids = sorted(stop.completed)
+        experiment = merge_results(partial, ids, [stop.completed[r] for r in ids], False)
+        done = [int(r) for r in experiment.kpis["replication"]]
+        meta.update(partial=True, replications_requested=str(partial.requested),
+                    completed_replications=done)
+        typer.echo(f"interrupted: writing the {len(done)} completed replications", err=True)
+        _write(experiment, folder, True,
+               build_metadata(experiment, time.perf_counter() - started, **meta))
+        raise typer.Exit(exit_code()) from None
+    experiment = merge_results(partial, missing, results, True)
+    wall = time.perf_counter() - started
+    typer.echo(kpi_table(experiment.summary, CORE_KPIS))
+    _write(experiment, folder, True, build_metadata(experiment, wall, **meta))
+    if report and partial.records:
+        from hubsim.report import write_report
+
+        typer.echo(f"report: {write_report(folder)}")
 
 
 def _replicate(
     scenario: AnyScenario, count: int | None, seed: int, handle: ExecutorHandle,
     precision: float, max_replications: int, controlled: list[str], meta: dict[str, object],
+    keep_records: bool = True,
 ) -> tuple[Experiment, str]:
     """A fixed ``count`` of replications, or (None) as many as ``precision`` needs.
 
@@ -160,11 +275,28 @@ def _replicate(
     if count is not None:
         progress = count >= PROGRESS_MIN_REPLICATIONS
         return run_experiment(scenario, count, seed, executor=handle.executor,
-                              progress=progress), ""
+                              progress=progress, keep_records=keep_records), ""
     auto = run_to_precision(scenario, precision, controlled, max_replications, seed,
-                            handle.executor, handle.workers, progress=True)
+                            handle.executor, handle.workers, progress=True,
+                            keep_records=keep_records)
     meta.update(auto_metadata(auto, max_replications))
     return auto.experiment, "\n\n" + auto_report(auto)
+
+
+def confirm_workload(path: Path, scenario: AnyScenario, replications: int, yes: bool) -> Workload:
+    """The run's work estimate; above the confirmation threshold, ask (or, without a terminal to
+    ask on, exit 2 naming the field behind the work) unless ``yes``."""
+    work = estimate(scenario, replications)
+    if yes or not work.needs_confirmation():
+        return work
+    field = work.driver if work.events > CONFIRM_EVENTS_PER_REPLICATION else "--replications"
+    what = f"{path}: {field}: {work.describe()}"
+    if not sys.stdin.isatty():
+        fail(f"{what}; this is beyond the threshold for running without asking: "
+             "check the scenario, or add --yes to run it anyway")
+    if not typer.confirm(f"{what}. Run it?", default=False, err=True):
+        fail("not confirmed: nothing run")
+    return work
 
 
 def replication_count(text: str) -> int | None:
@@ -221,6 +353,22 @@ def _check_out(out_dir: Path, force: bool) -> None:
         fail(str(exc))
 
 
+@contextmanager
+def claimed(out_dir: Path, force: bool) -> Iterator[None]:
+    """Hold ``out_dir`` for this run (``hubsim.output.claim_folder``); exit 2 if it is taken."""
+    entered = False
+    try:
+        with claim_folder(out_dir, force):
+            entered = True
+            yield
+    except OSError as exc:  # OutputExistsError (and OutputBusyError) among them
+        if entered:
+            raise
+        if isinstance(exc, OutputExistsError):
+            fail(str(exc))
+        fail(f"{out_dir}: cannot create the results folder ({exc.strerror or exc})")
+
+
 def _write(experiment: Experiment, out_dir: Path, force: bool, meta: dict) -> None:
     frames = {} if experiment.bands is None else {"timeseries_bands.csv": experiment.bands}
     try:
@@ -234,29 +382,56 @@ def _write_partial(
     stop: ExperimentInterrupted, out_dir: Path, force: bool, meta: dict, wall: float,
     requested: str,
 ) -> None:
-    """After Ctrl-C: write the completed replications, marked partial, and exit 130."""
+    """After Ctrl-C or SIGTERM: write the completed replications, marked partial; exit 130/143.
+
+    An existing folder (``force``) is kept: the partial results go beside it, in ``DIR.partial``.
+    """
     experiment = stop.experiment
+    code = exit_code()
     if experiment is None:
-        fail("interrupted before any replication completed: nothing written", INTERRUPTED)
+        fail("interrupted before any replication completed: nothing written", code)
     done = [int(r) for r in experiment.kpis["replication"]]
     meta = build_metadata(experiment, wall, **meta, partial=True, replications_requested=requested,
                           completed_replications=done)
-    typer.echo(f"interrupted: writing the {len(done)} completed replications", err=True)
+    if out_dir.exists():
+        kept, out_dir = out_dir, free_sibling(out_dir, ".partial")
+        typer.echo(f"interrupted: {kept} is kept as it was; writing the {len(done)} completed "
+                   f"replications to {out_dir}", err=True)
+    else:
+        typer.echo(f"interrupted: writing the {len(done)} completed replications", err=True)
     try:
-        _write(experiment, out_dir, force, meta)
+        _write(experiment, out_dir, False, meta)
     except KeyboardInterrupt:
-        fail("interrupted again while writing: nothing written", INTERRUPTED)
-    raise typer.Exit(INTERRUPTED)
+        fail("interrupted again while writing: nothing written", code)
+    raise typer.Exit(code)
 
 
 def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app()
+        code = app(standalone_mode=False)
     except ScenarioError as exc:  # e.g. a bad --set caught outside a command's own handling
         typer.echo(f"hubsim: error: {exc}", err=True)
         sys.exit(BAD_INPUT)
+    except NoArgsIsHelpError as exc:  # bare ``hubsim``: the help, as before
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UsageError as exc:  # a bad option or argument: one line, not a box
+        typer.echo(f"hubsim: error: {one_line(exc.format_message())}", err=True)
+        sys.exit(BAD_INPUT)
+    except ClickException as exc:
+        typer.echo(f"hubsim: error: {one_line(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("hubsim: interrupted", err=True)
+        sys.exit(INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def one_line(text: str) -> str:
+    """``text`` with its lines joined, for a one-line error message."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 # Commands grouped by topic register themselves on ``app`` when imported.

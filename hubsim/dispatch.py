@@ -23,18 +23,27 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from contextlib import contextmanager
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from hubsim.executors import force_break, replacement_for, worker_died
+from hubsim import stopping
+from hubsim.executors import force_break, replacement_for, worker_count, worker_died
 
 logger = logging.getLogger(__name__)
 
 MAX_POOL_RESTARTS = 3  # a task that kills its worker every time must fail, not loop for ever
 WATCH_INTERVAL_S = 0.5  # seconds between checks for a Ctrl-C or a pool worker dead unnoticed
+SIGNAL_GRACE_S = 0.2  # seconds for a signal sent to the whole process group to reach this process
 STUCK_GRACE_S = 2.0  # seconds a pool may take to notice a dead worker before it is broken
 
 OnDone = Callable[[int, Any], None]
@@ -55,7 +64,9 @@ class _Interrupts:
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, _signum: int, _frame: Any) -> None:
+    def __call__(self, signum: int, _frame: Any) -> None:
+        if signum == signal.SIGTERM:
+            stopping.note_termination()
         self.count += 1
 
     def raise_if_pressed(self) -> None:
@@ -68,20 +79,25 @@ class _Interrupts:
 def _deferred_sigint() -> Iterator[_Interrupts]:
     """Count Ctrl-C instead of raising ``KeyboardInterrupt`` wherever it lands, for the block.
 
+    SIGTERM is counted too where ``hubsim.stopping.sigterm_as_interrupt`` made it a Ctrl-C.
     Only in the main thread and only while Python's default handler is in place (elsewhere
     signals cannot be caught, or somebody else handles them): there the count stays 0 and
-    Ctrl-C behaves as before. The previous handler is back when the block ends.
+    Ctrl-C behaves as before. The previous handlers are back when the block ends.
     """
     interrupts = _Interrupts()
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+    if threading.current_thread() is not threading.main_thread():
         yield interrupts
         return
-    previous = signal.signal(signal.SIGINT, interrupts)
+    ours = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: stopping.raise_interrupt}
+    previous = {sig: signal.getsignal(sig) for sig, handler in ours.items()
+                if signal.getsignal(sig) is handler}
+    for sig in previous:
+        signal.signal(sig, interrupts)
     try:
         yield interrupts
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class _Progress:
@@ -179,13 +195,14 @@ def _submit_and_collect(
     interrupts: _Interrupts,
 ) -> None:
     futures: dict[Future, int] = {}
+    window = _in_flight(executor)
     try:
-        for i in todo:
-            futures[executor.submit(fn, *items[i])] = i
-            interrupts.raise_if_pressed()
-        _collect(futures, executor, state, interrupts)
+        _collect(fn, items, iter(todo), futures, window, executor, state, interrupts)
     except BrokenExecutor:
         _harvest(futures, state)  # results that arrived before the pool broke are kept
+        time.sleep(SIGNAL_GRACE_S)
+        if interrupts.count:  # the workers died of the SIGINT/SIGTERM sent to the whole group
+            raise KeyboardInterrupt from None
         raise
     except KeyboardInterrupt:
         _stop(futures, state, interrupts)
@@ -196,12 +213,39 @@ def _submit_and_collect(
         raise
 
 
+def _in_flight(executor: Executor) -> int:
+    """Tasks to keep submitted at once: one per worker of a process pool; two per worker
+    elsewhere (a Dask worker fetches its next task over the network)."""
+    count = worker_count(executor)
+    return count if isinstance(executor, ProcessPoolExecutor) else 2 * count
+
+
 def _collect(
-    futures: dict[Future, int], executor: Executor, state: _Progress, interrupts: _Interrupts
+    fn: Callable[..., Any],
+    items: Sequence[tuple[Any, ...]],
+    todo: Iterator[int],
+    futures: dict[Future, int],
+    window: int,
+    executor: Executor,
+    state: _Progress,
+    interrupts: _Interrupts,
 ) -> None:
-    """Record results as they complete; stop on Ctrl-C; unstick a pool left waiting by a death."""
-    pending, stuck_since = set(futures), None
-    while pending:
+    """Submit tasks, at most ``window`` at a time, and record results as they complete; stop on
+    Ctrl-C; unstick a pool left waiting by a death.
+
+    Keeping only as many tasks in flight as there are workers means a Ctrl-C waits for at most
+    one task per worker (a process pool marks queued tasks running, and they cannot be cancelled).
+    """
+    pending: set[Future] = set()
+    stuck_since = None
+    while True:
+        while len(pending) < window and (i := next(todo, None)) is not None:
+            future = executor.submit(fn, *items[i])
+            futures[future] = i
+            pending.add(future)
+            interrupts.raise_if_pressed()
+        if not pending:
+            return
         done, pending = wait(pending, timeout=WATCH_INTERVAL_S, return_when=FIRST_COMPLETED)
         for future in done:
             state.add(futures[future], future.result())

@@ -6,10 +6,14 @@ Dask is an optional extra (``pip install "hubsim[dask]"``) and is imported only 
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing
 import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -44,17 +48,56 @@ class ExecutorHandle:
     description: str
 
 
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal for this process when its parent dies
+PARENT_POLL_S = 1.0  # seconds between checks that the parent lives, where prctl is not available
+
+
 def ignore_sigint() -> None:
-    """Pool-process initializer: Ctrl-C is handled by the parent process only.
+    """Pool-process initializer: Ctrl-C is handled by the parent process only, and the worker
+    does not outlive the parent.
 
     A terminal sends SIGINT to every process in the foreground group; without this, idle pool
     processes would die on Ctrl-C and the pool would break before the parent can stop cleanly.
+    SIGTERM gets its default action back (a forked worker inherits the parent's handler), so a
+    pool can still terminate its workers. See ``exit_with_parent`` for the parent's death.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    exit_with_parent()
+
+
+def exit_with_parent() -> None:
+    """End this process when its parent dies, even by SIGKILL.
+
+    On Linux the kernel sends SIGKILL on the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere a daemon thread polls the parent's process id. If the parent died before this was
+    set up, the process exits at once.
+    """
+    parent = multiprocessing.parent_process()
+    parent_pid = parent.pid if parent is not None else os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="hubsim-parent-watch").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A local process pool of ``workers`` processes that leave Ctrl-C to the parent."""
+    """A local process pool of ``workers`` processes that leave Ctrl-C to the parent and exit
+    when it dies."""
     return ProcessPoolExecutor(max_workers=workers, initializer=ignore_sigint)
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hubsim import registry
+from hubsim import registry, scenario_checks
+from hubsim.inputs import InputFileError, read_bounded
 from hubsim.scenario import AnyScenario, MultiHubScenario, Scenario, SessionsByTier
 
 _ONE_OF = {"arrivals": ("per_week", "profile")}
@@ -73,6 +74,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError("--set", text, "expected KEY=VALUE with a dotted KEY")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except RecursionError:
+        raise ScenarioError("--set", key, "value nested too deeply") from None
     except tomllib.TOMLDecodeError:
         if re.fullmatch(r"[\w-]+", raw.strip()):
             return key, raw.strip()
@@ -98,19 +101,24 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], source: 
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at ``path``: a regular file of bounded size, nested to a bounded depth."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "", "file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(str(path), "", "is a folder, not a scenario file") from None
-    except PermissionError:
-        raise ScenarioError(str(path), "", "cannot be read (permission denied)") from None
+        text = read_bounded(path).decode("utf-8")
+        data = tomllib.loads(text)
+    except InputFileError as exc:
+        raise ScenarioError(str(path), "", str(exc)) from None
     except UnicodeDecodeError:
         raise ScenarioError(str(path), "", "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(
+            str(path), "", f"invalid TOML: nested more than {scenario_checks.MAX_DEPTH} levels deep"
+        ) from None
+    problem = scenario_checks.too_deep(data)
+    if problem:
+        raise ScenarioError(str(path), *problem)
+    return data
 
 
 def read_layers(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -119,11 +127,19 @@ def read_layers(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if resolved in seen:
         raise ScenarioError(str(path), "extends", "circular extends chain")
     data = _read_toml(path)
+    if not seen and not data:
+        raise ScenarioError(str(path), "", "is empty; a scenario needs at least a name")
     parent = data.pop("extends", None)
     if parent is None:
         return data
     parent_path = _parent_path(str(path), "", path.parent, parent)
-    return deep_merge(read_layers(parent_path, (*seen, resolved)), data)
+    try:
+        base = read_layers(parent_path, (*seen, resolved))
+    except ScenarioError as exc:
+        if exc.source == str(path):  # a circular chain: already names this file
+            raise
+        raise ScenarioError(str(path), "extends", str(exc)) from None
+    return deep_merge(base, data)
 
 
 def _location(error: Mapping[str, Any]) -> tuple[str, str]:
@@ -193,13 +209,25 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     if isinstance(therapy, dict) and "sessions" in therapy:
         therapy["sessions"] = _sessions_for_all_tiers(therapy["sessions"])
     _complete_profiles(data)
+    for check in (scenario_checks.too_deep, scenario_checks.not_finite):
+        problem = check(data)
+        if problem:
+            raise ScenarioError(source, *problem)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         field, message, count = _first_error(exc)
-        if count > 1:
+        if isinstance(scenario_checks.lookup(data, field), bool):  # false read as 0, say so
+            message = "must be a number, not true/false"
+        elif count > 1:
             message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
         raise ScenarioError(source, field, message) from None
+    dumped = scenario.model_dump(mode="python", by_alias=True)
+    problem = (scenario_checks.not_a_number(data, dumped)
+               or scenario_checks.date_problems(scenario))
+    if problem:
+        raise ScenarioError(source, *problem)
+    return scenario
 
 
 def build(

@@ -40,6 +40,11 @@ def sidebar() -> None:
         _setting(state.HORIZON, horizon, "Horizon (days)", min_value=float(MIN_HORIZON_DAYS),
                  max_value=float(MAX_HORIZON_DAYS), step=HORIZON_STEP_DAYS, format="%.0f",
                  help="How long to simulate from the scenario's start date.")
+        own = state.scenario_horizon()
+        if own is not None and own > MAX_HORIZON_DAYS:
+            st.warning(f"This scenario's horizon is {own:,.0f} days; the app runs at most "
+                       f"{MAX_HORIZON_DAYS:,}, so runs here stop there. Use hubsim run for the "
+                       "full horizon.")
         st.caption(f"The app allows up to {MAX_REPLICATIONS} replications and "
                    f"{MAX_HORIZON_DAYS:,} days per run; the hubsim command line has no such "
                    f"caps. hubsim {hubsim.__version__}.")

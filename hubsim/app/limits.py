@@ -5,12 +5,9 @@ The command line has no such caps: analysts who need longer or bigger runs use `
 
 from __future__ import annotations
 
-import math
-
-from hubsim.arrival_schema import DAYS_PER_WEEK
-from hubsim.arrivals import expected_arrivals, rate_segments
 from hubsim.loader import ScenarioError
-from hubsim.scenario import AnyScenario, Scenario
+from hubsim.scenario import AnyScenario
+from hubsim.workload import estimate, expected_clients  # noqa: F401 (expected_clients re-exported)
 
 MAX_REPLICATIONS = 50
 """Replications per run: 50 give a 95% interval about a seventh as wide as one replication's
@@ -34,29 +31,16 @@ MAX_SEARCH_GRID_POINTS = 201
 """WTE levels on the search grid (e.g. 0 to 20 WTE by 0.1): the search bisects, so it runs at
 most 2 + ceil(log2(201)) = 10 of them."""
 MAX_CONCURRENT_RUNS = 2  # replications running at once across all users: the machine's cores
+MAX_EVENTS_PER_REPLICATION = 2_000_000
+"""Estimated simulation events in one replication (``hubsim.workload``): eight times the largest
+shipped scenario (the major incident surge, about 240,000). Counts staff absence spells too, so a
+tiny file asking for sickness spells of seconds is refused before it runs."""
+MAX_EVENTS_PER_RUN = 60_000_000  # events over a whole run: about ten minutes on one core
 CACHE_MAX_ENTRIES = 600
 """Cached replications (each a few hundred kB of records): about 12 full runs of 50."""
 CACHE_TTL_SECONDS = 3600  # cached replications are dropped after an hour unused
 
 APP_SOURCE = "app"  # the 'file' named in messages about the app's own limits
-
-
-def expected_clients(scenario: AnyScenario) -> float:
-    """Expected clients in one replication: background arrivals, surges and invited cohorts.
-
-    An upper-bound estimate used only for the workload cap (surges are integrated to infinity and
-    every invited cohort round counted at its response rate).
-    """
-    hubs = scenario.hubs if not isinstance(scenario, Scenario) else (scenario,)
-    total = 0.0
-    for hub in hubs:
-        arrivals = hub.arrivals
-        starts, rates = rate_segments(arrivals, hub.start_date, hub.horizon_days)
-        total += expected_arrivals(starts, rates, hub.horizon_days)
-        total += sum(s.peak_per_week / DAYS_PER_WEEK * s.half_life_days / math.log(2)
-                     for s in arrivals.surges)
-        total += sum(c.size * len(c.rounds_days) * c.response for c in arrivals.cohorts)
-    return total
 
 
 def check_workload(scenario: AnyScenario, runs: int) -> None:
@@ -67,7 +51,8 @@ def check_workload(scenario: AnyScenario, runs: int) -> None:
     scenario : the validated scenario
     runs : replications in total (replications x scenarios, or x staffing levels searched)
     """
-    per_replication = expected_clients(scenario)
+    work = estimate(scenario, runs)
+    per_replication = work.clients
     if per_replication > MAX_CLIENTS_PER_REPLICATION:
         raise ScenarioError(
             APP_SOURCE, "arrivals",
@@ -79,3 +64,15 @@ def check_workload(scenario: AnyScenario, runs: int) -> None:
             f"{runs} replications of about {per_replication:,.0f} clients each is more than the "
             f"app's {MAX_CLIENT_REPLICATIONS:,} simulated clients per run; use fewer "
             "replications or a shorter horizon (or the hubsim command line)")
+    if work.events > MAX_EVENTS_PER_REPLICATION:
+        raise ScenarioError(
+            APP_SOURCE, work.driver,
+            f"about {work.events:,.0f} simulation events per replication ({work.describe()}); "
+            f"the app allows at most {MAX_EVENTS_PER_REPLICATION:,} (use the hubsim command line "
+            "for bigger runs)")
+    if work.total_events > MAX_EVENTS_PER_RUN:
+        raise ScenarioError(
+            APP_SOURCE, "replications",
+            f"{runs} replications of about {work.events:,.0f} events each is more than the app's "
+            f"{MAX_EVENTS_PER_RUN:,} simulation events per run; use fewer replications or a "
+            "shorter horizon (or the hubsim command line)")

@@ -189,13 +189,19 @@ def settings() -> tuple[int, int, float]:
             float(horizon))
 
 
-def default_horizon() -> float:
-    """The scenario's horizon, capped at the app's maximum (a whole number of days)."""
+def scenario_horizon() -> float | None:
+    """The scenario's own horizon (the longest of its Hubs'), or None if it cannot be built."""
     try:
         hub_list = hubs(original()).values()
     except ValueError:
-        return float(MAX_HORIZON_DAYS)
-    return float(min(max(h.horizon_days for h in hub_list), MAX_HORIZON_DAYS) // 1)
+        return None
+    return float(max(h.horizon_days for h in hub_list))
+
+
+def default_horizon() -> float:
+    """The scenario's horizon, capped at the app's maximum (a whole number of days)."""
+    own = scenario_horizon()
+    return float(MAX_HORIZON_DAYS) if own is None else float(min(own, MAX_HORIZON_DAYS) // 1)
 
 
 def current() -> Built:

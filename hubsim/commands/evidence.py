@@ -11,6 +11,7 @@ import typer
 
 from hubsim import registry
 from hubsim.cli import ScenarioArg, SetOpt, _load, app, fail
+from hubsim.inputs import InputFileError, check_regular_file, read_bounded
 from hubsim.loader import validate
 from hubsim.output import write_text_atomic
 from hubsim.tables import render
@@ -53,9 +54,13 @@ def _read_targets(path: Path):
 
     try:
         if path.suffix.lower() == ".csv":
+            check_regular_file(path)
             return targets_from_extract(pd.read_csv(path))
-        with path.open("rb") as handle:
-            return targets_from_mapping(tomllib.load(handle))
+        return targets_from_mapping(tomllib.loads(read_bounded(path).decode("utf-8")))
+    except InputFileError as exc:
+        fail(f"{path}: {exc}")
+    except RecursionError:
+        fail(f"{path}: cannot be read (nested too deeply)")
     except FileNotFoundError:
         fail(f"{path}: file not found")
     except (tomllib.TOMLDecodeError, pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -113,6 +118,8 @@ def check_evidence(
     from hubsim.experiment import run_experiment
 
     loaded = _load(scenario, set_)
+    if csv is not None:  # before the run: a bad --csv must not cost a whole simulation
+        check_writable_file(csv, "--csv")
     experiment = run_experiment(loaded, replications, seed, progress=replications >= 4)
     table = check_table(figures_by_replication(experiment.clients, loaded), loaded)
     typer.echo(f"{loaded.name}: {replications} replications, seed {seed}\n")
@@ -124,6 +131,16 @@ def check_evidence(
         write_text_atomic(csv, table.to_csv(index=False))
     if not table["passed"].all():
         raise typer.Exit(1)
+
+
+def check_writable_file(path: Path, option: str) -> None:
+    """Exit 2 unless ``path`` can be written as a file: not a folder, its folder there."""
+    if path.is_dir():
+        fail(f"{option} {path}: is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        fail(f"{option} {path}: is not a regular file")
+    if not path.parent.is_dir():
+        fail(f"{option} {path}: the folder {path.parent} does not exist")
 
 
 def validation_text(table: pd.DataFrame) -> str:

@@ -128,6 +128,7 @@ def compare(
     intervals are narrow; a difference is significant when its interval excludes 0.
     """
     scenario_a, scenario_b = _load(a, set_), _load(b, set_)
+    _check_same_hubs(a, scenario_a, b, scenario_b)
     shown = check_kpi_names(scenario_a, kpi or CORE_KPIS)
     _refuse_existing(out, force, "--out")
     set_verbosity(verbose)
@@ -148,6 +149,23 @@ def compare(
         with _atomic_file(out, force, "--out") as tmp:
             diffs.to_csv(tmp, index=False)
         typer.echo(f"table: {out}")
+
+
+def _hub_ids(scenario) -> list[str]:
+    return [h.hub for h in getattr(scenario, "hubs", (scenario,))]
+
+
+def _check_same_hubs(a: Path, scenario_a, b: Path, scenario_b) -> None:
+    """Exit 2 unless A and B are both one Hub, or both the same set of Hubs.
+
+    Paired differences of a one-Hub and a several-Hub scenario compare different things (one Hub's
+    KPIs with totals over several), so they are refused rather than printed.
+    """
+    ids_a, ids_b = _hub_ids(scenario_a), _hub_ids(scenario_b)
+    single = len(ids_a) == 1 and len(ids_b) == 1
+    if not single and sorted(ids_a) != sorted(ids_b):
+        fail(f"{b}: hubs: has {len(ids_b)} Hub(s) ({', '.join(ids_b)}) but {a} has "
+             f"{len(ids_a)} ({', '.join(ids_a)}); compare needs the same Hubs in A and B")
 
 
 def _sweep_points(scenario: Path, vary: list[str], set_: list[str] | None):

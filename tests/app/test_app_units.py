@@ -229,3 +229,13 @@ def test_app_command_without_the_extra_says_what_to_install(monkeypatch) -> None
     result = CliRunner().invoke(cli_app, ["app"])
     assert result.exit_code == 2
     assert "install hubsim[app]" in result.output
+
+
+def test_a_tiny_file_asking_for_huge_work_is_refused_by_events(baseline_path) -> None:
+    """50% sickness in spells of seconds: few clients, millions of absence spells."""
+    heavy = load_scenario(baseline_path, {"staff.triage.sickness_absence_pct": 50,
+                                          "staff.triage.sickness_spell_days": 0.0001})
+    assert expected_clients(heavy) < MAX_CLIENTS_PER_REPLICATION
+    with pytest.raises(ScenarioError, match="simulation events per replication") as error:
+        check_workload(heavy, 1)
+    assert error.value.field == "staff.triage.sickness_spell_days"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C
+TERMINATED = 143  # the exit code of a run stopped by SIGTERM
 POLL_S = 0.1  # how often to look for the child's first replication or its exit
 
 
@@ -29,11 +30,20 @@ class Interruption:
     log: str  # the run's standard error (its --verbose log)
 
 
+def default_sigint() -> None:
+    """In the child before it starts: Ctrl-C's default action back.
+
+    A shell starts background jobs with SIGINT ignored, and a child inherits that; Python then
+    leaves it ignored, and a test run from such a shell would see its Ctrl-C do nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_and_interrupt(
     scenario: Path, out: Path, extra: list[str], replications: int, seed: int,
-    startup_timeout_s: float, exit_timeout_s: float,
+    startup_timeout_s: float, exit_timeout_s: float, sig: int = signal.SIGINT,
 ) -> Interruption:
-    """Start ``hubsim run``, send SIGINT once a replication is done, and wait for the exit.
+    """Start ``hubsim run``, send ``sig`` once a replication is done, and wait for the exit.
 
     The run is killed if it has not exited ``exit_timeout_s`` seconds after the signal (or
     ``startup_timeout_s`` seconds after its start without any replication).
@@ -41,7 +51,8 @@ def run_and_interrupt(
     command = [sys.executable, "-c", "from hubsim.cli import main; main()", "run", str(scenario),
                "--replications", str(replications), "--seed", str(seed), "--out", str(out),
                "--verbose", *extra]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     lines: list[str] = []
     progressed = threading.Event()
 
@@ -62,7 +73,7 @@ def run_and_interrupt(
             if proc.poll() is not None or time.monotonic() > deadline:
                 break
         if progressed.is_set():
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
             try:
                 code = proc.wait(exit_timeout_s)
             except subprocess.TimeoutExpired:

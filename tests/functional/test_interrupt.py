@@ -1,4 +1,5 @@
-"""Ctrl-C on ``hubsim run``: completed replications written, marked partial, exit code 130.
+"""Ctrl-C or SIGTERM on ``hubsim run``: completed replications written, marked partial, exit
+code 130 (143 for SIGTERM).
 
 The run is a real subprocess sent SIGINT once its log (``--verbose``) says a replication is
 done, so the test waits for progress rather than for a fixed time. Completed replications must
@@ -14,11 +15,12 @@ the child's exit is bounded, so such a fault fails here instead of stalling the 
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from interrupt_driver import INTERRUPTED, run_and_interrupt
+from interrupt_driver import INTERRUPTED, TERMINATED, run_and_interrupt
 
 from hubsim.experiment import run_experiment
 from hubsim.loader import load_scenario
@@ -30,24 +32,31 @@ EXIT_TIMEOUT_S = 120
 SCENARIO = 'name = "interrupt test"\nhub = "interrupt-test"\nhorizon_days = 240\n'
 
 
-def _run_and_interrupt(scenario: Path, out: Path, extra: list[str]) -> tuple[int, str]:
-    """Start ``hubsim run``, send SIGINT after the first completed replication; (code, stderr)."""
+def _run_and_interrupt(
+    scenario: Path, out: Path, extra: list[str], sig: int = signal.SIGINT
+) -> tuple[int, str]:
+    """Start ``hubsim run``, send ``sig`` after the first completed replication; (code, stderr)."""
     run = run_and_interrupt(scenario, out, extra, REPLICATIONS, SEED, STARTUP_TIMEOUT_S,
-                            EXIT_TIMEOUT_S)
+                            EXIT_TIMEOUT_S, sig)
     assert run.progressed, "no replication completed:\n" + run.log
     if run.code is None:
         pytest.fail(f"no exit within {EXIT_TIMEOUT_S} s of Ctrl-C:\n" + run.log)
     return run.code, run.log
 
 
+@pytest.mark.parametrize(("sig", "expected_code"), [(signal.SIGINT, INTERRUPTED),
+                                                     (signal.SIGTERM, TERMINATED)],
+                         ids=["sigint", "sigterm"])
 @pytest.mark.parametrize("extra", [[], ["--workers", "2"]], ids=["serial", "pool"])
-def test_ctrl_c_writes_completed_replications(tmp_path: Path, extra: list[str]) -> None:
+def test_ctrl_c_writes_completed_replications(
+    tmp_path: Path, extra: list[str], sig: int, expected_code: int
+) -> None:
     scenario = tmp_path / "scenario.toml"
     scenario.write_text(SCENARIO, encoding="utf-8")
     out = tmp_path / "results" / "run"
-    code, stderr = _run_and_interrupt(scenario, out, extra)
+    code, stderr = _run_and_interrupt(scenario, out, extra, sig)
 
-    assert code == INTERRUPTED, stderr
+    assert code == expected_code, stderr
     meta = json.loads((out / "run_metadata.json").read_text(encoding="utf-8"))
     assert meta["partial"] is True
     done = meta["completed_replications"]

@@ -111,3 +111,30 @@ def test_a_second_ctrl_c_stops_waiting_for_running_tasks(caplog) -> None:
     assert waited < STOP_BOUND_S
     assert "second interrupt" in caplog.text
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _slow_index(index: int) -> int:
+    time.sleep(0.2)
+    return index
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_a_stop_waits_for_at_most_one_task_per_worker(sig: int) -> None:
+    """Only as many tasks are in flight as there are workers, so a stop after the first result
+    waits for the ones running and no more; SIGTERM (made a Ctrl-C) is counted the same way."""
+    from hubsim import stopping
+    from hubsim.executors import process_pool
+
+    workers = 2
+    pressed: list[int] = []
+
+    def press_once(index: int, _result: Any) -> None:
+        if not pressed:
+            pressed.append(index)
+            signal.raise_signal(sig)
+
+    with stopping.sigterm_as_interrupt(), process_pool(workers) as pool:
+        with pytest.raises(Interrupted) as stop:
+            run_tasks(_slow_index, [(i,) for i in range(40)], pool, on_done=press_once)
+        assert stopping.terminated() is (sig == signal.SIGTERM)
+    assert 1 <= len(stop.value.done) <= 1 + workers, sorted(stop.value.done)

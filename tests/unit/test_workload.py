@@ -1,0 +1,30 @@
+"""The work estimate counts events, not only clients: absence spells make a tiny file heavy."""
+
+from __future__ import annotations
+
+from hubsim.loader import load_scenario
+from hubsim.workload import CONFIRM_EVENTS_PER_REPLICATION, estimate
+
+SHORT_SPELLS = {"staff.triage.sickness_absence_pct": 50, "staff.triage.sickness_spell_days": 0.0001}
+
+
+def test_the_baseline_runs_without_asking(baseline) -> None:
+    work = estimate(baseline, 30)
+    assert 500 < work.clients < 5_000
+    assert work.events < CONFIRM_EVENTS_PER_REPLICATION
+    assert not work.needs_confirmation()
+
+
+def test_seconds_long_sickness_spells_are_counted_and_named(baseline_path) -> None:
+    normal = estimate(load_scenario(baseline_path), 1)
+    heavy = estimate(load_scenario(baseline_path, SHORT_SPELLS), 1)
+    assert heavy.clients == normal.clients  # the same clients ...
+    assert heavy.spells > 1_000 * normal.spells  # ... but far more absence spells
+    assert heavy.needs_confirmation()
+    assert heavy.driver == "staff.triage.sickness_spell_days"
+
+
+def test_the_estimate_grows_with_replications(baseline) -> None:
+    one, many = estimate(baseline, 1), estimate(baseline, 100_000)
+    assert many.total_events == 100_000 * one.total_events
+    assert not one.needs_confirmation() and many.needs_confirmation()
