@@ -213,18 +213,31 @@ def clients_of(scenario: Scenario, seed: int, replication: int) -> ClientDraws:
 
 @contextmanager
 def counting_events() -> Iterator[list[int]]:
-    """Count SimPy events processed while the block runs (any Environment)."""
-    count, step = [0], simpy.Environment.step
+    """Count the SimPy events processed by the environments run while the block runs.
 
-    def counted(env: simpy.Environment) -> None:
-        count[0] += 1
-        step(env)
+    Each ``Environment.run`` is wrapped once: when it returns, the events it scheduled
+    (``env._eid``, a counter) less those still queued (``env._queue``) are the events it
+    processed - the same figure as counting every ``Environment.step``, at no cost per event, so
+    a timed run can count its own events. Uses SimPy 4's private attributes.
 
-    simpy.Environment.step = counted
+    Yields
+    ------
+    list[int]
+        One element, the running total of events processed.
+    """
+    count, run = [0], simpy.Environment.run
+
+    def counted(env: simpy.Environment, until: object = None) -> object:
+        try:
+            return run(env, until)
+        finally:
+            count[0] += next(env._eid) - len(env._queue)  # next() reads the counter; harmless
+
+    simpy.Environment.run = counted
     try:
         yield count
     finally:
-        simpy.Environment.step = step
+        simpy.Environment.run = run
 
 
 def best_time(fn: Callable[[], object], repeats: int) -> float:
