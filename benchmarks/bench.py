@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import argparse
 import functools
+import heapq
+import itertools
 import logging
 import math
 import os
 import resource
 import statistics
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +55,11 @@ CALIBRATION_S = 0.05  # seconds: the control loop is timed at least this long to
 WORKERS = 2  # part (c)
 SEED = 0
 STEADY_FIELDS = ("attrition_per_year", "annual_leave_days", "sickness_absence_pct")
-RATIO_TARGET = 1.3  # hubsim may cost at most 30% more than the bare model
+DAYS_PER_YEAR = 365  # so that the baseline's two years (730 days) are 2 years here
+LARGE_YEARS, LARGE_SIZE = 8, 4  # the large Hub: 8 years, 4x arrivals and 4x every role's WTE
+RATIO_TARGET = 1.3  # hubsim may cost at most 30% more than the lean bare model
+GROWTH_TARGET = 1.3  # a large Hub's cost per event may be at most 30% above the baseline's
+MILLI, MICRO = 1e3, 1e6  # seconds to milliseconds, to microseconds
 SPEEDUP_TARGET = 1.8  # two workers should come close to twice as fast
 
 MINUTES_PER_DAY = 1440.0
@@ -204,6 +211,39 @@ class BareHub:
                 return
 
 
+class LeanBareHub(BareHub):
+    """The bare model with hubsim's own shortcut for triage: a call that finds a clinician free
+    and nobody queued starts at once, without a request or a release event.
+
+    The clinicians are a count of free ones and a queue of waiting calls (priority, then time,
+    then order of asking, as SimPy's ``PriorityResource``); a clinician finishing a call is handed
+    straight to the head of the queue. Everything else is ``BareHub``'s.
+    """
+
+    def __init__(self, scenario: Scenario, draws: ClientDraws) -> None:
+        super().__init__(scenario, draws)
+        self.free = len(self.shifts)  # clinicians not held by a call
+        self.waiting: list[tuple[int, float, int, simpy.Event]] = []
+        self.order = itertools.count()
+
+    def call(self, priority: int, minutes: float) -> Generator[simpy.Event, object, None]:
+        if self.free and not self.waiting:
+            self.free -= 1
+        else:
+            granted = self.env.event()
+            heapq.heappush(self.waiting, (priority, self.env.now, next(self.order), granted))
+            yield granted
+        now = self.env.now
+        who = min(self.idle, key=lambda k: (self.shifts[k].first_free(now), k))
+        self.idle.remove(who)
+        yield self.env.timeout(self.shifts[who].finish(now, minutes) - now)
+        self.idle.append(who)
+        if self.waiting:
+            heapq.heappop(self.waiting)[3].succeed()
+        else:
+            self.free += 1
+
+
 def clients_of(scenario: Scenario, seed: int, replication: int) -> ClientDraws:
     """The same clients hubsim simulates: its arrival and client sampling, its stream names."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
@@ -250,53 +290,116 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
-def best_times(fns: list[Callable[[], object]], repeats: int) -> list[float]:
-    """Fastest of ``repeats`` timings of each of ``fns`` (seconds), taken in turn: a drift in the
-    machine's speed then touches all of them alike, not one more than another."""
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, took in zip(fns, times, strict=True):
-            started = time.perf_counter()
-            fn()
-            took.append(time.perf_counter() - started)
-    return [min(took) for took in times]
+@dataclass
+class Case:
+    """One Hub size for parts (a) and (b): its scenario, clients, event counts and timings.
+
+    Attributes
+    ----------
+    label : e.g. ``"baseline"``
+    scenario : the scenario, staffing held steady
+    draws : its clients for replication 0, as hubsim samples them
+    events : SimPy events processed by ``"hubsim"``, ``"bare"`` and ``"lean"``
+    times : seconds per round of ``"hubsim"``, ``"inputs"`` (client sampling), ``"bare"`` and
+        ``"lean"`` (the two bare models' event logic)
+    """
+
+    label: str
+    scenario: Scenario
+    draws: ClientDraws
+    events: dict[str, int] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(
+        default_factory=lambda: {k: [] for k in ("hubsim", "inputs", "bare", "lean")})
+
+    def per_round(self, what: str) -> list[float]:
+        """Per-round figures: ``"hubsim"``, ``"bare"`` and ``"lean"`` end to end (seconds; a bare
+        model's clients are sampled as part of it), ``"ratio"`` hubsim / lean bare, ``"ratio
+        bare"`` hubsim / bare, ``"us/event"`` hubsim's microseconds per SimPy event."""
+        t = self.times
+        if what in ("bare", "lean"):
+            return [a + b for a, b in zip(t["inputs"], t[what], strict=True)]
+        if what == "ratio":
+            return [h / b for h, b in zip(t["hubsim"], self.per_round("lean"), strict=True)]
+        if what == "ratio bare":
+            return [h / b for h, b in zip(t["hubsim"], self.per_round("bare"), strict=True)]
+        if what == "us/event":
+            return [h * MICRO / self.events["hubsim"] for h in t["hubsim"]]
+        return t[what]
 
 
-def single_replication(scenario: Scenario, repeats: int) -> None:
-    """Parts (a) and (b): hubsim against the bare model on one replication."""
-    draws = clients_of(scenario, SEED, 0)
-    run = simulate(scenario, SEED, 0)
-    counts = BareHub(scenario, draws).run()
-    with counting_events() as hub_events:
-        simulate(scenario, SEED, 0)
-    with counting_events() as bare_events:
-        BareHub(scenario, draws).run()
-    t_hub, t_inputs, t_events = best_times([
-        lambda: simulate(scenario, SEED, 0),
-        lambda: clients_of(scenario, SEED, 0),
-        lambda: BareHub(scenario, draws).run(),
-    ], repeats)
-    t_bare = t_inputs + t_events
-    n = draws.n
-    print(f"(a) hubsim.simulate, one replication: {t_hub * 1e3:8.1f} ms  "
-          f"{n / t_hub:9,.0f} clients/s  {hub_events[0] / t_hub:9,.0f} events/s "
-          f"({n:,} clients, {hub_events[0]:,} events)")
-    print(f"(b) bare SimPy model, same clients:   {t_bare * 1e3:8.1f} ms  "
-          f"{n / t_bare:9,.0f} clients/s  {bare_events[0] / t_bare:9,.0f} events/s "
-          f"(inputs {t_inputs * 1e3:.1f} ms + events {t_events * 1e3:.1f} ms; "
-          f"{bare_events[0]:,} events)")
-    ratio, logic = t_hub / t_bare, (t_hub - t_inputs) / t_events
-    print(f"    ratio hubsim / bare: {ratio:.2f} end to end (target <= {RATIO_TARGET}), "
-          f"{logic:.2f} excluding the shared client sampling")
-    _check_same_behaviour(run.kpis, counts)
+def spread(values: list[float], fmt: str = ".2f", scale: float = 1.0) -> str:
+    """``median (min-max)`` of ``values`` times ``scale``, each with format ``fmt``."""
+    v = [x * scale for x in values]
+    return (f"{statistics.median(v):{fmt}} ({min(v):{fmt}}\N{EN DASH}{max(v):{fmt}})")
 
 
-def _check_same_behaviour(kpis, counts: dict[str, int]) -> None:
+def make_case(label: str, scenario: Scenario) -> Case:
+    """A case with its clients and its event counts (untimed runs), after checking that the lean
+    bare model gives the bare model's counts and printing how both compare with hubsim.
+
+    Raises
+    ------
+    AssertionError
+        the lean bare model's counts differ from the bare model's.
+    """
+    case = Case(label, scenario, clients_of(scenario, SEED, 0))
+    with counting_events() as events:
+        run = simulate(scenario, SEED, 0)
+    case.events["hubsim"] = events[0]
+    counts = {}
+    for name, model in (("bare", BareHub), ("lean", LeanBareHub)):
+        with counting_events() as events:
+            counts[name] = model(scenario, case.draws).run()
+        case.events[name] = events[0]
+    assert counts["lean"] == counts["bare"], f"lean bare model differs: {counts}"
+    _check_same_behaviour(label, run.kpis, counts["bare"])
+    return case
+
+
+def single_replication(cases: list[Case], rounds: int) -> None:
+    """Parts (a) and (b): hubsim against the bare and the lean bare model on one replication of
+    each case, in ``rounds`` rounds; in each round every model runs once on every case, in turn,
+    so a drift in the machine's speed touches all of them alike."""
+    for _ in range(rounds):
+        for case in cases:
+            for name, fn in (
+                ("hubsim", lambda c=case: simulate(c.scenario, SEED, 0)),
+                ("inputs", lambda c=case: clients_of(c.scenario, SEED, 0)),
+                ("bare", lambda c=case: BareHub(c.scenario, c.draws).run()),
+                ("lean", lambda c=case: LeanBareHub(c.scenario, c.draws).run()),
+            ):
+                started = time.perf_counter()
+                fn()
+                case.times[name].append(time.perf_counter() - started)
+    print(f"(a), (b) one replication, median (min\N{EN DASH}max) of {rounds} alternating rounds:")
+    for case in cases:
+        n, ev = case.draws.n, case.events
+        hub = statistics.median(case.per_round("hubsim"))
+        print(f"  {case.label}: {case.scenario.horizon_days:g} days, {n:,} clients")
+        print(f"    (a) hubsim          {spread(case.per_round('hubsim'), '.0f', MILLI)} ms  "
+              f"{n / hub:7,.0f} clients/s  {ev['hubsim']:9,} events  "
+              f"{spread(case.per_round('us/event'), '.1f')} us/event")
+        for name, title in (("bare", "(b) bare SimPy   "), ("lean", "    lean bare     ")):
+            print(f"    {title} {spread(case.per_round(name), '.0f', MILLI)} ms  "
+                  f"{n / statistics.median(case.per_round(name)):7,.0f} clients/s  "
+                  f"{ev[name]:9,} events  (of which sampling the clients "
+                  f"{statistics.median(case.times['inputs']) * MILLI:.0f} ms)")
+        print(f"    ratio hubsim / lean bare {spread(case.per_round('ratio'))} (target <= "
+              f"{RATIO_TARGET}); hubsim / bare {spread(case.per_round('ratio bare'))}")
+    if len(cases) > 1:
+        growth = [b / a for a, b in zip(cases[0].per_round("us/event"),
+                                        cases[-1].per_round("us/event"), strict=True)]
+        print(f"  us per event, {cases[-1].label} / {cases[0].label}: {spread(growth)} "
+              f"(target <= {GROWTH_TARGET})")
+
+
+def _check_same_behaviour(label: str, kpis: Mapping[str, float], counts: dict[str, int]) -> None:
     pairs = {"triaged": "clients_triaged", "started": "therapy_started",
              "completed": "therapy_completed", "referred": "external_referrals"}
     same = all(counts[k] == kpis[v] for k, v in pairs.items())
     detail = ", ".join(f"{k} {counts[k]} vs {kpis[v]:g}" for k, v in pairs.items())
-    print(f"    same behaviour (bare vs hubsim counts): {'yes' if same else 'NO'} ({detail})")
+    print(f"    {label}: lean bare counts = bare counts (asserted); bare vs hubsim: "
+          f"{'same' if same else 'NOT the same'} ({detail})")
 
 
 def _cpu_seconds(children: bool) -> float:
@@ -346,7 +449,7 @@ def _tasks(fn: Callable[..., object], items: list[tuple], workers: int | None) -
 
 
 def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: int,
-             rounds: int) -> None:
+             rounds: int) -> dict[str, list[float]]:
     """Part (c): ``replications`` replications serially, then on ``workers`` processes, in
     ``rounds`` alternating rounds; each speed-up compares the fastest (least disturbed) of each.
 
@@ -357,6 +460,12 @@ def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: i
     loop (``spin``) each as long as one replication. Their speed-ups are about the most this
     machine gives such work at this time; hubsim's speed-up divided by them is the efficiency of
     hubsim's own parallel machinery (pool start-up, pickled results, assembling the experiment).
+
+    Returns
+    -------
+    dict[str, list[float]]
+        Per task kind, the speed-up of each round, and under ``"<kind> best"`` a one-element list:
+        the fastest serial time over the fastest pooled time.
     """
     one = best_time(lambda: simulate(scenario, SEED, 0), REPEATS)
     loops = spin_loops(one)
@@ -371,13 +480,15 @@ def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: i
         for name, run in work.items():
             runs[name].append((_timed(functools.partial(run, None), False),
                                _timed(functools.partial(run, workers), True)))
-    speedups = {}
+    speedups, found = {}, {}
     print(f"(c) {replications} tasks serially and on {workers} workers (pool start-up included), "
           f"best of {rounds} alternating rounds each:")
     for name, pairs in runs.items():
         serial, pooled = min(p[0] for p in pairs), min(p[1] for p in pairs)
         speedups[name] = serial[0] / pooled[0]
-        median = statistics.median(s[0] / p[0] for s, p in pairs)
+        found[name] = [s[0] / p[0] for s, p in pairs]
+        found[f"{name} best"] = [speedups[name]]
+        median = statistics.median(found[name])
         target = f" (target >= {SPEEDUP_TARGET})" if name == "hubsim" else " (control)"
         print(f"    {name:17s} serial {serial[0]:5.2f} s, pool {pooled[0]:5.2f} s: speed-up "
               f"{speedups[name]:.2f}{target}; median of rounds {median:.2f}; CPU time serial "
@@ -386,16 +497,70 @@ def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: i
           f"model's and {speedups['hubsim'] / speedups['pure-Python loop']:.0%} of the loop's "
           f"(loop tasks sized to {one * 1e3:.0f} ms); load average now "
           f"{os.getloadavg()[0]:.1f}")
+    return found
 
 
-def steady_staff(path: Path) -> Scenario:
+def summary(cases: list[Case], speedups: dict[str, list[float]]) -> None:
+    """The compact table: each measure's median (min-max) over the rounds, and its target."""
+    rows: list[tuple[str, list[float], str, float | None, bool]] = []
+    for case in cases:
+        rows.append((f"hubsim / lean bare, {case.label}", case.per_round("ratio"), ".2f",
+                     RATIO_TARGET, False))
+    for case in cases:
+        rows.append((f"hubsim us/event, {case.label}", case.per_round("us/event"), ".1f", None,
+                     False))
+    if len(cases) > 1:
+        growth = [b / a for a, b in zip(cases[0].per_round("us/event"),
+                                        cases[-1].per_round("us/event"), strict=True)]
+        rows.append((f"us/event {cases[-1].label} / {cases[0].label}", growth, ".2f",
+                     GROWTH_TARGET, False))
+    for name in ("hubsim", "bare model", "pure-Python loop"):
+        title = "speed-up on the pool" + ("" if name == "hubsim" else f" (control: {name})")
+        rows.append((title, speedups[name], ".2f", SPEEDUP_TARGET if name == "hubsim" else None,
+                     True))
+    print(f"\n{'measure':42s} {'median (min' + chr(8211) + 'max)':20s} {'target':8s} result")
+    for title, values, fmt, target, at_least in rows:
+        if target is None:
+            verdict, goal = "", ""
+        else:
+            met = (statistics.median(values) >= target if at_least
+                   else statistics.median(values) <= target)
+            verdict, goal = ("met" if met else "not met"), f"{'>=' if at_least else '<='} {target}"
+        print(f"{title:42s} {spread(values, fmt):20s} {goal:8s} {verdict}")
+    print(f"(speed-up: {len(speedups['hubsim'])} rounds; best round against best round: hubsim "
+          f"{speedups['hubsim best'][0]:.2f}, bare model {speedups['bare model best'][0]:.2f}, "
+          f"loop {speedups['pure-Python loop best'][0]:.2f})")
+
+
+def steady_staff(path: Path, years: float | None = None, size: float = 1.0) -> Scenario:
     """The scenario with staffing held steady: no attrition, leave or sickness absence.
 
     The bare model implements the client pathway with a fixed staff; hubsim's staffing timelines
     (leavers, vacancies, leave and sickness spells) have no counterpart in it.
+
+    Parameters
+    ----------
+    path : a scenario file
+    years : horizon in years of ``DAYS_PER_YEAR`` days (None keeps the file's horizon)
+    size : Hub size: ``arrivals.scale`` and every role's ``wte`` are multiplied by it
+
+    Raises
+    ------
+    ValueError
+        ``size`` is not 1 and a role's WTE changes over time (only ``wte`` is scaled).
     """
-    roles = load_scenario(path).staff.roles()
-    overrides = {f"staff.{role}.{field}": 0 for role in roles for field in STEADY_FIELDS}
+    base = load_scenario(path)
+    roles = base.staff.roles()
+    overrides: dict[str, object] = {f"staff.{role}.{field}": 0
+                                    for role in roles for field in STEADY_FIELDS}
+    if years is not None:
+        overrides["horizon_days"] = years * DAYS_PER_YEAR
+    if size != 1:
+        changing = [name for name, role in roles.items() if role.changes or role.borrowed]
+        if changing:
+            raise ValueError(f"staff.{changing[0]}: a Hub whose WTE changes cannot be scaled here")
+        overrides["arrivals.scale"] = base.arrivals.scale * size
+        overrides.update({f"staff.{name}.wte": role.wte * size for name, role in roles.items()})
     return load_scenario(path, overrides)
 
 
@@ -409,16 +574,22 @@ def main() -> None:
     args = parser.parse_args()
     full = load_scenario(args.scenario)
     scenario = steady_staff(args.scenario)
+    large = steady_staff(args.scenario, LARGE_YEARS, LARGE_SIZE)
     print(f"scenario: {scenario.name} ({scenario.horizon_days:g} days, seed {SEED}); (a) and (b) "
-          "with staffing held steady (no attrition, leave or sickness), as in the bare model")
+          "with staffing held steady (no attrition, leave or sickness), as in the bare model; "
+          f"large Hub: {LARGE_YEARS} years, {LARGE_SIZE}x arrivals and {LARGE_SIZE}x every "
+          "role's WTE")
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the start "
           "(other busy processes slow (c) most)")
-    single_replication(scenario, args.repeats)
+    print("counts (untimed runs):")
+    cases = [make_case("baseline", scenario), make_case("large Hub", large)]
+    single_replication(cases, args.rounds)
     t_full = best_time(lambda: simulate(full, SEED, 0), args.repeats)
-    print(f"    for reference, hubsim on the full scenario (staffing timelines): "
-          f"{t_full * 1e3:.1f} ms")
-    parallel(full, scenario, args.replications, args.workers, args.rounds)
+    print(f"    for reference, hubsim on the full baseline (staffing timelines): "
+          f"{t_full * MILLI:.1f} ms, best of {args.repeats}")
+    speedups = parallel(full, scenario, args.replications, args.workers, args.rounds)
+    summary(cases, speedups)
 
 
 if __name__ == "__main__":
