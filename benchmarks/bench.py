@@ -21,11 +21,14 @@ import argparse
 import functools
 import heapq
 import itertools
+import json
 import logging
 import math
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
@@ -60,6 +63,10 @@ LARGE_YEARS, LARGE_SIZE = 8, 4  # the large Hub: 8 years, 4x arrivals and 4x eve
 RATIO_TARGET = 1.3  # hubsim may cost at most 30% more than the lean bare model
 GROWTH_TARGET = 1.3  # a large Hub's cost per event may be at most 30% above the baseline's
 MILLI, MICRO = 1e3, 1e6  # seconds to milliseconds, to microseconds
+KIB_PER_MIB = 1024  # ru_maxrss is in KiB on Linux
+SCALING_YEARS = (1, 2, 4, 8)  # --scaling: horizons
+SCALING_SIZES = (1, 4, 16)  # --scaling: Hub sizes (arrivals and WTE multiplied)
+CELL_LIMIT_S = 300.0  # seconds: a scaling cell (a whole fresh process) is stopped after this
 SPEEDUP_TARGET = 1.8  # two workers should come close to twice as fast
 
 MINUTES_PER_DAY = 1440.0
@@ -564,6 +571,52 @@ def steady_staff(path: Path, years: float | None = None, size: float = 1.0) -> S
     return load_scenario(path, overrides)
 
 
+def cell(path: Path, years: int, size: int) -> dict[str, float]:
+    """One scaling cell, in this (fresh) process: one hubsim replication of the steady-staffed
+    scenario for ``years`` years at ``size`` times the Hub; its clients, events, seconds and
+    peak resident memory (MiB), and the peak before the run (the interpreter and imports)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scenario = steady_staff(path, years, size)
+    with counting_events() as events:
+        started = time.perf_counter()
+        run = simulate(scenario, SEED, 0)
+        seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"clients": run.kpis["clients_arrived"], "events": events[0], "seconds": seconds,
+            "peak_mib": peak / KIB_PER_MIB, "start_mib": before / KIB_PER_MIB}
+
+
+def scaling(path: Path, limit: float) -> None:
+    """The scaling table: each cell a fresh process (so its peak memory is its own), stopped if
+    it takes more than ``limit`` seconds; once a Hub size is over the limit, its longer runs are
+    not tried."""
+    print(f"scaling: one hubsim replication of {path.stem}, staffing held steady, seed {SEED}; "
+          f"each cell a fresh process, stopped after {limit:g} s; size multiplies arrivals and "
+          "every role's WTE; peak RSS of the process (before the run: interpreter and imports)")
+    print(f"{'years':>5} {'size':>4} {'clients':>8} {'events':>10} {'seconds':>8} "
+          f"{'clients/s':>9} {'us/event':>8} {'peak RSS MiB':>18}")
+    for size in SCALING_SIZES:
+        over = False
+        for years in SCALING_YEARS:
+            head = f"{years:5d} {size:3d}x"
+            if over:
+                print(f"{head} not run (a shorter run of this size was over the limit)")
+                continue
+            command = [sys.executable, __file__, "--cell", str(path), str(years), str(size)]
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=limit,
+                                      check=True)
+            except subprocess.TimeoutExpired:
+                over = True
+                print(f"{head} over limit ({limit:g} s)")
+                continue
+            c = json.loads(done.stdout.splitlines()[-1])
+            print(f"{head} {c['clients']:8,.0f} {c['events']:10,} {c['seconds']:8.1f} "
+                  f"{c['clients'] / c['seconds']:9,.0f} {c['seconds'] * MICRO / c['events']:8.1f} "
+                  f"{c['peak_mib']:8.0f} ({c['start_mib']:.0f})")
+    print(f"load average now {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path, default=BASELINE)
@@ -571,7 +624,19 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=REPLICATIONS)
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--scaling", action="store_true",
+                        help="print only the scaling table (years x Hub size)")
+    parser.add_argument("--cell-limit", type=float, default=CELL_LIMIT_S,
+                        help="seconds a scaling cell may take (default %(default)s)")
+    parser.add_argument("--cell", nargs=3, metavar=("SCENARIO", "YEARS", "SIZE"),
+                        help=argparse.SUPPRESS)  # one scaling cell, in a fresh process
     args = parser.parse_args()
+    if args.cell:
+        print(json.dumps(cell(Path(args.cell[0]), int(args.cell[1]), int(args.cell[2]))))
+        return
+    if args.scaling:
+        scaling(args.scenario, args.cell_limit)
+        return
     full = load_scenario(args.scenario)
     scenario = steady_staff(args.scenario)
     large = steady_staff(args.scenario, LARGE_YEARS, LARGE_SIZE)
