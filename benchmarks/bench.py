@@ -2,17 +2,26 @@
 
 Run from the repository root: ``make bench`` (or ``.venv/bin/python benchmarks/bench.py``).
 
-(a) one replication of ``scenarios/baseline.toml`` through ``hubsim.simulate`` (best of several);
+(a) one replication through ``hubsim.simulate``, of ``scenarios/baseline.toml`` and of a large
+    Hub (the same for 8 years, with 4x the arrivals and 4x every role's WTE), staffing held steady;
 (b) a bare SimPy model written here with the same behaviour - weekday working-time calendars for
     triage clinicians, contact attempts with retries, routing, caseload slots, weekly sessions
     with DNAs and drop-out - fed the same clients (hubsim's own arrival and client sampling, so
-    the workload is identical) but keeping no records, series or KPIs;
+    the workload is identical) but keeping no records, series or KPIs; and the lean bare model,
+    the same with hubsim's own shortcut (a call that finds a triage clinician free and nobody
+    queued starts without a request or a release event), which must give the same counts;
 (c) 20 replications serially and on a process pool of 2 workers, in alternating rounds, beside
     two controls timed the same way: 20 bare-model replications and 20 pure-Python loops.
 
-It prints the ratio hubsim / bare (end to end, and for the event logic alone), clients and
-events per second, a check that both models give the same counts, and the speed-up. A benchmark,
-not a test: figures depend on the machine and on what else it is doing.
+(a) and (b) run in alternating rounds: each round times every model on both Hubs in turn. It
+prints, as medians and ranges over the rounds, the times, the ratio hubsim / lean bare, hubsim's
+microseconds per SimPy event and how much that grows from the baseline to the large Hub, then
+the speed-up of (c) and a summary table with the targets.
+
+``--scaling`` prints instead a table of clients/s, microseconds per event and peak memory of one
+replication for 1, 2, 4 and 8 years at 1x, 4x and 16x the Hub, each in a fresh process with a
+time limit (``--cell-limit``). A benchmark, not a test: figures depend on the machine and on what
+else it is doing.
 """
 
 from __future__ import annotations
@@ -383,11 +392,11 @@ def single_replication(cases: list[Case], rounds: int) -> None:
         n, ev = case.draws.n, case.events
         hub = statistics.median(case.per_round("hubsim"))
         print(f"  {case.label}: {case.scenario.horizon_days:g} days, {n:,} clients")
-        print(f"    (a) hubsim          {spread(case.per_round('hubsim'), '.0f', MILLI)} ms  "
+        print(f"    {'(a) hubsim':17s} {spread(case.per_round('hubsim'), '.0f', MILLI)} ms  "
               f"{n / hub:7,.0f} clients/s  {ev['hubsim']:9,} events  "
               f"{spread(case.per_round('us/event'), '.1f')} us/event")
-        for name, title in (("bare", "(b) bare SimPy   "), ("lean", "    lean bare     ")):
-            print(f"    {title} {spread(case.per_round(name), '.0f', MILLI)} ms  "
+        for name, title in (("bare", "(b) bare SimPy"), ("lean", "    lean bare")):
+            print(f"    {title:17s} {spread(case.per_round(name), '.0f', MILLI)} ms  "
                   f"{n / statistics.median(case.per_round(name)):7,.0f} clients/s  "
                   f"{ev[name]:9,} events  (of which sampling the clients "
                   f"{statistics.median(case.times['inputs']) * MILLI:.0f} ms)")
@@ -406,7 +415,7 @@ def _check_same_behaviour(label: str, kpis: Mapping[str, float], counts: dict[st
     same = all(counts[k] == kpis[v] for k, v in pairs.items())
     detail = ", ".join(f"{k} {counts[k]} vs {kpis[v]:g}" for k, v in pairs.items())
     print(f"    {label}: lean bare counts = bare counts (asserted); bare vs hubsim: "
-          f"{'same' if same else 'NOT the same'} ({detail})")
+          f"{'same' if same else 'differ'} ({detail})")
 
 
 def _cpu_seconds(children: bool) -> float:
@@ -522,10 +531,10 @@ def summary(cases: list[Case], speedups: dict[str, list[float]]) -> None:
         rows.append((f"us/event {cases[-1].label} / {cases[0].label}", growth, ".2f",
                      GROWTH_TARGET, False))
     for name in ("hubsim", "bare model", "pure-Python loop"):
-        title = "speed-up on the pool" + ("" if name == "hubsim" else f" (control: {name})")
+        title = "speed-up on the pool, " + ("hubsim" if name == "hubsim" else f"control: {name}")
         rows.append((title, speedups[name], ".2f", SPEEDUP_TARGET if name == "hubsim" else None,
                      True))
-    print(f"\n{'measure':42s} {'median (min' + chr(8211) + 'max)':20s} {'target':8s} result")
+    print(f"\n{'measure':48s} {'median (min' + chr(8211) + 'max)':20s} {'target':8s} result")
     for title, values, fmt, target, at_least in rows:
         if target is None:
             verdict, goal = "", ""
@@ -533,7 +542,7 @@ def summary(cases: list[Case], speedups: dict[str, list[float]]) -> None:
             met = (statistics.median(values) >= target if at_least
                    else statistics.median(values) <= target)
             verdict, goal = ("met" if met else "not met"), f"{'>=' if at_least else '<='} {target}"
-        print(f"{title:42s} {spread(values, fmt):20s} {goal:8s} {verdict}")
+        print(f"{title:48s} {spread(values, fmt):20s} {goal:8s} {verdict}")
     print(f"(speed-up: {len(speedups['hubsim'])} rounds; best round against best round: hubsim "
           f"{speedups['hubsim best'][0]:.2f}, bare model {speedups['bare model best'][0]:.2f}, "
           f"loop {speedups['pure-Python loop best'][0]:.2f})")
