@@ -13,10 +13,12 @@ Run from the repository root: ``make bench`` (or ``.venv/bin/python benchmarks/b
 (c) 20 replications serially and on a process pool of 2 workers, in alternating rounds, beside
     two controls timed the same way: 20 bare-model replications and 20 pure-Python loops.
 
-(a) and (b) run in alternating rounds: each round times every model on both Hubs in turn. It
-prints, as medians and ranges over the rounds, the times, the ratio hubsim / lean bare, hubsim's
-microseconds per SimPy event and how much that grows from the baseline to the large Hub, then
-the speed-up of (c) and a summary table with the targets.
+(a) and (b) run in alternating rounds: each round times every model on both Hubs in turn, by
+the CPU time of the process (``--clock wall`` for the wall clock, which on a busy shared machine
+also counts the time spent waiting for a CPU). It prints, as medians and ranges over the rounds,
+the times, the ratio hubsim / lean bare, hubsim's microseconds per SimPy event and how much that
+grows from the baseline to the large Hub, then the speed-up of (c) and a summary table with the
+targets.
 
 ``--scaling`` prints instead a table of clients/s, microseconds per event and peak memory of one
 replication for 1, 2, 4 and 8 years at 1x, 4x and 16x the Hub, each in a fresh process with a
@@ -316,8 +318,10 @@ class Case:
     scenario : the scenario, staffing held steady
     draws : its clients for replication 0, as hubsim samples them
     events : SimPy events processed by ``"hubsim"``, ``"bare"`` and ``"lean"``
-    times : seconds per round of ``"hubsim"``, ``"inputs"`` (client sampling), ``"bare"`` and
-        ``"lean"`` (the two bare models' event logic)
+    times : CPU seconds of this process per round, of ``"hubsim"``, ``"inputs"`` (client
+        sampling), ``"bare"`` and ``"lean"`` (the two bare models' event logic)
+    walls : the same in wall-clock seconds
+    clock : ``"cpu"`` or ``"wall"``: which of the two ``per_round`` reports
     """
 
     label: str
@@ -326,12 +330,15 @@ class Case:
     events: dict[str, int] = field(default_factory=dict)
     times: dict[str, list[float]] = field(
         default_factory=lambda: {k: [] for k in ("hubsim", "inputs", "bare", "lean")})
+    walls: dict[str, list[float]] = field(
+        default_factory=lambda: {k: [] for k in ("hubsim", "inputs", "bare", "lean")})
+    clock: str = "cpu"
 
     def per_round(self, what: str) -> list[float]:
         """Per-round figures: ``"hubsim"``, ``"bare"`` and ``"lean"`` end to end (seconds; a bare
         model's clients are sampled as part of it), ``"ratio"`` hubsim / lean bare, ``"ratio
         bare"`` hubsim / bare, ``"us/event"`` hubsim's microseconds per SimPy event."""
-        t = self.times
+        t = self.times if self.clock == "cpu" else self.walls
         if what in ("bare", "lean"):
             return [a + b for a, b in zip(t["inputs"], t[what], strict=True)]
         if what == "ratio":
@@ -375,7 +382,12 @@ def make_case(label: str, scenario: Scenario) -> Case:
 def single_replication(cases: list[Case], rounds: int) -> None:
     """Parts (a) and (b): hubsim against the bare and the lean bare model on one replication of
     each case, in ``rounds`` rounds; in each round every model runs once on every case, in turn,
-    so a drift in the machine's speed touches all of them alike."""
+    so a drift in the machine's speed touches all of them alike.
+
+    Each run is timed by the CPU time of this process and by the wall clock. The figures use the
+    clock each case names: CPU time (the default) leaves out the time a busy machine keeps the
+    process waiting for a CPU, which on a shared machine can double a wall-clock time.
+    """
     for _ in range(rounds):
         for case in cases:
             for name, fn in (
@@ -384,17 +396,21 @@ def single_replication(cases: list[Case], rounds: int) -> None:
                 ("bare", lambda c=case: BareHub(c.scenario, c.draws).run()),
                 ("lean", lambda c=case: LeanBareHub(c.scenario, c.draws).run()),
             ):
-                started = time.perf_counter()
+                cpu, started = time.process_time(), time.perf_counter()
                 fn()
-                case.times[name].append(time.perf_counter() - started)
-    print(f"(a), (b) one replication, median (min\N{EN DASH}max) of {rounds} alternating rounds:")
+                case.walls[name].append(time.perf_counter() - started)
+                case.times[name].append(time.process_time() - cpu)
+    clock = "CPU time" if cases[0].clock == "cpu" else "wall-clock time"
+    print(f"(a), (b) one replication, {clock}, median (min\N{EN DASH}max) of {rounds} alternating "
+          "rounds:")
     for case in cases:
         n, ev = case.draws.n, case.events
         hub = statistics.median(case.per_round("hubsim"))
         print(f"  {case.label}: {case.scenario.horizon_days:g} days, {n:,} clients")
         print(f"    {'(a) hubsim':17s} {spread(case.per_round('hubsim'), '.0f', MILLI)} ms  "
               f"{n / hub:7,.0f} clients/s  {ev['hubsim']:9,} events  "
-              f"{spread(case.per_round('us/event'), '.1f')} us/event")
+              f"{spread(case.per_round('us/event'), '.1f')} us/event; wall clock "
+              f"{spread(case.walls['hubsim'], '.0f', MILLI)} ms")
         for name, title in (("bare", "(b) bare SimPy"), ("lean", "    lean bare")):
             print(f"    {title:17s} {spread(case.per_round(name), '.0f', MILLI)} ms  "
                   f"{n / statistics.median(case.per_round(name)):7,.0f} clients/s  "
@@ -582,16 +598,18 @@ def steady_staff(path: Path, years: float | None = None, size: float = 1.0) -> S
 
 def cell(path: Path, years: int, size: int) -> dict[str, float]:
     """One scaling cell, in this (fresh) process: one hubsim replication of the steady-staffed
-    scenario for ``years`` years at ``size`` times the Hub; its clients, events, seconds and
-    peak resident memory (MiB), and the peak before the run (the interpreter and imports)."""
+    scenario for ``years`` years at ``size`` times the Hub; its clients, events, CPU seconds,
+    wall-clock seconds and peak resident memory (MiB), and the peak before the run (the
+    interpreter and imports)."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     scenario = steady_staff(path, years, size)
     with counting_events() as events:
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         run = simulate(scenario, SEED, 0)
-        seconds = time.perf_counter() - started
+        seconds, wall = time.process_time() - cpu, time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"clients": run.kpis["clients_arrived"], "events": events[0], "seconds": seconds,
+            "wall": wall,
             "peak_mib": peak / KIB_PER_MIB, "start_mib": before / KIB_PER_MIB}
 
 
@@ -601,8 +619,9 @@ def scaling(path: Path, limit: float) -> None:
     not tried."""
     print(f"scaling: one hubsim replication of {path.stem}, staffing held steady, seed {SEED}; "
           f"each cell a fresh process, stopped after {limit:g} s; size multiplies arrivals and "
-          "every role's WTE; peak RSS of the process (before the run: interpreter and imports)")
-    print(f"{'years':>5} {'size':>4} {'clients':>8} {'events':>10} {'seconds':>8} "
+          "every role's WTE; CPU seconds (wall clock beside); clients/s and us/event of CPU "
+          "time; peak RSS of the process (before the run: interpreter and imports)")
+    print(f"{'years':>5} {'size':>4} {'clients':>8} {'events':>10} {'CPU s':>7} {'wall s':>7} "
           f"{'clients/s':>9} {'us/event':>8} {'peak RSS MiB':>18}")
     for size in SCALING_SIZES:
         over = False
@@ -620,7 +639,8 @@ def scaling(path: Path, limit: float) -> None:
                 print(f"{head} over limit ({limit:g} s)")
                 continue
             c = json.loads(done.stdout.splitlines()[-1])
-            print(f"{head} {c['clients']:8,.0f} {c['events']:10,} {c['seconds']:8.1f} "
+            print(f"{head} {c['clients']:8,.0f} {c['events']:10,} {c['seconds']:7.1f} "
+                  f"{c['wall']:7.1f} "
                   f"{c['clients'] / c['seconds']:9,.0f} {c['seconds'] * MICRO / c['events']:8.1f} "
                   f"{c['peak_mib']:8.0f} ({c['start_mib']:.0f})")
     print(f"load average now {os.getloadavg()[0]:.1f}")
@@ -633,6 +653,8 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=REPLICATIONS)
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                        help="time (a) and (b) by CPU time or wall clock (default %(default)s)")
     parser.add_argument("--scaling", action="store_true",
                         help="print only the scaling table (years x Hub size)")
     parser.add_argument("--cell-limit", type=float, default=CELL_LIMIT_S,
@@ -658,6 +680,8 @@ def main() -> None:
           "(other busy processes slow (c) most)")
     print("counts (untimed runs):")
     cases = [make_case("baseline", scenario), make_case("large Hub", large)]
+    for case in cases:
+        case.clock = args.clock
     single_replication(cases, args.rounds)
     t_full = best_time(lambda: simulate(full, SEED, 0), args.repeats)
     print(f"    for reference, hubsim on the full baseline (staffing timelines): "
