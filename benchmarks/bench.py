@@ -2,31 +2,48 @@
 
 Run from the repository root: ``make bench`` (or ``.venv/bin/python benchmarks/bench.py``).
 
-(a) one replication of ``scenarios/baseline.toml`` through ``hubsim.simulate`` (best of several);
+(a) one replication through ``hubsim.simulate``, of ``scenarios/baseline.toml`` and of a large
+    Hub (the same for 8 years, with 4x the arrivals and 4x every role's WTE), staffing held steady;
 (b) a bare SimPy model written here with the same behaviour - weekday working-time calendars for
     triage clinicians, contact attempts with retries, routing, caseload slots, weekly sessions
     with DNAs and drop-out - fed the same clients (hubsim's own arrival and client sampling, so
-    the workload is identical) but keeping no records, series or KPIs;
+    the workload is identical) but keeping no records, series or KPIs; and the lean bare model,
+    the same with hubsim's own shortcut (a call that finds a triage clinician free and nobody
+    queued starts without a request or a release event), which must give the same counts;
 (c) 20 replications serially and on a process pool of 2 workers, in alternating rounds, beside
     two controls timed the same way: 20 bare-model replications and 20 pure-Python loops.
 
-It prints the ratio hubsim / bare (end to end, and for the event logic alone), clients and
-events per second, a check that both models give the same counts, and the speed-up. A benchmark,
-not a test: figures depend on the machine and on what else it is doing.
+(a) and (b) run in alternating rounds: each round times every model on both Hubs in turn, by
+the CPU time of the process (``--clock wall`` for the wall clock, which on a busy shared machine
+also counts the time spent waiting for a CPU). It prints, as medians and ranges over the rounds,
+the times, the ratio hubsim / lean bare, hubsim's microseconds per SimPy event and how much that
+grows from the baseline to the large Hub, then the speed-up of (c) and a summary table with the
+targets.
+
+``--scaling`` prints instead a table of clients/s, microseconds per event and peak memory of one
+replication for 1, 2, 4 and 8 years at 1x, 4x and 16x the Hub, each in a fresh process with a
+time limit (``--cell-limit``). A benchmark, not a test: figures depend on the machine and on what
+else it is doing.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import heapq
+import itertools
+import json
 import logging
 import math
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +69,15 @@ CALIBRATION_S = 0.05  # seconds: the control loop is timed at least this long to
 WORKERS = 2  # part (c)
 SEED = 0
 STEADY_FIELDS = ("attrition_per_year", "annual_leave_days", "sickness_absence_pct")
-RATIO_TARGET = 1.3  # hubsim may cost at most 30% more than the bare model
+DAYS_PER_YEAR = 365  # so that the baseline's two years (730 days) are 2 years here
+LARGE_YEARS, LARGE_SIZE = 8, 4  # the large Hub: 8 years, 4x arrivals and 4x every role's WTE
+RATIO_TARGET = 1.3  # hubsim may cost at most 30% more than the lean bare model
+GROWTH_TARGET = 1.3  # a large Hub's cost per event may be at most 30% above the baseline's
+MILLI, MICRO = 1e3, 1e6  # seconds to milliseconds, to microseconds
+KIB_PER_MIB = 1024  # ru_maxrss is in KiB on Linux
+SCALING_YEARS = (1, 2, 4, 8)  # --scaling: horizons
+SCALING_SIZES = (1, 4, 16)  # --scaling: Hub sizes (arrivals and WTE multiplied)
+CELL_LIMIT_S = 300.0  # seconds: a scaling cell (a whole fresh process) is stopped after this
 SPEEDUP_TARGET = 1.8  # two workers should come close to twice as fast
 
 MINUTES_PER_DAY = 1440.0
@@ -204,6 +229,39 @@ class BareHub:
                 return
 
 
+class LeanBareHub(BareHub):
+    """The bare model with hubsim's own shortcut for triage: a call that finds a clinician free
+    and nobody queued starts at once, without a request or a release event.
+
+    The clinicians are a count of free ones and a queue of waiting calls (priority, then time,
+    then order of asking, as SimPy's ``PriorityResource``); a clinician finishing a call is handed
+    straight to the head of the queue. Everything else is ``BareHub``'s.
+    """
+
+    def __init__(self, scenario: Scenario, draws: ClientDraws) -> None:
+        super().__init__(scenario, draws)
+        self.free = len(self.shifts)  # clinicians not held by a call
+        self.waiting: list[tuple[int, float, int, simpy.Event]] = []
+        self.order = itertools.count()
+
+    def call(self, priority: int, minutes: float) -> Generator[simpy.Event, object, None]:
+        if self.free and not self.waiting:
+            self.free -= 1
+        else:
+            granted = self.env.event()
+            heapq.heappush(self.waiting, (priority, self.env.now, next(self.order), granted))
+            yield granted
+        now = self.env.now
+        who = min(self.idle, key=lambda k: (self.shifts[k].first_free(now), k))
+        self.idle.remove(who)
+        yield self.env.timeout(self.shifts[who].finish(now, minutes) - now)
+        self.idle.append(who)
+        if self.waiting:
+            heapq.heappop(self.waiting)[3].succeed()
+        else:
+            self.free += 1
+
+
 def clients_of(scenario: Scenario, seed: int, replication: int) -> ClientDraws:
     """The same clients hubsim simulates: its arrival and client sampling, its stream names."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
@@ -213,18 +271,31 @@ def clients_of(scenario: Scenario, seed: int, replication: int) -> ClientDraws:
 
 @contextmanager
 def counting_events() -> Iterator[list[int]]:
-    """Count SimPy events processed while the block runs (any Environment)."""
-    count, step = [0], simpy.Environment.step
+    """Count the SimPy events processed by the environments run while the block runs.
 
-    def counted(env: simpy.Environment) -> None:
-        count[0] += 1
-        step(env)
+    Each ``Environment.run`` is wrapped once: when it returns, the events it scheduled
+    (``env._eid``, a counter) less those still queued (``env._queue``) are the events it
+    processed - the same figure as counting every ``Environment.step``, at no cost per event, so
+    a timed run can count its own events. Uses SimPy 4's private attributes.
 
-    simpy.Environment.step = counted
+    Yields
+    ------
+    list[int]
+        One element, the running total of events processed.
+    """
+    count, run = [0], simpy.Environment.run
+
+    def counted(env: simpy.Environment, until: object = None) -> object:
+        try:
+            return run(env, until)
+        finally:
+            count[0] += next(env._eid) - len(env._queue)  # next() reads the counter; harmless
+
+    simpy.Environment.run = counted
     try:
         yield count
     finally:
-        simpy.Environment.step = step
+        simpy.Environment.run = run
 
 
 def best_time(fn: Callable[[], object], repeats: int) -> float:
@@ -237,53 +308,139 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
-def best_times(fns: list[Callable[[], object]], repeats: int) -> list[float]:
-    """Fastest of ``repeats`` timings of each of ``fns`` (seconds), taken in turn: a drift in the
-    machine's speed then touches all of them alike, not one more than another."""
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, took in zip(fns, times, strict=True):
-            started = time.perf_counter()
-            fn()
-            took.append(time.perf_counter() - started)
-    return [min(took) for took in times]
+@dataclass
+class Case:
+    """One Hub size for parts (a) and (b): its scenario, clients, event counts and timings.
+
+    Attributes
+    ----------
+    label : e.g. ``"baseline"``
+    scenario : the scenario, staffing held steady
+    draws : its clients for replication 0, as hubsim samples them
+    events : SimPy events processed by ``"hubsim"``, ``"bare"`` and ``"lean"``
+    times : CPU seconds of this process per round, of ``"hubsim"``, ``"inputs"`` (client
+        sampling), ``"bare"`` and ``"lean"`` (the two bare models' event logic)
+    walls : the same in wall-clock seconds
+    clock : ``"cpu"`` or ``"wall"``: which of the two ``per_round`` reports
+    """
+
+    label: str
+    scenario: Scenario
+    draws: ClientDraws
+    events: dict[str, int] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(
+        default_factory=lambda: {k: [] for k in ("hubsim", "inputs", "bare", "lean")})
+    walls: dict[str, list[float]] = field(
+        default_factory=lambda: {k: [] for k in ("hubsim", "inputs", "bare", "lean")})
+    clock: str = "cpu"
+
+    def per_round(self, what: str) -> list[float]:
+        """Per-round figures: ``"hubsim"``, ``"bare"`` and ``"lean"`` end to end (seconds; a bare
+        model's clients are sampled as part of it), ``"ratio"`` hubsim / lean bare, ``"ratio
+        bare"`` hubsim / bare, ``"us/event"`` hubsim's microseconds per SimPy event, ``"lean
+        us/event"`` the lean bare model's (its event logic alone)."""
+        t = self.times if self.clock == "cpu" else self.walls
+        if what in ("bare", "lean"):
+            return [a + b for a, b in zip(t["inputs"], t[what], strict=True)]
+        if what == "ratio":
+            return [h / b for h, b in zip(t["hubsim"], self.per_round("lean"), strict=True)]
+        if what == "ratio bare":
+            return [h / b for h, b in zip(t["hubsim"], self.per_round("bare"), strict=True)]
+        if what == "us/event":
+            return [h * MICRO / self.events["hubsim"] for h in t["hubsim"]]
+        if what == "lean us/event":
+            return [b * MICRO / self.events["lean"] for b in t["lean"]]
+        return t[what]
 
 
-def single_replication(scenario: Scenario, repeats: int) -> None:
-    """Parts (a) and (b): hubsim against the bare model on one replication."""
-    draws = clients_of(scenario, SEED, 0)
-    run = simulate(scenario, SEED, 0)
-    counts = BareHub(scenario, draws).run()
-    with counting_events() as hub_events:
-        simulate(scenario, SEED, 0)
-    with counting_events() as bare_events:
-        BareHub(scenario, draws).run()
-    t_hub, t_inputs, t_events = best_times([
-        lambda: simulate(scenario, SEED, 0),
-        lambda: clients_of(scenario, SEED, 0),
-        lambda: BareHub(scenario, draws).run(),
-    ], repeats)
-    t_bare = t_inputs + t_events
-    n = draws.n
-    print(f"(a) hubsim.simulate, one replication: {t_hub * 1e3:8.1f} ms  "
-          f"{n / t_hub:9,.0f} clients/s  {hub_events[0] / t_hub:9,.0f} events/s "
-          f"({n:,} clients, {hub_events[0]:,} events)")
-    print(f"(b) bare SimPy model, same clients:   {t_bare * 1e3:8.1f} ms  "
-          f"{n / t_bare:9,.0f} clients/s  {bare_events[0] / t_bare:9,.0f} events/s "
-          f"(inputs {t_inputs * 1e3:.1f} ms + events {t_events * 1e3:.1f} ms; "
-          f"{bare_events[0]:,} events)")
-    ratio, logic = t_hub / t_bare, (t_hub - t_inputs) / t_events
-    print(f"    ratio hubsim / bare: {ratio:.2f} end to end (target <= {RATIO_TARGET}), "
-          f"{logic:.2f} excluding the shared client sampling")
-    _check_same_behaviour(run.kpis, counts)
+def spread(values: list[float], fmt: str = ".2f", scale: float = 1.0) -> str:
+    """``median (min-max)`` of ``values`` times ``scale``, each with format ``fmt``."""
+    v = [x * scale for x in values]
+    return (f"{statistics.median(v):{fmt}} ({min(v):{fmt}}\N{EN DASH}{max(v):{fmt}})")
 
 
-def _check_same_behaviour(kpis, counts: dict[str, int]) -> None:
+def make_case(label: str, scenario: Scenario) -> Case:
+    """A case with its clients and its event counts (untimed runs), after checking that the lean
+    bare model gives the bare model's counts and printing how both compare with hubsim.
+
+    Raises
+    ------
+    AssertionError
+        the lean bare model's counts differ from the bare model's.
+    """
+    case = Case(label, scenario, clients_of(scenario, SEED, 0))
+    with counting_events() as events:
+        run = simulate(scenario, SEED, 0)
+    case.events["hubsim"] = events[0]
+    counts = {}
+    for name, model in (("bare", BareHub), ("lean", LeanBareHub)):
+        with counting_events() as events:
+            counts[name] = model(scenario, case.draws).run()
+        case.events[name] = events[0]
+    if counts["lean"] != counts["bare"]:
+        raise AssertionError(f"{label}: the lean bare model's counts differ: {counts}")
+    _check_same_behaviour(label, run.kpis, counts["bare"])
+    return case
+
+
+def single_replication(cases: list[Case], rounds: int) -> None:
+    """Parts (a) and (b): hubsim against the bare and the lean bare model on one replication of
+    each case, in ``rounds`` rounds; in each round every model runs once on every case, in turn,
+    so a drift in the machine's speed touches all of them alike.
+
+    Each run is timed by the CPU time of this process and by the wall clock. The figures use the
+    clock each case names: CPU time (the default) leaves out the time a busy machine keeps the
+    process waiting for a CPU, which on a shared machine can double a wall-clock time.
+    """
+    for _ in range(rounds):
+        for case in cases:
+            for name, fn in (
+                ("hubsim", lambda c=case: simulate(c.scenario, SEED, 0)),
+                ("inputs", lambda c=case: clients_of(c.scenario, SEED, 0)),
+                ("bare", lambda c=case: BareHub(c.scenario, c.draws).run()),
+                ("lean", lambda c=case: LeanBareHub(c.scenario, c.draws).run()),
+            ):
+                cpu, started = time.process_time(), time.perf_counter()
+                fn()
+                case.walls[name].append(time.perf_counter() - started)
+                case.times[name].append(time.process_time() - cpu)
+    clock = "CPU time" if cases[0].clock == "cpu" else "wall-clock time"
+    print(f"(a), (b) one replication, {clock}, median (min\N{EN DASH}max) of {rounds} alternating "
+          "rounds:")
+    for case in cases:
+        n, ev = case.draws.n, case.events
+        hub = statistics.median(case.per_round("hubsim"))
+        print(f"  {case.label}: {case.scenario.horizon_days:g} days, {n:,} clients")
+        print(f"    {'(a) hubsim':17s} {spread(case.per_round('hubsim'), '.0f', MILLI)} ms  "
+              f"{n / hub:7,.0f} clients/s  {ev['hubsim']:9,} events  "
+              f"{spread(case.per_round('us/event'), '.1f')} us/event; wall clock "
+              f"{spread(case.walls['hubsim'], '.0f', MILLI)} ms")
+        for name, title in (("bare", "(b) bare SimPy"), ("lean", "    lean bare")):
+            print(f"    {title:17s} {spread(case.per_round(name), '.0f', MILLI)} ms  "
+                  f"{n / statistics.median(case.per_round(name)):7,.0f} clients/s  "
+                  f"{ev[name]:9,} events  (of which sampling the clients "
+                  f"{statistics.median(case.times['inputs']) * MILLI:.0f} ms)")
+        print(f"    ratio hubsim / lean bare {spread(case.per_round('ratio'))} (target <= "
+              f"{RATIO_TARGET}); hubsim / bare {spread(case.per_round('ratio bare'))}")
+    if len(cases) > 1:
+        print(f"  us per event, {cases[-1].label} / {cases[0].label}: hubsim "
+              f"{spread(growth(cases, 'us/event'))} (target <= {GROWTH_TARGET}); lean bare "
+              f"model (event logic) {spread(growth(cases, 'lean us/event'))}")
+
+
+def growth(cases: list[Case], what: str) -> list[float]:
+    """Per round, the last case's ``what`` over the first case's (see ``Case.per_round``)."""
+    return [b / a for a, b in zip(cases[0].per_round(what), cases[-1].per_round(what),
+                                  strict=True)]
+
+
+def _check_same_behaviour(label: str, kpis: Mapping[str, float], counts: dict[str, int]) -> None:
     pairs = {"triaged": "clients_triaged", "started": "therapy_started",
              "completed": "therapy_completed", "referred": "external_referrals"}
     same = all(counts[k] == kpis[v] for k, v in pairs.items())
     detail = ", ".join(f"{k} {counts[k]} vs {kpis[v]:g}" for k, v in pairs.items())
-    print(f"    same behaviour (bare vs hubsim counts): {'yes' if same else 'NO'} ({detail})")
+    print(f"    {label}: lean bare counts = bare counts (asserted); bare vs hubsim: "
+          f"{'same' if same else 'differ'} ({detail})")
 
 
 def _cpu_seconds(children: bool) -> float:
@@ -333,7 +490,7 @@ def _tasks(fn: Callable[..., object], items: list[tuple], workers: int | None) -
 
 
 def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: int,
-             rounds: int) -> None:
+             rounds: int) -> dict[str, list[float]]:
     """Part (c): ``replications`` replications serially, then on ``workers`` processes, in
     ``rounds`` alternating rounds; each speed-up compares the fastest (least disturbed) of each.
 
@@ -344,6 +501,12 @@ def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: i
     loop (``spin``) each as long as one replication. Their speed-ups are about the most this
     machine gives such work at this time; hubsim's speed-up divided by them is the efficiency of
     hubsim's own parallel machinery (pool start-up, pickled results, assembling the experiment).
+
+    Returns
+    -------
+    dict[str, list[float]]
+        Per task kind, the speed-up of each round, and under ``"<kind> best"`` a one-element list:
+        the fastest serial time over the fastest pooled time.
     """
     one = best_time(lambda: simulate(scenario, SEED, 0), REPEATS)
     loops = spin_loops(one)
@@ -358,13 +521,15 @@ def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: i
         for name, run in work.items():
             runs[name].append((_timed(functools.partial(run, None), False),
                                _timed(functools.partial(run, workers), True)))
-    speedups = {}
+    speedups, found = {}, {}
     print(f"(c) {replications} tasks serially and on {workers} workers (pool start-up included), "
           f"best of {rounds} alternating rounds each:")
     for name, pairs in runs.items():
         serial, pooled = min(p[0] for p in pairs), min(p[1] for p in pairs)
         speedups[name] = serial[0] / pooled[0]
-        median = statistics.median(s[0] / p[0] for s, p in pairs)
+        found[name] = [s[0] / p[0] for s, p in pairs]
+        found[f"{name} best"] = [speedups[name]]
+        median = statistics.median(found[name])
         target = f" (target >= {SPEEDUP_TARGET})" if name == "hubsim" else " (control)"
         print(f"    {name:17s} serial {serial[0]:5.2f} s, pool {pooled[0]:5.2f} s: speed-up "
               f"{speedups[name]:.2f}{target}; median of rounds {median:.2f}; CPU time serial "
@@ -373,17 +538,121 @@ def parallel(scenario: Scenario, steady: Scenario, replications: int, workers: i
           f"model's and {speedups['hubsim'] / speedups['pure-Python loop']:.0%} of the loop's "
           f"(loop tasks sized to {one * 1e3:.0f} ms); load average now "
           f"{os.getloadavg()[0]:.1f}")
+    return found
 
 
-def steady_staff(path: Path) -> Scenario:
+def summary(cases: list[Case], speedups: dict[str, list[float]]) -> None:
+    """The compact table: each measure's median (min-max) over the rounds, and its target."""
+    rows: list[tuple[str, list[float], str, float | None, bool]] = []
+    for case in cases:
+        rows.append((f"hubsim / lean bare, {case.label}", case.per_round("ratio"), ".2f",
+                     RATIO_TARGET, False))
+    for case in cases:
+        rows.append((f"hubsim us/event, {case.label}", case.per_round("us/event"), ".1f", None,
+                     False))
+    if len(cases) > 1:
+        rows.append((f"us/event {cases[-1].label} / {cases[0].label}",
+                     growth(cases, "us/event"), ".2f", GROWTH_TARGET, False))
+        rows.append(("  the same for the lean bare model (reference)",
+                     growth(cases, "lean us/event"), ".2f", None, False))
+    for name in ("hubsim", "bare model", "pure-Python loop"):
+        title = "speed-up on the pool, " + ("hubsim" if name == "hubsim" else f"control: {name}")
+        rows.append((title, speedups[name], ".2f", SPEEDUP_TARGET if name == "hubsim" else None,
+                     True))
+    print(f"\n{'measure':48s} {'median (min' + chr(8211) + 'max)':20s} {'target':8s} result")
+    for title, values, fmt, target, at_least in rows:
+        if target is None:
+            verdict, goal = "", ""
+        else:
+            met = (statistics.median(values) >= target if at_least
+                   else statistics.median(values) <= target)
+            verdict, goal = ("met" if met else "not met"), f"{'>=' if at_least else '<='} {target}"
+        print(f"{title:48s} {spread(values, fmt):20s} {goal:8s} {verdict}")
+    print(f"(speed-up: {len(speedups['hubsim'])} rounds; best round against best round: hubsim "
+          f"{speedups['hubsim best'][0]:.2f}, bare model {speedups['bare model best'][0]:.2f}, "
+          f"loop {speedups['pure-Python loop best'][0]:.2f})")
+
+
+def steady_staff(path: Path, years: float | None = None, size: float = 1.0) -> Scenario:
     """The scenario with staffing held steady: no attrition, leave or sickness absence.
 
     The bare model implements the client pathway with a fixed staff; hubsim's staffing timelines
     (leavers, vacancies, leave and sickness spells) have no counterpart in it.
+
+    Parameters
+    ----------
+    path : a scenario file
+    years : horizon in years of ``DAYS_PER_YEAR`` days (None keeps the file's horizon)
+    size : Hub size: ``arrivals.scale`` and every role's ``wte`` are multiplied by it
+
+    Raises
+    ------
+    ValueError
+        ``size`` is not 1 and a role's WTE changes over time (only ``wte`` is scaled).
     """
-    roles = load_scenario(path).staff.roles()
-    overrides = {f"staff.{role}.{field}": 0 for role in roles for field in STEADY_FIELDS}
+    base = load_scenario(path)
+    roles = base.staff.roles()
+    overrides: dict[str, object] = {f"staff.{role}.{field}": 0
+                                    for role in roles for field in STEADY_FIELDS}
+    if years is not None:
+        overrides["horizon_days"] = years * DAYS_PER_YEAR
+    if size != 1:
+        changing = [name for name, role in roles.items() if role.changes or role.borrowed]
+        if changing:
+            raise ValueError(f"staff.{changing[0]}: a Hub whose WTE changes cannot be scaled here")
+        overrides["arrivals.scale"] = base.arrivals.scale * size
+        overrides.update({f"staff.{name}.wte": role.wte * size for name, role in roles.items()})
     return load_scenario(path, overrides)
+
+
+def cell(path: Path, years: int, size: int) -> dict[str, float]:
+    """One scaling cell, in this (fresh) process: one hubsim replication of the steady-staffed
+    scenario for ``years`` years at ``size`` times the Hub; its clients, events, CPU seconds,
+    wall-clock seconds and peak resident memory (MiB), and the peak before the run (the
+    interpreter and imports)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scenario = steady_staff(path, years, size)
+    with counting_events() as events:
+        cpu, started = time.process_time(), time.perf_counter()
+        run = simulate(scenario, SEED, 0)
+        seconds, wall = time.process_time() - cpu, time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"clients": run.kpis["clients_arrived"], "events": events[0], "seconds": seconds,
+            "wall": wall,
+            "peak_mib": peak / KIB_PER_MIB, "start_mib": before / KIB_PER_MIB}
+
+
+def scaling(path: Path, limit: float) -> None:
+    """The scaling table: each cell a fresh process (so its peak memory is its own), stopped if
+    it takes more than ``limit`` seconds; once a Hub size is over the limit, its longer runs are
+    not tried."""
+    print(f"scaling: one hubsim replication of {path.stem}, staffing held steady, seed {SEED}; "
+          f"each cell a fresh process, stopped after {limit:g} s; size multiplies arrivals and "
+          "every role's WTE; CPU seconds (wall clock beside); clients/s and us/event of CPU "
+          "time; peak RSS of the process (before the run: interpreter and imports)")
+    print(f"{'years':>5} {'size':>4} {'clients':>8} {'events':>10} {'CPU s':>7} {'wall s':>7} "
+          f"{'clients/s':>9} {'us/event':>8} {'peak RSS MiB':>18}")
+    for size in SCALING_SIZES:
+        over = False
+        for years in SCALING_YEARS:
+            head = f"{years:5d} {size:3d}x"
+            if over:
+                print(f"{head} not run (a shorter run of this size was over the limit)")
+                continue
+            command = [sys.executable, __file__, "--cell", str(path), str(years), str(size)]
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=limit,
+                                      check=True)
+            except subprocess.TimeoutExpired:
+                over = True
+                print(f"{head} over limit ({limit:g} s)")
+                continue
+            c = json.loads(done.stdout.splitlines()[-1])
+            print(f"{head} {c['clients']:8,.0f} {c['events']:10,} {c['seconds']:7.1f} "
+                  f"{c['wall']:7.1f} "
+                  f"{c['clients'] / c['seconds']:9,.0f} {c['seconds'] * MICRO / c['events']:8.1f} "
+                  f"{c['peak_mib']:8.0f} ({c['start_mib']:.0f})")
+    print(f"load average now {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -393,19 +662,41 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=REPLICATIONS)
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                        help="time (a) and (b) by CPU time or wall clock (default %(default)s)")
+    parser.add_argument("--scaling", action="store_true",
+                        help="print only the scaling table (years x Hub size)")
+    parser.add_argument("--cell-limit", type=float, default=CELL_LIMIT_S,
+                        help="seconds a scaling cell may take (default %(default)s)")
+    parser.add_argument("--cell", nargs=3, metavar=("SCENARIO", "YEARS", "SIZE"),
+                        help=argparse.SUPPRESS)  # one scaling cell, in a fresh process
     args = parser.parse_args()
+    if args.cell:
+        print(json.dumps(cell(Path(args.cell[0]), int(args.cell[1]), int(args.cell[2]))))
+        return
+    if args.scaling:
+        scaling(args.scenario, args.cell_limit)
+        return
     full = load_scenario(args.scenario)
     scenario = steady_staff(args.scenario)
+    large = steady_staff(args.scenario, LARGE_YEARS, LARGE_SIZE)
     print(f"scenario: {scenario.name} ({scenario.horizon_days:g} days, seed {SEED}); (a) and (b) "
-          "with staffing held steady (no attrition, leave or sickness), as in the bare model")
+          "with staffing held steady (no attrition, leave or sickness), as in the bare model; "
+          f"large Hub: {LARGE_YEARS} years, {LARGE_SIZE}x arrivals and {LARGE_SIZE}x every "
+          "role's WTE")
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the start "
           "(other busy processes slow (c) most)")
-    single_replication(scenario, args.repeats)
+    print("counts (untimed runs):")
+    cases = [make_case("baseline", scenario), make_case("large Hub", large)]
+    for case in cases:
+        case.clock = args.clock
+    single_replication(cases, args.rounds)
     t_full = best_time(lambda: simulate(full, SEED, 0), args.repeats)
-    print(f"    for reference, hubsim on the full scenario (staffing timelines): "
-          f"{t_full * 1e3:.1f} ms")
-    parallel(full, scenario, args.replications, args.workers, args.rounds)
+    print(f"    for reference, hubsim on the full baseline (staffing timelines): "
+          f"{t_full * MILLI:.1f} ms, best of {args.repeats}")
+    speedups = parallel(full, scenario, args.replications, args.workers, args.rounds)
+    summary(cases, speedups)
 
 
 if __name__ == "__main__":
