@@ -109,6 +109,9 @@ CLIENT_COLUMNS: dict[str, tuple[str, str]] = {
     "stage_at_end": ("where the client was at the end of the horizon", "category"),
     "followup_day": ("day of the evaluation-style follow-up survey (5-8 months after screening)",
                      "days from start date"),
+    "forecast_start_day": ("for a client still on a list at the end: forecast start (triage call "
+                           "or first session) from their place in the queue and the list's "
+                           "recent throughput (blank: not waiting)", "days from start date"),
     "replication": ("replication number", "index"),
 }
 
@@ -122,6 +125,13 @@ TIMESERIES_COLUMNS: dict[str, tuple[str, str]] = {
     "therapy_caseload": ("therapy caseload slots occupied at the end of the day", "clients"),
     "brief_waitlist": ("clients waiting for brief support at the end of the day", "clients"),
     "brief_caseload": ("brief-support caseload slots occupied at the end of the day", "clients"),
+    "therapy_slots": ("therapy caseload slots staffed (staff at work) at the end of the day",
+                      "slots"),
+    "brief_slots": ("brief-support caseload slots staffed at the end of the day", "slots"),
+    "therapy_paused": ("therapy courses paused for want of staff at the end of the day",
+                       "clients"),
+    "brief_paused": ("brief-support courses paused for want of staff at the end of the day",
+                     "clients"),
     "replication": ("replication number", "index"),
 }
 
