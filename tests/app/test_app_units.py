@@ -232,9 +232,11 @@ def test_app_command_without_the_extra_says_what_to_install(monkeypatch) -> None
 
 
 def test_a_tiny_file_asking_for_huge_work_is_refused_by_events(baseline_path) -> None:
-    """50% sickness in spells of seconds: few clients, millions of absence spells."""
+    """50% sickness in one-day spells for 500 triage WTE over ten years: a few thousand clients,
+    about a million absence spells."""
     heavy = load_scenario(baseline_path, {"staff.triage.sickness_absence_pct": 50,
-                                          "staff.triage.sickness_spell_days": 0.0001})
+                                          "staff.triage.sickness_spell_days": 1,
+                                          "staff.triage.wte": 500, "horizon_days": 3650})
     assert expected_clients(heavy) < MAX_CLIENTS_PER_REPLICATION
     with pytest.raises(ScenarioError, match="simulation events per replication") as error:
         check_workload(heavy, 1)
