@@ -93,6 +93,12 @@ def _cut_out(starts: np.ndarray, ends: np.ndarray, blocked: list[Interval]):
     return starts, ends
 
 
+def holds_work(continuous: bool, hours_per_day: float) -> bool:
+    """True if a daily window of ``hours_per_day`` can hold any work (a sliver of a post, such as
+    a funded 2.0000001 WTE's last 1e-7, cannot: it is no server at all)."""
+    return continuous or hours_per_day / HOURS_PER_DAY > EDGE_TOLERANCE_DAYS
+
+
 class WorkCalendar:
     """When one member of staff works.
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from hubsim.calendar import WorkCalendar
+from hubsim.calendar import WorkCalendar, holds_work
 from hubsim.courses import CoursePool
 from hubsim.rng import Streams
 from hubsim.scenario import Scenario
@@ -103,6 +103,8 @@ class HubCapacity:
                 if fte > 0:
                     week = (self.env.now, self.env.now + REDEPLOY_REVIEW_DAYS)
                     for part in _whole_and_remainder(fte):
+                        if not holds_work(continuous, daily_hours(self.scenario) * part):
+                            continue
                         self.triage.add_server(WorkCalendar(
                             continuous, weekday, self.scenario.working_day_start_hour,
                             daily_hours(self.scenario) * part, [week],

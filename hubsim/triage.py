@@ -25,7 +25,7 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from hubsim.calendar import EDGE_TOLERANCE_DAYS, WorkCalendar, bank_holiday_days
+from hubsim.calendar import EDGE_TOLERANCE_DAYS, WorkCalendar, bank_holiday_days, holds_work
 from hubsim.scenario import Scenario
 from hubsim.staffing import RoleTimeline
 
@@ -53,6 +53,7 @@ def triage_calendars(scenario: Scenario, timeline: RoleTimeline) -> list[WorkCal
                      daily_hours(scenario) * spell.fte, [(spell.start, spell.end)], spell.absences,
                      closed)
         for spell in timeline.spells
+        if holds_work(continuous, daily_hours(scenario) * spell.fte)
     ]
 
 

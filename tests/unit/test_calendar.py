@@ -181,3 +181,15 @@ def test_a_continuous_calendar_has_no_bank_holidays(baseline) -> None:
     assert closed_days(continuous) == ()
     cal = WorkCalendar(True, closed_days=[3, 4])
     assert cal.work_minutes_between(3, 5) == 2 * MINUTES_PER_DAY
+
+
+def test_a_sliver_of_a_post_is_no_server_and_does_not_crash(baseline_path) -> None:
+    """A funded WTE a hair above a whole number leaves a last post of 1e-10 WTE: too short a
+    daily window to hold any work. It is no server at all, not a crash."""
+    import hubsim
+    from hubsim.calendar import holds_work
+
+    assert not holds_work(False, 4.5e-10) and holds_work(True, 0.0) and holds_work(False, 0.5)
+    scenario = hubsim.load_scenario(baseline_path, {"staff.triage.wte": 1.0000000001,
+                                                    "horizon_days": 60})
+    assert hubsim.simulate(scenario).kpis["clients_triaged"] > 0
