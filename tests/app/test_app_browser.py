@@ -68,6 +68,9 @@ def test_planner_changes_staffing_runs_and_downloads_csv(app_url: str, tmp_path:
         try:
             page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
             page.set_default_timeout(PAGE_TIMEOUT_MS)
+            # expect() keeps its own 5 s default; the first page load under a busy machine (the
+            # test suite on two workers) can take longer, so assertions wait as long as actions
+            expect.set_options(timeout=PAGE_TIMEOUT_MS)
             page.goto(app_url)
             expect(page.get_by_role("heading", name=LEVERS_HEADING)).to_be_visible()
             _number(page, "Therapists (WTE)", THERAPISTS_WTE,
