@@ -34,12 +34,14 @@ clients are admitted only when every course under way is active and a staffed sl
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from hubsim.distributions import Fixed
 from hubsim.records import ClientLog
@@ -50,23 +52,61 @@ ENDED_BY_CLOSURE = "course_ended_closure"  # what ``CoursePool.sessions`` return
 _STAFFED, _ACTIVE, _OCCUPIED = 1, 2, 3  # columns of ``CoursePool._slots_log`` after the day
 
 
+class _BisectQueue(SortedQueue):
+    """SimPy's ``SortedQueue`` (the waiting list of a ``PriorityResource``), inserting each
+    request by bisection instead of re-sorting the whole list.
+
+    The order is SimPy's: by the request's ``key`` (priority, time of the request, not
+    preempting), then in order of arrival, since an item goes after the items with an equal key
+    (as a stable sort puts it).
+    """
+
+    def append(self, item: PriorityRequest) -> None:
+        """Insert ``item`` in key order, after the items with an equal key.
+
+        Raises
+        ------
+        RuntimeError
+            If the queue is full (as ``SortedQueue.append``).
+        """
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        self.insert(bisect.bisect_right(self, item.key, key=_key), item)
+
+
+def _key(request: PriorityRequest) -> tuple[int, float, bool]:
+    return request.key
+
+
 class _AdjustableResource(simpy.PriorityResource):
-    """A ``PriorityResource`` whose capacity can change; a fall never preempts a user."""
+    """A ``PriorityResource`` whose capacity can change; a fall never preempts a user.
+
+    Relies on SimPy internals, pinned in ``pyproject.toml`` and tested in
+    ``tests/unit/test_courses.py``: the ``PutQueue`` class the waiting list is made from, the
+    ``_capacity`` attribute behind ``capacity``, and ``_trigger_put``/``_do_put``, which grant
+    waiting requests when a slot is released.
+    """
+
+    PutQueue = _BisectQueue
 
     def set_capacity(self, capacity: int) -> None:
+        """Set the staffed slots and grant waiting requests while slots are free."""
         self._capacity = capacity
-        self._trigger_put(None)  # grants waiting requests while slots are free
+        self._trigger_put(None)
 
     def _trigger_put(self, get_event: object) -> None:
         """Grant free slots by the tie rule: a client already waiting before this instant goes
         ahead of one joining at it, whatever their priorities and however SimPy orders the
-        events of the instant; otherwise by priority, then time of joining."""
+        events of the instant; otherwise by priority, then time of joining.
+
+        The scan stops at the first client who joined before now: the queue is in key order, so
+        that client is the first of the earlier ones, as a full scan would find.
+        """
         now = self._env.now
-        while self.put_queue and len(self.users) < self.capacity:
-            earlier = [r for r in self.put_queue if r.time < now]
-            request = (earlier or self.put_queue)[0]
-            self.put_queue.remove(request)
-            self._do_put(request)
+        queue = self.put_queue
+        while queue and len(self.users) < self.capacity:
+            index = next((i for i, r in enumerate(queue) if r.time < now), 0)
+            self._do_put(queue.pop(index))
 
 
 @dataclass(eq=False)
