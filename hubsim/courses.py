@@ -49,6 +49,7 @@ from hubsim.scenario import Course
 
 BREACH_PRIORITY = -1  # clients past the breach threshold go ahead of other clients
 ENDED_BY_CLOSURE = "course_ended_closure"  # what ``CoursePool.sessions`` returns at a closure
+DRAWS_PER_SESSION = 2  # uniforms drawn per planned session in a block: a DNA and a drop-out
 _STAFFED, _ACTIVE, _OCCUPIED = 1, 2, 3  # columns of ``CoursePool._slots_log`` after the day
 
 
@@ -107,6 +108,31 @@ class _AdjustableResource(simpy.PriorityResource):
         while queue and len(self.users) < self.capacity:
             index = next((i for i, r in enumerate(queue) if r.time < now), 0)
             self._do_put(queue.pop(index))
+
+
+class _Uniforms:
+    """A client's uniform draws on [0, 1), taken from its generator in blocks.
+
+    For the PCG64 bit generator (``np.random.default_rng``), ``rng.random(k)`` gives the same
+    numbers as ``k`` calls of ``rng.random()`` (tested), so the draws are those of one call each,
+    in the same order. Only for a stream that draws nothing else: the block is drawn ahead.
+    """
+
+    __slots__ = ("_block", "_drawn", "_next", "_rng")
+
+    def __init__(self, rng: np.random.Generator, block: int) -> None:
+        self._rng = rng
+        self._block = max(1, block)
+        self._drawn: list[float] = []
+        self._next = 0
+
+    def __call__(self) -> float:
+        """The next uniform draw."""
+        if self._next == len(self._drawn):
+            self._drawn = self._rng.random(self._block).tolist()
+            self._next = 0
+        self._next += 1
+        return self._drawn[self._next - 1]
 
 
 @dataclass(eq=False)
@@ -284,11 +310,16 @@ class CoursePool:
         log: ClientLog,
     ) -> Generator[simpy.Event, object, str]:
         spec = self.course
+        # with a fixed interval the stream draws only uniforms (a DNA draw per appointment, a
+        # drop-out draw per attended one): take them in blocks; else one by one, in turn with
+        # the intervals
+        uniform = (rng.random if self._fixed_interval is None
+                   else _Uniforms(rng, DRAWS_PER_SESSION * planned))
         in_a_row = 0
         while True:
             if not (yield from self._until_active(course)):
                 return ENDED_BY_CLOSURE
-            missed = rng.random() < spec.dna_probability
+            missed = uniform() < spec.dna_probability
             if missed:
                 log.sessions_missed[client] += 1
                 in_a_row += 1
@@ -303,7 +334,7 @@ class CoursePool:
                 continue
             if log.sessions_attended[client] >= planned:
                 return "completed"
-            if rng.random() < spec.dropout_per_session:
+            if uniform() < spec.dropout_per_session:
                 return "dropped_out"
 
     def _until_active(self, course: _Course) -> Generator[simpy.Event, object, bool]:

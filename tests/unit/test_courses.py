@@ -22,6 +22,7 @@ from hubsim.courses import (
     CoursePool,
     _AdjustableResource,
     _BisectQueue,
+    _Uniforms,
 )
 from hubsim.loader import build
 from hubsim.model import HubModel
@@ -340,3 +341,12 @@ def test_a_full_bisect_queue_refuses_a_request_as_simpys_does():
     queue.append(resource.request(priority=0))
     with pytest.raises(RuntimeError, match="full"):
         queue.append(resource.request(priority=0))
+
+
+@pytest.mark.parametrize("block", [1, 3, 8])
+def test_uniforms_drawn_in_blocks_are_the_draws_of_one_call_each(block: int):
+    """PCG64 (``default_rng``) draws a block of doubles as it draws them one by one, so a
+    client's DNA and drop-out draws are the same numbers, in the same order, taken in blocks."""
+    one_by_one = np.random.default_rng(SEED)
+    uniforms = _Uniforms(np.random.default_rng(SEED), block)
+    assert [uniforms() for _ in range(20)] == [one_by_one.random() for _ in range(20)]
