@@ -34,12 +34,14 @@ clients are admitted only when every course under way is active and a staffed sl
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from hubsim.distributions import Fixed
 from hubsim.records import ClientLog
@@ -47,26 +49,90 @@ from hubsim.scenario import Course
 
 BREACH_PRIORITY = -1  # clients past the breach threshold go ahead of other clients
 ENDED_BY_CLOSURE = "course_ended_closure"  # what ``CoursePool.sessions`` returns at a closure
+DRAWS_PER_SESSION = 2  # uniforms drawn per planned session in a block: a DNA and a drop-out
 _STAFFED, _ACTIVE, _OCCUPIED = 1, 2, 3  # columns of ``CoursePool._slots_log`` after the day
 
 
+class _BisectQueue(SortedQueue):
+    """SimPy's ``SortedQueue`` (the waiting list of a ``PriorityResource``), inserting each
+    request by bisection instead of re-sorting the whole list.
+
+    The order is SimPy's: by the request's ``key`` (priority, time of the request, not
+    preempting), then in order of arrival, since an item goes after the items with an equal key
+    (as a stable sort puts it).
+    """
+
+    def append(self, item: PriorityRequest) -> None:
+        """Insert ``item`` in key order, after the items with an equal key.
+
+        Raises
+        ------
+        RuntimeError
+            If the queue is full (as ``SortedQueue.append``).
+        """
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        self.insert(bisect.bisect_right(self, item.key, key=_key), item)
+
+
+def _key(request: PriorityRequest) -> tuple[int, float, bool]:
+    return request.key
+
+
 class _AdjustableResource(simpy.PriorityResource):
-    """A ``PriorityResource`` whose capacity can change; a fall never preempts a user."""
+    """A ``PriorityResource`` whose capacity can change; a fall never preempts a user.
+
+    Relies on SimPy internals, pinned in ``pyproject.toml`` and tested in
+    ``tests/unit/test_courses.py``: the ``PutQueue`` class the waiting list is made from, the
+    ``_capacity`` attribute behind ``capacity``, and ``_trigger_put``/``_do_put``, which grant
+    waiting requests when a slot is released.
+    """
+
+    PutQueue = _BisectQueue
 
     def set_capacity(self, capacity: int) -> None:
+        """Set the staffed slots and grant waiting requests while slots are free."""
         self._capacity = capacity
-        self._trigger_put(None)  # grants waiting requests while slots are free
+        self._trigger_put(None)
 
     def _trigger_put(self, get_event: object) -> None:
         """Grant free slots by the tie rule: a client already waiting before this instant goes
         ahead of one joining at it, whatever their priorities and however SimPy orders the
-        events of the instant; otherwise by priority, then time of joining."""
+        events of the instant; otherwise by priority, then time of joining.
+
+        The scan stops at the first client who joined before now: the queue is in key order, so
+        that client is the first of the earlier ones, as a full scan would find.
+        """
         now = self._env.now
-        while self.put_queue and len(self.users) < self.capacity:
-            earlier = [r for r in self.put_queue if r.time < now]
-            request = (earlier or self.put_queue)[0]
-            self.put_queue.remove(request)
-            self._do_put(request)
+        queue = self.put_queue
+        while queue and len(self.users) < self.capacity:
+            index = next((i for i, r in enumerate(queue) if r.time < now), 0)
+            self._do_put(queue.pop(index))
+
+
+class _Uniforms:
+    """A client's uniform draws on [0, 1), taken from its generator in blocks.
+
+    For the PCG64 bit generator (``np.random.default_rng``), ``rng.random(k)`` gives the same
+    numbers as ``k`` calls of ``rng.random()`` (tested), so the draws are those of one call each,
+    in the same order. Only for a stream that draws nothing else: the block is drawn ahead.
+    """
+
+    __slots__ = ("_block", "_drawn", "_next", "_rng")
+
+    def __init__(self, rng: np.random.Generator, block: int) -> None:
+        self._rng = rng
+        self._block = max(1, block)
+        self._drawn: list[float] = []
+        self._next = 0
+
+    def __call__(self) -> float:
+        """The next uniform draw."""
+        if self._next == len(self._drawn):
+            self._drawn = self._rng.random(self._block).tolist()
+            self._next = 0
+        self._next += 1
+        return self._drawn[self._next - 1]
 
 
 @dataclass(eq=False)
@@ -244,11 +310,16 @@ class CoursePool:
         log: ClientLog,
     ) -> Generator[simpy.Event, object, str]:
         spec = self.course
+        # with a fixed interval the stream draws only uniforms (a DNA draw per appointment, a
+        # drop-out draw per attended one): take them in blocks; else one by one, in turn with
+        # the intervals
+        uniform = (rng.random if self._fixed_interval is None
+                   else _Uniforms(rng, DRAWS_PER_SESSION * planned))
         in_a_row = 0
         while True:
             if not (yield from self._until_active(course)):
                 return ENDED_BY_CLOSURE
-            missed = rng.random() < spec.dna_probability
+            missed = uniform() < spec.dna_probability
             if missed:
                 log.sessions_missed[client] += 1
                 in_a_row += 1
@@ -263,7 +334,7 @@ class CoursePool:
                 continue
             if log.sessions_attended[client] >= planned:
                 return "completed"
-            if rng.random() < spec.dropout_per_session:
+            if uniform() < spec.dropout_per_session:
                 return "dropped_out"
 
     def _until_active(self, course: _Course) -> Generator[simpy.Event, object, bool]:

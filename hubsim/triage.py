@@ -17,6 +17,7 @@ the instant's events.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -71,7 +72,7 @@ class TriagePool:
     def __init__(self, env: simpy.Environment, calendars: list[WorkCalendar]) -> None:
         self.env = env
         self.calendars: list[WorkCalendar] = []
-        self._idle: set[int] = set()
+        self._idle: list[int] = []  # idle servers in post or yet to come, by index
         self._queue: list[tuple[int, float, int, simpy.Event, float]] = []
         self._order = itertools.count()
         self._wakeups: set[float] = set()
@@ -87,8 +88,9 @@ class TriagePool:
     def add_server(self, calendar: WorkCalendar) -> int:
         """Add a server (e.g. a redeployed clinician); returns its index."""
         self.calendars.append(calendar)
-        self._idle.add(len(self.calendars) - 1)
-        return len(self.calendars) - 1
+        server = len(self.calendars) - 1
+        bisect.insort(self._idle, server)
+        return server
 
     @property
     def waiting(self) -> int:
@@ -149,31 +151,50 @@ class TriagePool:
 
     def _assign(self, server: int, start: float, minutes: float) -> None:
         """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days)."""
-        self._idle.discard(server)
+        self._drop_idle(server)
         self._busy_until[server] = self.calendars[server].add_work(start, minutes)
 
     def release(self, server: int) -> None:
         """Return a server to the pool and hand it to the next waiting attempt."""
         self._busy_until.pop(server, None)
-        self._idle.add(server)
+        bisect.insort(self._idle, server)
         self.dispatch()
+
+    def _drop_idle(self, server: int) -> None:
+        idle = self._idle
+        index = bisect.bisect_left(idle, server)
+        if index < len(idle) and idle[index] == server:
+            del idle[index]
 
     def _best_server(self) -> tuple[int, float] | None:
         """The idle server that can start soonest without waiting out an absence, and when.
+
+        The idle list is in server order and holds no leaver (a server whose calendar never
+        opens again is dropped from it when met), and the scan stops at the first server free
+        now: no later one can start sooner, and on a tie the lower index wins.
 
         None if none can, or if a busy server will be free, and at work, sooner than the best
         idle one can start: the call then waits for that server, whose release dispatches it.
         """
         now, best, best_start = self.env.now, None, math.inf
-        for server in sorted(self._idle):
-            calendar = self.calendars[server]
+        idle, calendars = self._idle, self.calendars
+        index = 0
+        while index < len(idle):
+            server = idle[index]
+            calendar = calendars[server]
             start = calendar.next_open(now)
-            if start >= best_start:  # also skips servers never in post again (inf)
+            if start == math.inf:  # never at work again (left post): out of the idle list
+                del idle[index]
+                continue
+            index += 1
+            if start >= best_start:
                 continue
             if start > now and start > calendar.next_window_open(now) + EDGE_TOLERANCE_DAYS:
                 self._wake_at(start)  # absent or not yet in post: asked again on return
                 continue
             best, best_start = server, start
+            if start <= now:  # no later server can start sooner, nor earlier on a tie
+                break
         if best is not None and best_start > now + EDGE_TOLERANCE_DAYS:
             for server, free in self._busy_until.items():
                 calendar = self.calendars[server]

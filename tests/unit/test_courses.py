@@ -16,7 +16,14 @@ import pytest
 import simpy
 
 from hubsim.arrivals import all_arrivals
-from hubsim.courses import ENDED_BY_CLOSURE, CoursePool
+from hubsim.courses import (
+    BREACH_PRIORITY,
+    ENDED_BY_CLOSURE,
+    CoursePool,
+    _AdjustableResource,
+    _BisectQueue,
+    _Uniforms,
+)
 from hubsim.loader import build
 from hubsim.model import HubModel
 from hubsim.population import sample_all
@@ -263,3 +270,83 @@ def test_active_slot_days_are_the_occupied_ones_unless_staff_are_away(steady):
         assert active == pytest.approx(occupied, rel=1e-12)
     else:
         assert active < occupied
+
+
+# ---------------------------------------------------------------- the SimPy behaviour relied on
+
+
+def test_the_waiting_list_keeps_simpys_order_priority_then_time_then_arrival():
+    """Requests inserted by bisection come out as SimPy's re-sorted ``SortedQueue`` puts them."""
+    env = simpy.Environment()
+    ours = _AdjustableResource(env, capacity=1)
+    simpys = simpy.PriorityResource(env, capacity=1)
+    assert isinstance(ours.put_queue, _BisectQueue)
+    order: dict[str, list[int]] = {"ours": [], "simpys": []}
+
+    def client(resource: simpy.PriorityResource, who: int, priority: int, delay: float,
+               name: str) -> Generator[simpy.Event, Any, None]:
+        yield env.timeout(delay)
+        with resource.request(priority=priority) as request:
+            yield request
+            order[name].append(who)
+            yield env.timeout(1.0)
+
+    rng = np.random.default_rng(SEED)
+    for who in range(60):
+        priority, delay = int(rng.integers(-1, 2)), float(rng.integers(0, 4)) / 4
+        env.process(client(ours, who, priority, delay, "ours"))
+        env.process(client(simpys, who, priority, delay, "simpys"))
+    env.run()
+    assert order["ours"] == order["simpys"]
+    assert sorted(order["ours"]) == list(range(60))
+
+
+def test_simpy_grants_a_released_slot_through_trigger_put_and_reads_capacity_from_capacity():
+    """``set_capacity`` sets SimPy's private ``_capacity`` and grants through ``_trigger_put``
+    and ``_do_put``; a release grants the next request through ``_trigger_put`` (pinned in
+    ``pyproject.toml``: these are SimPy internals)."""
+    env = simpy.Environment()
+    resource = _AdjustableResource(env, capacity=1)
+    first, second, third = (resource.request(priority=0) for _ in range(3))
+    assert first.triggered and not second.triggered
+    resource.set_capacity(2)
+    assert resource.capacity == 2 and second.triggered and not third.triggered
+    resource.set_capacity(0)  # a fall never preempts a user
+    assert resource.count == 2
+    resource.release(first)
+    assert not third.triggered and resource.count == 1
+    resource.set_capacity(2)
+    assert third.triggered and list(resource.queue) == []
+
+
+def test_a_freed_slot_goes_to_the_first_client_waiting_before_now_whatever_the_priorities():
+    env = simpy.Environment()
+    resource = _AdjustableResource(env, capacity=1)
+    holder = resource.request(priority=1)
+    early = [resource.request(priority=1) for _ in range(2)]
+    env.run(until=1.0)
+    late = resource.request(priority=BREACH_PRIORITY)  # ahead in the queue, but joins now
+    resource.release(holder)  # granted when SimPy processes the release, still at day 1
+    env.run(until=1.5)
+    assert early[0].triggered and not early[1].triggered and not late.triggered
+    env.run(until=2.0)
+    resource.set_capacity(3)
+    assert late.triggered and early[1].triggered
+
+
+def test_a_full_bisect_queue_refuses_a_request_as_simpys_does():
+    env = simpy.Environment()
+    queue = _BisectQueue(maxlen=1)
+    resource = simpy.PriorityResource(env, capacity=1)
+    queue.append(resource.request(priority=0))
+    with pytest.raises(RuntimeError, match="full"):
+        queue.append(resource.request(priority=0))
+
+
+@pytest.mark.parametrize("block", [1, 3, 8])
+def test_uniforms_drawn_in_blocks_are_the_draws_of_one_call_each(block: int):
+    """PCG64 (``default_rng``) draws a block of doubles as it draws them one by one, so a
+    client's DNA and drop-out draws are the same numbers, in the same order, taken in blocks."""
+    one_by_one = np.random.default_rng(SEED)
+    uniforms = _Uniforms(np.random.default_rng(SEED), block)
+    assert [uniforms() for _ in range(20)] == [one_by_one.random() for _ in range(20)]

@@ -56,3 +56,53 @@ def test_a_call_does_not_wait_for_a_clinician_who_will_then_be_absent() -> None:
     starts = _run_overtaking_case(absent_from_three=True)
     assert starts["Y"] == pytest.approx(1 + OPEN * H, abs=ABS)  # P on Tuesday at 09:00
     assert starts["Y"] <= starts["Z"]
+
+
+def _calls(calendars: list[WorkCalendar], asks: list[tuple[float, float]]
+           ) -> tuple[TriagePool, list[tuple[int, float]]]:
+    """Calls of (day asked, minutes) made one by one to a pool of ``calendars``; returns the
+    pool and, per call, (server, start day)."""
+    env = simpy.Environment()
+    pool = TriagePool(env, calendars)
+    given: list[tuple[int, float]] = []
+
+    def client(at: float, minutes: float) -> Generator[simpy.Event, Any, None]:
+        yield env.timeout(at)
+        event = pool.request(FIRST_ATTEMPT_PRIORITY, minutes)
+        server, start = yield event
+        given.append((server, start))
+        yield env.timeout(pool._busy_until[server] - env.now)
+        pool.release(server)
+
+    for at, minutes in asks:
+        env.process(client(at, minutes))
+    env.run()
+    return pool, given
+
+
+def test_a_leaver_is_dropped_from_the_idle_list_and_never_given_a_call() -> None:
+    """Server 0 leaves post at the end of Monday: a call on Tuesday goes to server 1, and the
+    leaver is out of the idle list from then on."""
+    leaver = WorkCalendar(False, MONDAY, OPEN, 8.0, allowed=[(0.0, 1.0)])
+    stayer = WorkCalendar(False, MONDAY, OPEN, 8.0)
+    pool, given = _calls([leaver, stayer], [(9 * H, 30.0), (1 + 10 * H, 30.0)])
+    assert given[0] == (0, pytest.approx(9 * H, abs=ABS))
+    assert given[1] == (1, pytest.approx(1 + 10 * H, abs=ABS))
+    assert pool._idle == [1]
+
+
+def test_of_clinicians_free_now_the_lowest_index_takes_the_call() -> None:
+    """Servers 0 and 1 are busy, 2 and 3 free: the call goes to 2; once 0 is free, to 0."""
+    calendars = [WorkCalendar(False, MONDAY, OPEN, 8.0) for _ in range(4)]
+    asks = [(9 * H, 120.0), (9 * H, 120.0), (10 * H, 30.0), (11.5 * H, 30.0)]
+    _, given = _calls(calendars, asks)
+    assert [server for server, _ in given] == [0, 1, 2, 0]
+
+
+def test_an_absent_clinician_is_skipped_until_back_and_the_idle_list_stays_in_order() -> None:
+    """Server 0 is absent on Monday: a Monday call goes to 1, a Tuesday call back to 0."""
+    absent = WorkCalendar(False, MONDAY, OPEN, 8.0, blocked=[(0.0, 1.0)])
+    present = WorkCalendar(False, MONDAY, OPEN, 8.0)
+    pool, given = _calls([absent, present], [(9 * H, 30.0), (1 + 9 * H, 30.0)])
+    assert [server for server, _ in given] == [1, 0]
+    assert pool._idle == [0, 1]
