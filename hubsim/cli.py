@@ -54,11 +54,17 @@ app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Simulate NHS staff mental-health Resilience Hubs: demand, triage, therapy waits, costs.",
 )
+logger = logging.getLogger(__name__)
+
 BAD_INPUT = 2
 INTERRUPTED = EXIT_INTERRUPTED  # 128 + SIGINT (2); 143 (128 + SIGTERM) after a SIGTERM
 DEFAULT_REPLICATIONS = 30
 MAX_REPLICATIONS = 100_000  # a sanity bound on --replications, far beyond any real analysis
 PROGRESS_MIN_REPLICATIONS = 4  # a progress bar is worth showing from a few replications up
+DASK_LOCAL_MIN_REPLICATIONS = 100
+"""Below this many replications a local Dask cluster costs more than it saves: the README's
+Performance benchmark measured cluster start-up and shut-down at about 12-18 s against about 0.4 s
+per baseline replication, with no break-even below about 100 replications on 2 vCPUs."""
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)]
 SetOpt = Annotated[
@@ -173,6 +179,7 @@ def run(
     _check_out(out_dir, force)
     work = confirm_workload(scenario, loaded, count or max_replications, yes)
     set_verbosity(verbose)
+    warn_dask_local(dask_local, count)
     meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or [],
                                "workload_estimate": work.as_dict(), "records": records.value}
     with sigterm_as_interrupt(), claimed(out_dir, force):
@@ -348,6 +355,18 @@ def check_kpi_names(scenario: AnyScenario, names: Sequence[str]) -> list[str]:
     if unknown:
         fail(f"--kpi: unknown KPI {unknown[0]!r}; KPIs are: {', '.join(KPI_UNITS)}")
     return list(names)
+
+
+def warn_dask_local(dask_local: int | None, replications: int | None) -> None:
+    """Log a warning when ``--dask-local`` starts a cluster for fewer replications than
+    ``DASK_LOCAL_MIN_REPLICATIONS`` (``replications`` None, as for ``auto``, is not judged)."""
+    if dask_local is not None and replications is not None \
+            and replications < DASK_LOCAL_MIN_REPLICATIONS:
+        logger.warning(
+            "--dask-local: a local Dask cluster takes about 12-18 s to start and stop, more than "
+            "it saves for %d replications (break-even is about %d on 2 cores); "
+            "--workers %d is likely faster", replications, DASK_LOCAL_MIN_REPLICATIONS,
+            dask_local)
 
 
 def set_verbosity(verbose: bool) -> None:
