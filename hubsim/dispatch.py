@@ -257,8 +257,8 @@ def _collect(
         if not pending:
             return
         done, pending = wait(pending, timeout=WATCH_INTERVAL_S, return_when=FIRST_COMPLETED)
-        for future in done:
-            state.add(futures[future], future.result())
+        for future in done:  # a recorded future is dropped: it holds its result
+            state.add(futures.pop(future), future.result())
         interrupts.raise_if_pressed()
         if done or not worker_died(executor):
             stuck_since = None
@@ -271,7 +271,10 @@ def _collect(
 
 
 def _harvest(futures: dict[Future, int], state: _Progress) -> None:
-    """Record every successfully completed future not yet recorded, in task order."""
+    """Record every successfully completed future not yet recorded, in task order.
+
+    ``futures`` holds the futures submitted and not yet recorded (``_collect`` drops each as it
+    records it, so that the results it keeps are only those ``retain`` leaves)."""
     for future, index in sorted(futures.items(), key=lambda item: item[1]):
         if index in state.done or not future.done() or future.cancelled():
             continue
