@@ -70,6 +70,25 @@ class Experiment:
 
 CLIENTS_FILE = "clients.csv"
 TIMESERIES_FILE = "timeseries.csv"
+COMPACT_EVERY = 16
+"""Small per-replication tables are joined into one every this many: a DataFrame of a few rows
+costs kilobytes of bookkeeping, more than its data."""
+
+
+class _Pile:
+    """Frames with the same columns, appended one by one and joined every ``COMPACT_EVERY``."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def append(self, frame: pd.DataFrame) -> None:
+        self.parts.append(frame)
+        if len(self.parts) > COMPACT_EVERY:
+            self.parts = [pd.concat(self.parts, ignore_index=True)]
+
+    def frame(self) -> pd.DataFrame | None:
+        """All the frames, one under another, or None if there are none."""
+        return pd.concat(self.parts, ignore_index=True) if self.parts else None
 
 
 class RecordStream:
@@ -95,8 +114,8 @@ class RecordStream:
         self.written: list[int] = []
         self._next = 0
         self._waiting: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
-        self._bands: list[pd.DataFrame] = []
-        self._monthly: list[pd.DataFrame] = []
+        self._bands = _Pile()
+        self._monthly = _Pile()
 
     def add(self, replication: int, clients: pd.DataFrame, timeseries: pd.DataFrame) -> None:
         """Take one replication's records; write it and any held ones that may now follow."""
@@ -124,15 +143,12 @@ class RecordStream:
 
     def bands(self) -> pd.DataFrame | None:
         """``timeseries_bands`` of the replications written, or None if none was."""
-        if not self._bands:
-            return None
-        return timeseries_bands(pd.concat(self._bands, ignore_index=True))
+        series = self._bands.frame()
+        return None if series is None else timeseries_bands(series)
 
     def monthly(self) -> pd.DataFrame | None:
         """``waitlist_monthly_table`` of the replications written, or None if none was."""
-        if not self._monthly:
-            return None
-        return pd.concat(self._monthly, ignore_index=True)
+        return self._monthly.frame()
 
 
 class ExperimentInterrupted(KeyboardInterrupt):
