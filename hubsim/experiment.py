@@ -9,6 +9,7 @@ process that dies is replaced and its replications re-run; Ctrl-C raises
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -130,13 +131,23 @@ class RecordStream:
             self._write(replication)
 
     def _write(self, replication: int) -> None:
-        clients, timeseries = self._waiting.pop(replication)
-        clients = _stack([clients], [replication])
-        timeseries = _stack([timeseries], [replication])
+        """Append one replication's rows; a write cut short (Ctrl-C in a serial run, a full disk)
+        is undone, the replication kept for ``flush``, and the error raised again."""
+        records = self._waiting[replication]
+        clients = _stack([records[0]], [replication])
+        timeseries = _stack([records[1]], [replication])
         first = not self.written
-        for frame, name in ((clients, CLIENTS_FILE), (timeseries, TIMESERIES_FILE)):
-            frame.to_csv(self.folder / name, mode="w" if first else "a", header=first,
-                         index=False)
+        paths = [self.folder / CLIENTS_FILE, self.folder / TIMESERIES_FILE]
+        sizes = [path.stat().st_size if not first else 0 for path in paths]
+        try:
+            for frame, path in zip((clients, timeseries), paths, strict=True):
+                frame.to_csv(path, mode="w" if first else "a", header=first, index=False)
+        except BaseException:
+            for path, size in zip(paths, sizes, strict=True):
+                if path.exists():
+                    os.truncate(path, size)
+            raise
+        del self._waiting[replication]
         self._bands.append(timeseries[["hub", "day", *BAND_SERIES, "replication"]])
         self._monthly.append(waitlist_monthly_table(self.scenario, clients))
         self.written.append(replication)

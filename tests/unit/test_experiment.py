@@ -283,3 +283,31 @@ def test_run_experiment_with_records_dir_streams_them(tiny, tmp_path) -> None:
     pd.testing.assert_frame_equal(streamed.bands, memory.bands, check_exact=True)
     assert (tmp_path / CLIENTS_FILE).read_bytes() == _csv_bytes(
         memory.clients, tmp_path / "c.csv")
+
+
+def test_a_write_cut_short_is_undone_and_written_again_by_flush(tiny, tmp_path,
+                                                                 monkeypatch) -> None:
+    """Ctrl-C (or a full disk) half-way through a replication's rows leaves none of them."""
+    records = {r: replicate(tiny, SEED, r, True) for r in (0, 1)}
+    stream = RecordStream(tiny, tmp_path, [0, 1])
+    stream.add(0, *records[0][1:])
+    before = (tmp_path / CLIENTS_FILE).read_bytes()
+    real = pd.DataFrame.to_csv
+    calls = []
+
+    def cut_on_timeseries(frame, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:  # replication 1: its clients written, then Ctrl-C
+            raise KeyboardInterrupt
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", cut_on_timeseries)
+    with pytest.raises(KeyboardInterrupt):
+        stream.add(1, *records[1][1:])
+    assert (tmp_path / CLIENTS_FILE).read_bytes() == before and stream.written == [0]
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    stream.flush()
+    assert stream.written == [0, 1]
+    written = pd.read_csv(tmp_path / CLIENTS_FILE)
+    assert written["replication"].value_counts().sort_index().tolist() == [
+        len(records[0][1]), len(records[1][1])]
