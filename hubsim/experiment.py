@@ -125,8 +125,15 @@ class RecordStream:
             self._write(self.order[self._next])
             self._next += 1
 
-    def flush(self) -> None:
-        """Write the held replications (in order, gaps left): for a run that stops early."""
+    def flush(self, completed: dict[int, Replicate] | None = None) -> None:
+        """Write the held replications (in order, gaps left): for a run that stops early.
+
+        ``completed`` (replication id -> result): results whose records never reached ``add``
+        (a Ctrl-C landed between a result's arrival and ``add``) are taken from there.
+        """
+        for replication, result in (completed or {}).items():
+            if result[1] is not None and replication not in self.written:
+                self._waiting.setdefault(replication, (result[1], result[2]))
         for replication in [r for r in self.order if r in self._waiting]:
             self._write(replication)
 
@@ -291,9 +298,9 @@ def assemble(
 def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
               stream: RecordStream | None = None):
     def hook(index: int, result: Replicate) -> None:
-        logger.info("replication %d done (%d requested)", ids[index], total)
         if stream is not None:
             stream.add(ids[index], result[1], result[2])
+        logger.info("replication %d done (%d requested)", ids[index], total)
         if on_result is not None:
             on_result(ids[index])
 
@@ -336,7 +343,8 @@ def run_replications(
     except Interrupted as stop:
         completed = {ids[i]: stop.done[i] for i in sorted(stop.done)}
         if stream is not None:
-            stream.flush()
+            stream.flush(completed)
+            completed = {r: _kpis_only(r, result) for r, result in completed.items()}
         raise interrupted(scenario, seed, completed, stream) from None
 
 
