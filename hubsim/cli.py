@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +36,7 @@ from hubsim.output import (
     check_destination,
     claim_folder,
     free_sibling,
+    staging_folder,
     write_results,
 )
 from hubsim.scenario import AnyScenario
@@ -53,11 +54,17 @@ app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Simulate NHS staff mental-health Resilience Hubs: demand, triage, therapy waits, costs.",
 )
+logger = logging.getLogger(__name__)
+
 BAD_INPUT = 2
 INTERRUPTED = EXIT_INTERRUPTED  # 128 + SIGINT (2); 143 (128 + SIGTERM) after a SIGTERM
 DEFAULT_REPLICATIONS = 30
 MAX_REPLICATIONS = 100_000  # a sanity bound on --replications, far beyond any real analysis
 PROGRESS_MIN_REPLICATIONS = 4  # a progress bar is worth showing from a few replications up
+DASK_LOCAL_MIN_REPLICATIONS = 100
+"""Below this many replications a local Dask cluster costs more than it saves: the README's
+Performance benchmark measured cluster start-up and shut-down at about 12-18 s against about 0.4 s
+per baseline replication, with no break-even below about 100 replications on 2 vCPUs."""
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)]
 SetOpt = Annotated[
@@ -172,6 +179,7 @@ def run(
     _check_out(out_dir, force)
     work = confirm_workload(scenario, loaded, count or max_replications, yes)
     set_verbosity(verbose)
+    warn_dask_local(dask_local, count)
     meta: dict[str, object] = {"scenario_file": str(scenario), "overrides": set_ or [],
                                "workload_estimate": work.as_dict(), "records": records.value}
     with sigterm_as_interrupt(), claimed(out_dir, force):
@@ -186,13 +194,44 @@ def _run_and_write(
     controlled: list[str], meta: dict[str, object], out_dir: Path, force: bool, report: bool,
     replications: str, keep_records: bool,
 ) -> None:
-    """The body of ``run``, with the results folder claimed."""
+    """The body of ``run``, with the results folder claimed.
+
+    A fixed number of replications with records streams them to a staging folder beside
+    ``out_dir`` as they arrive (``hubsim.experiment.RecordStream``), so this process's memory
+    does not grow with the replications; ``auto`` keeps them in memory, since it may drop the
+    last batch's extra replications.
+    """
     started = time.perf_counter()
+    with ExitStack() as stack:
+        staging = None
+        if keep_records and count is not None:
+            staging = stack.enter_context(staging_folder(out_dir))
+        _run_in(loaded, count, seed, workers, scheduler, dask_local, precision,
+                max_replications, controlled, meta, out_dir, force, replications, keep_records,
+                staging, started)
+    if report:
+        from hubsim.report import write_report
+
+        try:
+            typer.echo(f"report: {write_report(out_dir)}")
+        except KeyboardInterrupt:
+            fail(f"interrupted while writing the report: the results in {out_dir} are complete; "
+                 f"make the report with: hubsim report {out_dir}", exit_code())
+
+
+def _run_in(
+    loaded: AnyScenario, count: int | None, seed: int, workers: int | None,
+    scheduler: str | None, dask_local: int | None, precision: float, max_replications: int,
+    controlled: list[str], meta: dict[str, object], out_dir: Path, force: bool,
+    replications: str, keep_records: bool, staging: Path | None, started: float,
+) -> None:
+    """Run and write the results folder (records streamed to ``staging`` when given)."""
     try:
         with executor_for(workers, scheduler, dask_local) as handle:
             meta.update(workers=handle.workers, executor=handle.description)
             experiment, note = _replicate(loaded, count, seed, handle, precision,
-                                          max_replications, controlled, meta, keep_records)
+                                          max_replications, controlled, meta, keep_records,
+                                          staging)
         wall = time.perf_counter() - started
         typer.echo(f"{loaded.name}: {experiment.replications} replications, seed {seed}, "
                    f"{wall:.1f} s ({meta['executor']})\n")
@@ -202,14 +241,6 @@ def _run_and_write(
         _write_partial(stop, out_dir, force, meta, time.perf_counter() - started, replications)
     except KeyboardInterrupt:
         fail("interrupted: nothing written", exit_code())
-    if report:
-        from hubsim.report import write_report
-
-        try:
-            typer.echo(f"report: {write_report(out_dir)}")
-        except KeyboardInterrupt:
-            fail(f"interrupted while writing the report: the results in {out_dir} are complete; "
-                 f"make the report with: hubsim report {out_dir}", exit_code())
 
 
 def _read_partial(folder: Path):
@@ -266,16 +297,19 @@ def _resume(folder: Path, workers: int | None, scheduler: str | None,
 def _replicate(
     scenario: AnyScenario, count: int | None, seed: int, handle: ExecutorHandle,
     precision: float, max_replications: int, controlled: list[str], meta: dict[str, object],
-    keep_records: bool = True,
+    keep_records: bool = True, records_dir: Path | None = None,
 ) -> tuple[Experiment, str]:
     """A fixed ``count`` of replications, or (None) as many as ``precision`` needs.
+
+    ``records_dir``: stream a fixed count's records there (``run_experiment``).
 
     Returns the experiment and a note for the terminal; adds the auto mode's facts to ``meta``.
     """
     if count is not None:
         progress = count >= PROGRESS_MIN_REPLICATIONS
         return run_experiment(scenario, count, seed, executor=handle.executor,
-                              progress=progress, keep_records=keep_records), ""
+                              progress=progress, keep_records=keep_records,
+                              records_dir=records_dir), ""
     auto = run_to_precision(scenario, precision, controlled, max_replications, seed,
                             handle.executor, handle.workers, progress=True,
                             keep_records=keep_records)
@@ -321,6 +355,18 @@ def check_kpi_names(scenario: AnyScenario, names: Sequence[str]) -> list[str]:
     if unknown:
         fail(f"--kpi: unknown KPI {unknown[0]!r}; KPIs are: {', '.join(KPI_UNITS)}")
     return list(names)
+
+
+def warn_dask_local(dask_local: int | None, replications: int | None) -> None:
+    """Log a warning when ``--dask-local`` starts a cluster for fewer replications than
+    ``DASK_LOCAL_MIN_REPLICATIONS`` (``replications`` None, as for ``auto``, is not judged)."""
+    if dask_local is not None and replications is not None \
+            and replications < DASK_LOCAL_MIN_REPLICATIONS:
+        logger.warning(
+            "--dask-local: a local Dask cluster takes about 12-18 s to start and stop, more than "
+            "it saves for %d replications (break-even is about %d on 2 cores); "
+            "--workers %d is likely faster", replications, DASK_LOCAL_MIN_REPLICATIONS,
+            dask_local)
 
 
 def set_verbosity(verbose: bool) -> None:

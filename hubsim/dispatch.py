@@ -48,6 +48,9 @@ STUCK_GRACE_S = 2.0  # seconds a pool may take to notice a dead worker before it
 
 OnDone = Callable[[int, Any], None]
 """Called in the calling process with (task index, result) as each task completes."""
+Retain = Callable[[int, Any], Any]
+"""Called with (task index, result) after ``OnDone``: what to keep of the result (e.g. drop records
+already written to disk), so the calling process's memory need not grow with the tasks."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -103,9 +106,11 @@ def _deferred_sigint() -> Iterator[_Interrupts]:
 class _Progress:
     """Completed results, a progress bar and the caller's hook, updated together."""
 
-    def __init__(self, total: int, progress: bool, desc: str, unit: str, on_done: OnDone | None):
+    def __init__(self, total: int, progress: bool, desc: str, unit: str, on_done: OnDone | None,
+                 retain: Retain | None = None):
         self.done: dict[int, Any] = {}
         self.on_done = on_done
+        self.retain = retain
         self.bar = tqdm(total=total, desc=desc, unit=unit, disable=not progress or None)
 
     def add(self, index: int, result: Any) -> None:
@@ -113,6 +118,8 @@ class _Progress:
         self.bar.update(1)
         if self.on_done is not None:
             self.on_done(index, result)
+        if self.retain is not None:
+            self.done[index] = self.retain(index, result)
 
 
 def run_tasks(
@@ -123,6 +130,7 @@ def run_tasks(
     desc: str = "replications",
     unit: str = "rep",
     on_done: OnDone | None = None,
+    retain: Retain | None = None,
 ) -> list[Any]:
     """``[fn(*args) for args in items]``, through ``executor`` (serially when None).
 
@@ -134,13 +142,15 @@ def run_tasks(
     progress : show a progress bar (only on a terminal)
     desc, unit : progress-bar label and unit
     on_done : hook called with (index, result) as each task completes
+    retain : called with (index, result) after ``on_done``; its value is kept (and returned) in
+        place of the result. None keeps results whole.
 
     Raises
     ------
     Interrupted
         on Ctrl-C, with the results completed so far.
     """
-    state = _Progress(len(items), progress, desc, unit, on_done)
+    state = _Progress(len(items), progress, desc, unit, on_done, retain)
     try:
         if executor is None:
             for index, args in enumerate(items):
@@ -247,8 +257,8 @@ def _collect(
         if not pending:
             return
         done, pending = wait(pending, timeout=WATCH_INTERVAL_S, return_when=FIRST_COMPLETED)
-        for future in done:
-            state.add(futures[future], future.result())
+        for future in done:  # a recorded future is dropped: it holds its result
+            state.add(futures.pop(future), future.result())
         interrupts.raise_if_pressed()
         if done or not worker_died(executor):
             stuck_since = None
@@ -261,7 +271,10 @@ def _collect(
 
 
 def _harvest(futures: dict[Future, int], state: _Progress) -> None:
-    """Record every successfully completed future not yet recorded, in task order."""
+    """Record every successfully completed future not yet recorded, in task order.
+
+    ``futures`` holds the futures submitted and not yet recorded (``_collect`` drops each as it
+    records it, so that the results it keeps are only those ``retain`` leaves)."""
     for future, index in sorted(futures.items(), key=lambda item: item[1]):
         if index in state.done or not future.done() or future.cancelled():
             continue

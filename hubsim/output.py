@@ -31,7 +31,12 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from hubsim.experiment import Experiment, summarise_waitlist_monthly
+from hubsim.experiment import (
+    CLIENTS_FILE,
+    TIMESERIES_FILE,
+    Experiment,
+    summarise_waitlist_monthly,
+)
 from hubsim.scenario import Scenario
 
 logger = logging.getLogger(__name__)
@@ -233,11 +238,18 @@ def write_results(
     row per replication, Hub, list and month end) with ``waitlist_monthly_summary.csv`` (their
     mean and 95% interval over replications) and ``run_metadata.json``; plus one CSV per entry of
     ``frames`` (file name -> table), e.g. ``timeseries_bands.csv``.
+
+    Records already streamed to disk (``experiment.records``) are moved in, not rewritten; that
+    folder must be on the same file system as ``out_dir`` (see ``staging_folder``).
     """
     with atomic_folder(out_dir, force) as tmp:
         experiment.kpis.to_csv(tmp / "replications.csv", index=False)
         experiment.summary.to_csv(tmp / "summary.csv", index=False)
-        if experiment.clients is not None:
+        if experiment.records is not None:
+            for name in (CLIENTS_FILE, TIMESERIES_FILE):
+                os.replace(experiment.records / name, tmp / name)
+                os.chmod(tmp / name, _READABLE)
+        elif experiment.clients is not None:
             experiment.clients.to_csv(tmp / "clients.csv", index=False)
             experiment.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         if experiment.waitlist_monthly is not None:
@@ -248,6 +260,22 @@ def write_results(
             frame.to_csv(tmp / name, index=False)
         (tmp / "run_metadata.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return out_dir
+
+
+@contextmanager
+def staging_folder(out_dir: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out_dir`` for records streamed during a run, removed on exit.
+
+    Beside ``out_dir`` so that its files can be renamed into the results folder; named like the
+    temporary folders of ``atomic_folder``, so a run killed meanwhile leaves nothing that the next
+    run to claim ``out_dir`` does not remove.
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _swap_into_place(tmp: Path, out_dir: Path) -> None:

@@ -39,6 +39,7 @@ from hubsim.cli import (
     executor_for,
     fail,
     set_verbosity,
+    warn_dask_local,
 )
 from hubsim.compare import compare_scenarios
 from hubsim.incremental import incremental_report
@@ -132,6 +133,7 @@ def compare(
     shown = check_kpi_names(scenario_a, kpi or CORE_KPIS)
     _refuse_existing(out, force, "--out")
     set_verbosity(verbose)
+    warn_dask_local(dask_local, 2 * replications)
     with _exit_on_interrupt(), executor_for(workers, scheduler, dask_local) as handle:
         result = compare_scenarios(scenario_a, scenario_b, replications, seed, handle.executor,
                                    progress=True)
@@ -220,6 +222,7 @@ def sweep(
     out_dir = out or Path("results") / f"sweep-{scenarios[0].hub}-{datetime.now():%Y%m%d-%H%M%S}"
     _check_out(out_dir, force)
     set_verbosity(verbose)
+    warn_dask_local(dask_local, len(points) * replications)
     started = time.perf_counter()
     with _exit_on_interrupt():
         with executor_for(workers, scheduler, dask_local) as handle:

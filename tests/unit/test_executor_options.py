@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import app
+from hubsim.cli import DASK_LOCAL_MIN_REPLICATIONS, app, warn_dask_local
 from hubsim.executors import ExecutorError, open_executor, replacement_for, worker_count
 
 BAD_INPUT = 2
@@ -54,3 +55,14 @@ def test_only_process_pools_are_replaced_when_broken() -> None:
     with ThreadPoolExecutor(max_workers=3) as threads:
         assert replacement_for(threads) is None and worker_count(threads) == 3
     assert replacement_for(None) is None and worker_count(None) == 1
+
+
+def test_dask_local_for_few_replications_warns(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="hubsim.cli"):
+        warn_dask_local(2, DASK_LOCAL_MIN_REPLICATIONS - 1)
+        assert "--dask-local" in caplog.text and "--workers 2" in caplog.text
+        caplog.clear()
+        warn_dask_local(2, DASK_LOCAL_MIN_REPLICATIONS)  # at break-even: no warning
+        warn_dask_local(None, 3)  # no local cluster
+        warn_dask_local(2, None)  # --replications auto: not known in advance
+    assert caplog.text == ""

@@ -14,7 +14,16 @@ import pytest
 
 from hubsim.auto_replications import FIRST_BATCH, first_converged, run_to_precision
 from hubsim.dispatch import Interrupted, run_tasks
-from hubsim.experiment import BAND_SERIES, ExperimentInterrupted, run_experiment
+from hubsim.experiment import (
+    BAND_SERIES,
+    CLIENTS_FILE,
+    COMPACT_EVERY,
+    TIMESERIES_FILE,
+    ExperimentInterrupted,
+    RecordStream,
+    replicate,
+    run_experiment,
+)
 from hubsim.loader import build
 from hubsim.stats import DEFAULT_LOOKAHEAD
 
@@ -217,3 +226,88 @@ def test_a_pool_stuck_after_a_worker_death_is_broken(monkeypatch) -> None:
     with pytest.raises(BrokenExecutor, match="broken by force"):
         run_tasks(_square, [(1,), (2,)], stuck)
     assert forced == [stuck]
+
+
+def test_run_tasks_retain_keeps_its_value_and_on_done_sees_the_whole_result() -> None:
+    seen: list[tuple[int, int]] = []
+    with ThreadPoolExecutor(2) as pool:
+        got = run_tasks(pow, [(2, k) for k in range(6)], pool,
+                        on_done=lambda i, r: seen.append((i, r)), retain=lambda _i, r: -r)
+    assert got == [-(2 ** k) for k in range(6)]
+    assert sorted(seen) == [(k, 2 ** k) for k in range(6)]
+
+
+def _csv_bytes(frame: pd.DataFrame, path) -> bytes:
+    frame.to_csv(path, index=False)
+    return path.read_bytes()
+
+
+def test_streamed_records_are_the_stacked_records_byte_for_byte(tiny, tmp_path) -> None:
+    """Replications arriving out of order are written in order, and the files, bands and
+    month-end tables equal those of an experiment held in memory (past one compaction)."""
+    ids = list(range(COMPACT_EVERY + 3))
+    memory = run_experiment(tiny, len(ids), SEED)
+    folder = tmp_path / "stream"
+    folder.mkdir()
+    stream = RecordStream(tiny, folder, ids)
+    for r in [ids[1], ids[0], *reversed(ids[2:])]:
+        _, clients, timeseries = replicate(tiny, SEED, r, True)
+        stream.add(r, clients, timeseries)
+    assert stream.written == ids
+    assert (folder / CLIENTS_FILE).read_bytes() == _csv_bytes(memory.clients, tmp_path / "c.csv")
+    assert (folder / TIMESERIES_FILE).read_bytes() == _csv_bytes(
+        memory.timeseries, tmp_path / "t.csv")
+    pd.testing.assert_frame_equal(stream.bands(), memory.bands, check_exact=True)
+    pd.testing.assert_frame_equal(stream.monthly(), memory.waitlist_monthly, check_exact=True)
+
+
+def test_stream_holds_only_replications_ahead_of_a_missing_one(tiny, tmp_path) -> None:
+    stream = RecordStream(tiny, tmp_path, [0, 1, 2])
+    records = {r: replicate(tiny, SEED, r, True) for r in (0, 2)}
+    stream.add(2, *records[2][1:])
+    assert stream.written == [] and not (tmp_path / CLIENTS_FILE).exists()
+    stream.add(0, *records[0][1:])
+    assert stream.written == [0]
+    stream.flush()  # replication 1 never came: an interrupted run keeps 0 and 2, in order
+    assert stream.written == [0, 2]
+    written = pd.read_csv(tmp_path / CLIENTS_FILE)
+    assert written["replication"].drop_duplicates().tolist() == [0, 2]
+
+
+def test_run_experiment_with_records_dir_streams_them(tiny, tmp_path) -> None:
+    memory = run_experiment(tiny, 3, SEED)
+    streamed = run_experiment(tiny, 3, SEED, records_dir=tmp_path)
+    assert streamed.clients is None and streamed.timeseries is None
+    assert streamed.records == tmp_path
+    pd.testing.assert_frame_equal(streamed.summary, memory.summary, check_exact=True)
+    pd.testing.assert_frame_equal(streamed.bands, memory.bands, check_exact=True)
+    assert (tmp_path / CLIENTS_FILE).read_bytes() == _csv_bytes(
+        memory.clients, tmp_path / "c.csv")
+
+
+def test_a_write_cut_short_is_undone_and_written_again_by_flush(tiny, tmp_path,
+                                                                 monkeypatch) -> None:
+    """Ctrl-C (or a full disk) half-way through a replication's rows leaves none of them."""
+    records = {r: replicate(tiny, SEED, r, True) for r in (0, 1)}
+    stream = RecordStream(tiny, tmp_path, [0, 1])
+    stream.add(0, *records[0][1:])
+    before = (tmp_path / CLIENTS_FILE).read_bytes()
+    real = pd.DataFrame.to_csv
+    calls = []
+
+    def cut_on_timeseries(frame, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:  # replication 1: its clients written, then Ctrl-C
+            raise KeyboardInterrupt
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", cut_on_timeseries)
+    with pytest.raises(KeyboardInterrupt):
+        stream.add(1, *records[1][1:])
+    assert (tmp_path / CLIENTS_FILE).read_bytes() == before and stream.written == [0]
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    stream.flush()
+    assert stream.written == [0, 1]
+    written = pd.read_csv(tmp_path / CLIENTS_FILE)
+    assert written["replication"].value_counts().sort_index().tolist() == [
+        len(records[0][1]), len(records[1][1])]
