@@ -134,6 +134,7 @@ class WorkCalendar:
         self.allowed = None if allowed is None else merge(allowed)
         self.blocked = merge(blocked)
         self.closed = np.array([] if continuous else sorted(set(closed_days)), dtype=np.int64)
+        self._closed_set = frozenset(self.closed.tolist())
         self._always = continuous and self.allowed is None and not self.blocked
         self._reset()
 
@@ -167,8 +168,7 @@ class WorkCalendar:
 
     def _is_closed(self, day: int) -> bool:
         """True if ``day`` is one of the calendar's closed days (a bank holiday)."""
-        i = int(np.searchsorted(self.closed, day))
-        return i < len(self.closed) and int(self.closed[i]) == day
+        return day in self._closed_set
 
     def next_window_open(self, t: float) -> float:
         """Earliest time >= ``t`` inside a daily window, ignoring allowed and blocked intervals."""

@@ -18,7 +18,7 @@ from hubsim.courses import CoursePool
 from hubsim.rng import Streams
 from hubsim.scenario import Scenario
 from hubsim.staff_schema import THERAPY_ROLES
-from hubsim.staffing import DAYS_PER_YEAR, RoleTimeline, role_timeline
+from hubsim.staffing import DAYS_PER_YEAR, RoleTimeline, role_timeline, split_wte
 from hubsim.triage import TriagePool, closed_days, daily_hours, triage_calendars
 
 REDEPLOY_REVIEW_DAYS = 7.0  # redeployment is reviewed weekly, in whole weeks
@@ -35,14 +35,6 @@ def slot_steps(
         for (d, levels), (_, caseload) in zip(steps, parts, strict=True)
     )
     return days, np.rint(np.asarray(level, dtype=float)).astype(np.int64)
-
-
-def _whole_and_remainder(fte: float) -> list[float]:
-    """Split ``fte`` into whole-time servers and one part-time remainder (each at most 1 WTE,
-    like a post: a server's daily window is its WTE times the whole-time hours)."""
-    whole = int(fte)
-    rest = round(fte - whole, 9)
-    return [1.0] * whole + ([rest] if rest > 0 else [])
 
 
 class HubCapacity:
@@ -102,12 +94,13 @@ class HubCapacity:
                 fte = share * levels[np.searchsorted(days, self.env.now, side="right") - 1]
                 if fte > 0:
                     week = (self.env.now, self.env.now + REDEPLOY_REVIEW_DAYS)
-                    for part in _whole_and_remainder(fte):
-                        if not holds_work(continuous, daily_hours(self.scenario) * part):
+                    for part in split_wte(fte):  # servers of at most 1 WTE, as posts are
+                        hours = daily_hours(self.scenario) * part
+                        if not holds_work(continuous, hours):
                             continue
                         self.triage.add_server(WorkCalendar(
                             continuous, weekday, self.scenario.working_day_start_hour,
-                            daily_hours(self.scenario) * part, [week],
+                            hours, [week],
                             closed_days=closed_days(self.scenario),
                         ))
                     self.triage.dispatch()

@@ -14,13 +14,12 @@ import pandas as pd
 
 from hubsim.costs import COUNT_COLUMNS
 from hubsim.economics import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic_kpis
-from hubsim.records import has_label, label_codes
+from hubsim.records import WAIT_LISTS, has_label, label_codes
 from hubsim.rng import Streams
 from hubsim.scenario import Scenario
 from hubsim.waits import (
     FORECAST_COLUMN,
-    WAIT_LISTS,
-    ListRecords,
+    list_rows,
     pooled_snapshot,
     snapshot_kpis,
     wait_kpis,
@@ -87,19 +86,6 @@ def _client_arrays(window: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def _list_rows(rows: Mapping[str, np.ndarray], kind: str) -> tuple[np.ndarray, ListRecords]:
-    """(which rows joined list ``kind``, their ``ListRecords``), by the rules of
-    ``hubsim.waits.list_records``."""
-    if kind == "triage":
-        joined = ~rows["screen_negative"]
-        join, start = rows["arrival_day"], rows["triage_day"]
-    else:
-        joined = rows[kind] & ~np.isnan(rows["waitlist_join_day"])
-        join, start = rows["waitlist_join_day"], rows["course_start_day"]
-    return joined, ListRecords(join[joined], start[joined], rows["exit_day"][joined],
-                               rows[FORECAST_COLUMN][joined])
-
-
 def _peak(waitlist: np.ndarray) -> float:
     return float(waitlist.max()) if waitlist.size else float("nan")
 
@@ -118,7 +104,7 @@ def _client_kpis(
         "external_referrals": float(np.count_nonzero(rows["referred_external"])),
     }
     for kind in WAIT_LISTS:
-        joined, records = _list_rows(rows, kind)
+        joined, records = list_rows(rows, kind)
         horizon = horizon_days[joined] if isinstance(horizon_days, np.ndarray) else horizon_days
         kpis.update(wait_kpis(kind, records, horizon))
     return kpis
@@ -129,7 +115,7 @@ def _snapshots_end(parts: list[tuple[Mapping[str, np.ndarray], float]]) -> dict[
     more Hubs, each ``(all its clients' _client_arrays, time of the snapshot on its clock)``."""
     kpis: dict[str, float] = {}
     for kind in ("triage", "therapy"):
-        snap = pooled_snapshot([(_list_rows(rows, kind)[1], at) for rows, at in parts])
+        snap = pooled_snapshot([(list_rows(rows, kind)[1], at) for rows, at in parts])
         kpis.update(snapshot_kpis(kind, snap))
     return kpis
 

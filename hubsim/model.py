@@ -15,7 +15,7 @@ import simpy
 from hubsim.capacity import HubCapacity
 from hubsim.courses import BREACH_PRIORITY, ENDED_BY_CLOSURE, CoursePool
 from hubsim.population import ClientDraws
-from hubsim.records import STAGES, ClientLog
+from hubsim.records import STAGES, WAIT_LISTS, ClientLog
 from hubsim.rng import Streams
 from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario
 from hubsim.triage import FIRST_ATTEMPT_PRIORITY, RETRY_PRIORITY
@@ -26,7 +26,6 @@ _HUB_THERAPY, _BRIEF, _EXTERNAL, _SIGNPOST, _NONE = range(len(PATHWAYS))
 _PATHWAY_EXIT = {_SIGNPOST: "signposted", _NONE: "no_further_support"}
 _CLOSED = object()  # returned by a wait that the service's closure ended
 DRAIN_CHECK_DAYS = 7.0  # a drain checks weekly whether every list is empty
-WAIT_LISTS = ("triage", "therapy", "brief")  # the lists a client waits on
 SAMPLED_SERIES = (
     "triage_backlog", "therapy_waitlist", "therapy_caseload", "therapy_slots", "brief_waitlist",
     "brief_caseload", "brief_slots",

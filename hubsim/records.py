@@ -26,6 +26,8 @@ EXIT_REASONS: tuple[str, ...] = (
     "course_ended_closure",  # in a course when the service closed, and discharged (the sessions
     # so far count; with service.on_close = "refer_external" the course is referred on instead)
 )
+WAIT_LISTS: tuple[str, ...] = ("triage", "therapy", "brief")
+"""The lists a client can wait on: for a triage call, Hub therapy, brief support."""
 STAGES: tuple[str, ...] = (
     "awaiting_triage", "navigation", "waiting_therapy", "in_therapy", "waiting_brief", "in_brief",
     "exited",

@@ -10,8 +10,9 @@ import pandas as pd
 
 from hubsim.arrivals import all_arrivals
 from hubsim.kpis import Usage, combine_kpis, compute_kpis
-from hubsim.model import SAMPLED_SERIES, WAIT_LISTS, HubModel
+from hubsim.model import SAMPLED_SERIES, HubModel
 from hubsim.population import sample_all
+from hubsim.records import WAIT_LISTS
 from hubsim.rng import Streams
 from hubsim.scenario import AnyScenario, Scenario
 from hubsim.wait_forecast import forecast_start_day

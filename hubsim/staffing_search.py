@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 
 from hubsim.experiment import run_experiments
+from hubsim.records import WAIT_LISTS
 from hubsim.scenario import AnyScenario, MultiHubScenario
 from hubsim.staffing_scenarios import WteScenarios, kpi_window_days, staff_cost_per_year
 from hubsim.staffing_target import SearchInputError, Target, parse_target
 from hubsim.stats import t_interval
-from hubsim.waits import WAIT_LISTS
 
 logger = logging.getLogger(__name__)
 

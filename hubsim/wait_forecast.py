@@ -43,8 +43,9 @@ import numpy as np
 import pandas as pd
 
 from hubsim import registry
+from hubsim.records import WAIT_LISTS
 from hubsim.scenario import NEED_TIERS, Scenario
-from hubsim.waits import joined_list, list_records
+from hubsim.waits import LIST_DAYS, client_rows, list_rows
 
 THROUGHPUT_WINDOW_DAYS = float(registry.constant("waits.throughput_window_days").value)
 
@@ -70,15 +71,6 @@ def recent_throughput_per_day(
     return float(np.count_nonzero((left >= lo) & (left <= horizon_days))) / span
 
 
-def _left_day(clients: pd.DataFrame, kind: str) -> np.ndarray:
-    """When each client left list ``kind`` (started, or left without starting); NaN for a
-    client still on it or who never joined it."""
-    records = list_records(clients, kind)
-    left = np.full(len(clients), np.nan)
-    left[joined_list(clients, kind)] = records.left_day()
-    return left
-
-
 def _queue_order(clients: pd.DataFrame, kind: str, scenario: Scenario, horizon_days: float):
     """Sort keys (``np.lexsort`` rows, primary last) of the order list ``kind`` is served in.
 
@@ -86,7 +78,7 @@ def _queue_order(clients: pd.DataFrame, kind: str, scenario: Scenario, horizon_d
     tier (high first), then joining; ``breach`` as ``need``, but clients past
     ``breach_after_days`` at the horizon first (as the model re-queues them ahead).
     """
-    join = clients["arrival_day" if kind == "triage" else "waitlist_join_day"].to_numpy(float)
+    join = clients[LIST_DAYS[kind][0]].to_numpy(float)
     policy = scenario.therapy.priority if kind == "therapy" else "fifo"
     if policy == "fifo":
         return join
@@ -108,9 +100,12 @@ def forecast_start_day(clients: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """
     horizon = scenario.horizon_days
     out = np.full(len(clients), np.nan)
-    for kind in ("triage", "therapy", "brief"):
-        left = _left_day(clients, kind)
-        waiting = joined_list(clients, kind) & np.isnan(left)
+    rows = client_rows(clients)
+    for kind in WAIT_LISTS:
+        joined, records = list_rows(rows, kind)
+        left = np.full(len(clients), np.nan)
+        left[joined] = records.left_day()
+        waiting = joined & np.isnan(left)
         if not waiting.any():
             continue
         rate = recent_throughput_per_day(left, horizon)

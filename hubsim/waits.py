@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim import registry
+from hubsim.records import WAIT_LISTS
 
 WEEKS_6_DAYS = float(registry.constant("waits.standard_6w_days").value)
 WEEKS_18_DAYS = float(registry.constant("waits.standard_18w_days").value)
@@ -71,7 +72,6 @@ WEEKS_52_DAYS = float(registry.constant("waits.long_wait_days").value)
 CAP_DAYS = WEEKS_52_DAYS
 """Cap of the restricted mean wait: the mean is ``∫ S(t) dt`` from 0 to this (52 weeks)."""
 _SHARE_TOLERANCE = 1e-12  # a product of (1 - d/n) factors meant to equal 0.5 may be 0.5 + 1e-16
-WAIT_LISTS: tuple[str, ...] = ("triage", "therapy", "brief")
 FORECAST_COLUMN = "forecast_start_day"
 """Per-client column: forecast start of a client still on a list at the horizon (NaN else)."""
 
@@ -187,32 +187,57 @@ class ListRecords:
         return np.where(np.isnan(self.start_day), self.exit_day, self.start_day)
 
 
-def joined_list(clients: pd.DataFrame, kind: str) -> np.ndarray:
-    """Which ``clients`` joined list ``kind`` (one of ``WAIT_LISTS``).
+LIST_DAYS: dict[str, tuple[str, str]] = {
+    "triage": ("arrival_day", "triage_day"),
+    "therapy": ("waitlist_join_day", "course_start_day"),
+    "brief": ("waitlist_join_day", "course_start_day"),
+}
+"""Per list, the record columns of the day a client joined it and the day they started."""
+_PATHWAY_OF_LIST = {"therapy": "hub_therapy", "brief": "brief_support"}
 
-    Triage: clients who went on to triage (screen-positive, ``exit_reason != "screen_negative"``).
-    Therapy and brief support: clients with a ``waitlist_join_day`` on that pathway.
+
+def list_rows(rows: Mapping[str, np.ndarray], kind: str) -> tuple[np.ndarray, ListRecords]:
+    """(which rows joined list ``kind``, their ``ListRecords``), from per-client arrays.
+
+    ``rows`` holds the day columns of ``LIST_DAYS``, ``exit_day``, a flag per client for
+    ``screen_negative`` and for each pathway list (``therapy``, ``brief``: on that pathway), and
+    optionally ``FORECAST_COLUMN``. Triage joiners are the screen-positive clients; therapy and
+    brief-support joiners the clients on that pathway who joined its waiting list.
     """
     if kind == "triage":
-        return (clients["exit_reason"] != "screen_negative").to_numpy(bool)
-    if kind in ("therapy", "brief"):
-        pathway = "hub_therapy" if kind == "therapy" else "brief_support"
-        return ((clients["pathway"] == pathway).to_numpy(bool)
-                & clients["waitlist_join_day"].notna().to_numpy(bool))
-    raise ValueError(f"unknown waiting list {kind!r}; expected one of {WAIT_LISTS}")
+        joined = ~rows["screen_negative"]
+    elif kind in _PATHWAY_OF_LIST:
+        joined = rows[kind] & ~np.isnan(rows["waitlist_join_day"])
+    else:
+        raise ValueError(f"unknown waiting list {kind!r}; expected one of {WAIT_LISTS}")
+    join, start = LIST_DAYS[kind]
+    forecast = rows.get(FORECAST_COLUMN)
+    return joined, ListRecords(rows[join][joined], rows[start][joined], rows["exit_day"][joined],
+                               None if forecast is None else forecast[joined])
+
+
+def client_rows(clients: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The per-client arrays ``list_rows`` reads, from a clients frame."""
+    days = {name for pair in LIST_DAYS.values() for name in pair} | {"exit_day"}
+    rows = {name: clients[name].to_numpy(float) for name in days}
+    rows["screen_negative"] = (clients["exit_reason"] == "screen_negative").to_numpy(bool)
+    for kind, pathway in _PATHWAY_OF_LIST.items():
+        rows[kind] = (clients["pathway"] == pathway).to_numpy(bool)
+    if FORECAST_COLUMN in clients:
+        rows[FORECAST_COLUMN] = clients[FORECAST_COLUMN].to_numpy(float)
+    return rows
+
+
+def joined_list(clients: pd.DataFrame, kind: str) -> np.ndarray:
+    """Which ``clients`` joined list ``kind`` (one of ``WAIT_LISTS``; see ``list_rows``)."""
+    return list_rows(client_rows(clients), kind)[0]
 
 
 def list_records(clients: pd.DataFrame, kind: str) -> ListRecords:
-    """The joiners of list ``kind`` among ``clients`` (see ``joined_list``). Triage joiners join
+    """The joiners of list ``kind`` among ``clients`` (see ``list_rows``). Triage joiners join
     on arrival and start at the triage call; therapy and brief-support joiners join the waiting
     list and start at the first session."""
-    rows = joined_list(clients, kind)
-    join, start = (("arrival_day", "triage_day") if kind == "triage"
-                   else ("waitlist_join_day", "course_start_day"))
-    forecast = (clients[FORECAST_COLUMN].to_numpy(float)[rows]
-                if FORECAST_COLUMN in clients else None)
-    return ListRecords(clients[join].to_numpy(float)[rows], clients[start].to_numpy(float)[rows],
-                       clients["exit_day"].to_numpy(float)[rows], forecast)
+    return list_rows(client_rows(clients), kind)[1]
 
 
 def time_on_list(records: ListRecords, horizon_days: float | np.ndarray) -> np.ndarray:
