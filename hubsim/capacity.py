@@ -8,6 +8,7 @@ rule moves a share of therapists' time to triage, week by week, while the triage
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 
 import numpy as np
@@ -112,3 +113,12 @@ class HubCapacity:
     def paid_wte_years(self, lo: float, hi: float) -> dict[str, float]:
         """WTE-years paid per role within [lo, hi] days."""
         return {n: t.paid_wte_days(lo, hi) / DAYS_PER_YEAR for n, t in self.timelines.items()}
+
+    def discounted_paid_wte_years(
+        self, lo: float, hi: float, discount_rate: float
+    ) -> dict[str, float]:
+        """WTE-years paid per role within [lo, hi] days, discounted to ``lo`` at
+        ``discount_rate`` a year (continuously, at ``ln(1 + discount_rate)``)."""
+        hazard = math.log1p(discount_rate) / DAYS_PER_YEAR
+        return {n: t.discounted_paid_wte_days(lo, hi, hazard) / DAYS_PER_YEAR
+                for n, t in self.timelines.items()}

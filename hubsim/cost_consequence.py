@@ -3,18 +3,15 @@ and, given a comparator, the paired difference (scenario - comparator) with its 
 
 Money in GBP at the scenario's ``price_year``; benefits in their natural units (QALYs, clients,
 working days, staff). Nothing is added up across rows: a cost-consequence table leaves the
-weighing to the reader.
+weighing to the reader. Returns data only: the command formats it.
 """
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 
 from hubsim.economics import ECONOMIC_KPI_UNITS
 from hubsim.stats import paired_difference, summarise
-from hubsim.tables import fmt, render
 
 COST_ROWS: tuple[tuple[str, str], ...] = (
     ("cost_staff_gbp", "Hub staff (paid whether busy or idle)"),
@@ -22,9 +19,15 @@ COST_ROWS: tuple[tuple[str, str], ...] = (
     ("cost_non_staff_gbp", "Hub non-staff running costs"),
     ("downstream_mh_gbp", "Mental-health support outside the Hub"),
     ("downstream_wider_gbp", "Wider health and social care"),
-    ("cost_total_gbp", "Total cost (NHS and social care)"),
+    ("cost_total_gbp", "Total cost (NHS and social care, full economic cost)"),
+    ("cost_staff_payroll_gbp", "Hub staff at payroll cost (salary and on-costs)"),
+    ("cost_overheads_gbp", "Hub overheads (payroll view only: in the full cost already)"),
+    ("hub_cost_payroll_gbp", "Hub cost at payroll cost"),
+    ("hub_cost_gbp", "Hub cost at full economic cost"),
+    ("cost_total_payroll_gbp", "Total cost at payroll cost (NHS and social care)"),
+    ("cost_discounted_gbp", "Total cost, discounted at 3.5% a year (the cost per QALY's)"),
     ("cost_per_keyworker_supported_gbp", "Hub cost per keyworker supported"),
-    ("cost_per_therapy_completion_gbp", "Hub cost per therapy course completed"),
+    ("cost_per_therapy_completion_gbp", "Therapy staff cost per therapy course completed"),
 )
 BENEFIT_ROWS: tuple[tuple[str, str], ...] = (
     ("clients_triaged", "Keyworkers supported (reached at triage)"),
@@ -32,7 +35,7 @@ BENEFIT_ROWS: tuple[tuple[str, str], ...] = (
     ("therapy_wait_days_mean", "Mean wait for Hub therapy (all who joined; restricted mean, "
                                "capped at 364 days)"),
     ("therapy_waited_over_52w_pct", "Share of Hub therapy joiners waiting over 52 weeks"),
-    ("qalys", "QALYs over the outcome horizon (discounted)"),
+    ("qalys", "QALYs over the outcome horizon (discounted at 3.5% a year)"),
     ("improved_clients", "Clients reliably improved at the horizon"),
     ("absence_days", "Sickness-absence days"),
     ("absence_cost_gbp", "Cost of sickness absence to employers"),
@@ -81,24 +84,3 @@ def cost_consequence(
                 row += [d["mean_a"], d["diff_mean"], d["ci_low"], d["ci_high"]]
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS + (DIFF_COLUMNS if diffs is not None else []))
-
-
-def _interval(low: float, high: float) -> str:
-    return "-" if math.isnan(low) else f"{fmt(low)} to {fmt(high)}"
-
-
-def cost_consequence_text(table: pd.DataFrame) -> str:
-    """The table for a terminal."""
-    paired = "difference" in table.columns
-    header = ("", "item", "unit", "mean (95% CI)")
-    if paired:
-        header += ("comparator", "difference (95% CI)")
-    lines = [header]
-    for row in table.itertuples(index=False):
-        interval = _interval(row.ci_low, row.ci_high)
-        line = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
-        if paired:
-            line += (fmt(row.comparator_mean),
-                     f"{fmt(row.difference)} ({_interval(row.diff_ci_low, row.diff_ci_high)})")
-        lines.append(line)
-    return render(lines)

@@ -1,16 +1,26 @@
 """Costs of one Hub's replication: staff, set-up, non-staff running, downstream service use, and
-the staff time each activity used.
+the staff time each activity used; at full economic cost and at payroll cost; undiscounted (the
+budget over the run) and discounted (the economic evaluation).
 
 All money is returned in GBP at the scenario's ``price_year``; unit costs are re-based from their
 own price years with the NHS Cost Inflation Index (:mod:`hubsim.prices`).
 
 * **Staff** (``cost_staff_gbp``): WTE-years paid in the KPI window per role x the role's annual
-  cost per WTE (PSSRU: salary, on-costs, overheads, capital). Paid whether busy or idle.
+  cost per WTE at full economic cost (PSSRU: salary, on-costs, overheads, capital). Paid whether
+  busy or idle. ``cost_staff_payroll_gbp``: the same WTE-years at payroll cost (Agenda for
+  Change salary mid-point plus employer's National Insurance and pension; see
+  ``payroll_cost_per_wte_gbp``). ``cost_staff_therapy_gbp``: the therapy roles' share
+  (therapists and psychologists) at full cost.
 * **Set-up** (``cost_setup_gbp``): ``costs.setup_gbp`` once per simulated Hub.
-* **Non-staff running** (``cost_non_staff_gbp``): ``costs.non_staff_annual_gbp`` x window years.
+* **Non-staff running** (``cost_non_staff_gbp``): ``costs.non_staff_annual_gbp`` x window years:
+  the Hub's own service costs (screening platform, outreach), counted in both views.
+  **Overheads** (``cost_overheads_gbp``): ``costs.overheads_annual_gbp`` x window years (IT,
+  records system, training, premises), counted only at payroll cost: PSSRU's full economic cost
+  per WTE already includes overheads and capital, so adding them to it would count them twice.
 * **Downstream** (``cost_downstream_gbp``): each client's service use outside the Hub over the
-  ~6 months after screening, by the route they took (``costs.downstream``), counted for every
-  client in the window. Hub-delivered contacts are never here: they are staff time.
+  ~6 months after screening (``costs.downstream.period_years``), by the route they took
+  (``costs.downstream``), counted for every client in the window. Hub-delivered contacts are
+  never here: they are staff time.
 * **Activity** (``activity_*_gbp``, not part of the total): the staff time each activity used,
   at the hourly PSSRU cost of the band(s) that deliver it, with *expected* minutes per activity
   (the mean of the scenario's call and admin distributions; booked session minutes for every
@@ -18,7 +28,17 @@ own price years with the NHS Cost Inflation Index (:mod:`hubsim.prices`).
   breakdown of staff cost for cost-per-activity analysis; adding it to the total would count
   the same staff time twice.
 
-``cost_total_gbp = cost_staff_gbp + cost_setup_gbp + cost_non_staff_gbp + cost_downstream_gbp``.
+``cost_total_gbp = cost_staff_gbp + cost_setup_gbp + cost_non_staff_gbp + cost_downstream_gbp``
+(full economic cost, NHS and social care, undiscounted); ``cost_total_payroll_gbp`` the same with
+``cost_staff_payroll_gbp`` and ``cost_overheads_gbp`` added.
+
+**Discounted cost** (``cost_discounted_gbp``, what the cost per QALY uses): full economic cost at
+``costs.discount_rate`` a year, continuously, to the start of the KPI window, the time origin of
+the QALYs (:mod:`hubsim.outcomes`): staff as paid day by day, non-staff spread evenly over the
+window, set-up at the start, each client's mental-health episode at screening, and their wider
+health and social care at its ~6-month rate over the whole ``outcomes.horizon_years`` from
+screening (the horizon over which their QALYs count). The Hub's costs end with the run: courses
+still open then are credited only with the sessions attended by then (:mod:`hubsim.outcomes`).
 """
 
 from __future__ import annotations
@@ -33,7 +53,7 @@ from hubsim.economics_schema import Costs
 from hubsim.prices import price_factor
 from hubsim.records import has_label, label_codes
 from hubsim.scenario import Scenario
-from hubsim.staff_schema import ACTIVITY_OF_ROLE
+from hubsim.staff_schema import ACTIVITY_OF_ROLE, THERAPY_ROLES
 
 DAYS_PER_YEAR = 365.25  # Julian year, as hubsim.kpis
 DAYS_PER_WEEK = 7.0
@@ -214,16 +234,81 @@ def total(values: np.ndarray | pd.Series) -> float:
     return float(np.nansum(values))
 
 
-def staff_cost_gbp(scenario: Scenario, usage: Mapping[str, object]) -> float:
-    """Staff cost in the KPI window, GBP at ``price_year``: WTE-years paid per role
-    (``usage["paid_wte_years"]``; without it, each role's ``wte`` over the window) x the role's
-    ``annual_cost_gbp`` (at ``costs.unit_costs_price_year``)."""
-    roles = scenario.staff.roles()
-    paid = usage.get("paid_wte_years")
+PERCENT = 100.0
+
+
+def payroll_cost_per_wte_gbp(costs: Costs, band: str) -> float:
+    """Payroll cost of one WTE of Agenda for Change ``band`` per year, GBP at
+    ``costs.salary_price_year``: the band's salary mid-point plus employer's National Insurance
+    above its threshold and employer's pension contribution."""
+    try:
+        salary = costs.band_salary_gbp[str(band)]
+    except KeyError:
+        raise ValueError(f"costs.band_salary_gbp.{band}: no salary for this band") from None
+    ni = costs.employer_ni_pct / PERCENT * max(0.0, salary - costs.employer_ni_threshold_gbp)
+    return salary + ni + costs.employer_pension_pct / PERCENT * salary
+
+
+def role_cost_per_wte_gbp(scenario: Scenario, role: str) -> dict[str, float]:
+    """A role's annual cost per WTE at the scenario's ``price_year``: ``payroll`` and ``full``
+    (economic cost).
+
+    ``full`` is the role's ``annual_cost_gbp`` (PSSRU). ``payroll`` is its band's payroll cost,
+    scaled by the role's full cost over its band's (``costs.band_annual_gbp``) where the band has
+    one: a role priced apart from its band (e.g. at 0, for staff the Hub does not pay) is priced
+    in the same proportion at payroll cost.
+    """
+    costs = scenario.costs
+    spec = scenario.staff.roles()[role]
+    full = spec.annual_cost_gbp * to_price_year(scenario, costs.unit_costs_price_year)
+    payroll = payroll_cost_per_wte_gbp(costs, spec.band)
+    band_full = costs.band_annual_gbp.get(str(spec.band), 0.0)
+    if band_full > 0:
+        payroll *= spec.annual_cost_gbp / band_full
+    return {"payroll": payroll * to_price_year(scenario, costs.salary_price_year), "full": full}
+
+
+def _role_costs(scenario: Scenario) -> dict[str, dict[str, float]]:
+    return {name: role_cost_per_wte_gbp(scenario, name) for name in scenario.staff.roles()}
+
+
+def _paid(scenario: Scenario, usage: Mapping[str, object], key: str) -> Mapping[str, float]:
+    """WTE-years paid per role: ``usage[key]``, or each role's ``wte`` over the window."""
+    paid = usage.get(key)
     if paid is None:
-        paid = {name: role.wte * window_years(scenario) for name, role in roles.items()}
-    total = sum(years * roles[name].annual_cost_gbp for name, years in paid.items())
-    return float(total) * to_price_year(scenario, scenario.costs.unit_costs_price_year)
+        years = window_years(scenario)
+        if key.startswith("discounted"):
+            years = _annuity_years(scenario.costs.discount_rate, years)
+        return {name: role.wte * years for name, role in scenario.staff.roles().items()}
+    return paid  # type: ignore[return-value]
+
+
+def staff_cost_gbp(
+    scenario: Scenario, usage: Mapping[str, object], view: str = "full",
+    discounted: bool = False, roles: tuple[str, ...] | None = None,
+) -> float:
+    """Staff cost in the KPI window, GBP at ``price_year``: WTE-years paid per role
+    (``usage["paid_wte_years"]``, or ``usage["discounted_paid_wte_years"]`` when
+    ``discounted``; without it, each role's ``wte`` over the window) x the role's annual cost
+    per WTE in ``view`` (``full`` or ``payroll``, see ``role_cost_per_wte_gbp``); only
+    ``roles`` if given."""
+    per_wte = _role_costs(scenario)
+    paid = _paid(scenario, usage, "discounted_paid_wte_years" if discounted
+                 else "paid_wte_years")
+    return float(sum(years * per_wte[name][view] for name, years in paid.items()
+                     if roles is None or name in roles))
+
+
+def _annuity_years(discount_rate: float, years: np.ndarray | float) -> np.ndarray | float:
+    """``integral from 0 to years of exp(-ln(1 + rate) t) dt``: years, discounted."""
+    rho = np.log1p(discount_rate)
+    return years if rho == 0 else -np.expm1(-rho * np.asarray(years, float)) / rho
+
+
+def _discount_factor(scenario: Scenario, window: pd.DataFrame) -> np.ndarray:
+    """Each client's discount factor from the start of the KPI window to their screening."""
+    years = (window["arrival_day"].to_numpy(float) - scenario.warmup_days) / DAYS_PER_YEAR
+    return np.exp(-np.log1p(scenario.costs.discount_rate) * years)
 
 
 def cost_parts(
@@ -231,20 +316,33 @@ def cost_parts(
     rng: np.random.Generator | None = None,
 ) -> dict[str, float]:
     """Additive cost components of one Hub (GBP at ``price_year``): summed across Hubs."""
-    unit_factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
+    costs = scenario.costs
+    unit_factor = to_price_year(scenario, costs.unit_costs_price_year)
+    years = window_years(scenario)
     _, _, mh, wider = _downstream_gbp(window, scenario, rng)
     activity = _activity_gbp(window, scenario)
     parts = {
         "cost_staff_gbp": staff_cost_gbp(scenario, usage),
-        "cost_setup_gbp": scenario.costs.setup_gbp * unit_factor,
-        "cost_non_staff_gbp": scenario.costs.non_staff_annual_gbp * window_years(scenario)
-        * unit_factor,
+        "cost_setup_gbp": costs.setup_gbp * unit_factor,
+        "cost_non_staff_gbp": costs.non_staff_annual_gbp * years * unit_factor,
         "downstream_mh_gbp": total(mh),
         "downstream_wider_gbp": total(wider),
         **{f"activity_{a}_gbp": total(activity[a]) for a in ACTIVITIES},
+        "cost_staff_payroll_gbp": staff_cost_gbp(scenario, usage, "payroll"),
+        "cost_overheads_gbp": costs.overheads_annual_gbp * years * unit_factor,
+        "cost_staff_therapy_gbp": staff_cost_gbp(scenario, usage, roles=THERAPY_ROLES),
     }
     parts["cost_downstream_gbp"] = parts["downstream_mh_gbp"] + parts["downstream_wider_gbp"]
     parts["activity_total_gbp"] = sum(parts[f"activity_{a}_gbp"] for a in ACTIVITIES)
+    discount = _discount_factor(scenario, window)
+    horizon = _annuity_years(scenario.costs.discount_rate, scenario.outcomes.horizon_years)
+    wider_years = horizon / costs.downstream.period_years  # episodes of ~6 months, discounted
+    parts["cost_discounted_gbp"] = (
+        staff_cost_gbp(scenario, usage, discounted=True) + parts["cost_setup_gbp"]
+        + costs.non_staff_annual_gbp * unit_factor
+        * _annuity_years(costs.discount_rate, years)
+        + total(mh * discount) + total(wider * discount) * wider_years
+    )
     return parts
 
 
@@ -269,16 +367,24 @@ def _per(amount: float, count: float) -> float:
 def cost_ratios(parts: Mapping[str, float], counts: Mapping[str, float]) -> dict[str, float]:
     """Totals and unit costs from additive ``parts`` and ``counts`` (see ``client_counts``).
 
-    ``hub_cost_gbp`` is what the Hub itself costs (staff, set-up, non-staff); the costs per
-    therapy completion and per keyworker supported divide it (the evaluation's "cost per
-    keyworker supported"); the cost per client divides the total, downstream included.
+    ``hub_cost_gbp`` is what the Hub itself costs at full economic cost (staff, set-up,
+    non-staff); ``hub_cost_payroll_gbp`` at payroll cost (staff at payroll cost, set-up,
+    non-staff and overheads). The cost per keyworker supported divides ``hub_cost_gbp`` (the
+    evaluation's "cost per keyworker supported"); the cost per therapy course completed divides
+    only therapy's share, the therapy staff's cost (``cost_staff_therapy_gbp``); the cost per
+    client divides the total, downstream included.
     """
     hub = parts["cost_staff_gbp"] + parts["cost_setup_gbp"] + parts["cost_non_staff_gbp"]
+    payroll = (parts["cost_staff_payroll_gbp"] + parts["cost_setup_gbp"]
+               + parts["cost_non_staff_gbp"] + parts["cost_overheads_gbp"])
     total = hub + parts["cost_downstream_gbp"]
     return {
         "cost_total_gbp": total,
         "hub_cost_gbp": hub,
+        "hub_cost_payroll_gbp": payroll,
+        "cost_total_payroll_gbp": payroll + parts["cost_downstream_gbp"],
         "cost_per_client_gbp": _per(total, counts["arrived"]),
-        "cost_per_therapy_completion_gbp": _per(hub, counts["therapy_completed"]),
+        "cost_per_therapy_completion_gbp": _per(parts["cost_staff_therapy_gbp"],
+                                                counts["therapy_completed"]),
         "cost_per_keyworker_supported_gbp": _per(hub, counts["supported"]),
     }

@@ -27,6 +27,7 @@ MAX_GBP = 10_000_000.0  # per client or per Hub-year: far beyond any real value,
 MAX_MINUTES = 480.0  # one working day
 MAX_WEEKS = 104.0
 MAX_HORIZON_YEARS = 10.0
+MAX_DECAY_PER_YEAR = 10.0  # a hazard per year: 10 wears off in about five weeks
 MAX_RATE = 1.0  # per week or per year: a hazard above 1 means (nearly) everyone, within the unit
 MIN_EQ5D = -0.594  # the lowest EQ-5D-3L UK tariff value (Dolan 1997)
 MAX_DOSE_SESSIONS = 50.0
@@ -85,6 +86,7 @@ class Downstream(_Frozen):
     )
     wider: CostDistribution
     price_year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
+    period_years: float = Field(gt=0, le=MAX_HORIZON_YEARS)
 
     @model_validator(mode="after")
     def _every_route(self) -> Downstream:
@@ -93,11 +95,19 @@ class Downstream(_Frozen):
 
 
 class Costs(_Frozen):
-    """Unit costs by Agenda for Change band, price years, Hub set-up and non-staff running costs,
-    staff time per onward referral, and downstream service use."""
+    """Unit costs by Agenda for Change band (full economic cost, and salary for the payroll view),
+    employer's on-costs, price years, Hub set-up and non-staff running costs (service costs and
+    overheads apart), staff time per onward referral, downstream service use, and the discount
+    rate of costs."""
 
     band_hourly_gbp: Annotated[dict[str, float], AfterValidator(_freeze)] = Field(min_length=1)
     band_annual_gbp: Annotated[dict[str, float], AfterValidator(_freeze)] = Field(min_length=1)
+    band_salary_gbp: Annotated[dict[str, float], AfterValidator(_freeze)] = Field(min_length=1)
+    salary_price_year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
+    employer_ni_pct: float = Field(ge=0, le=100)
+    employer_ni_threshold_gbp: float = Field(ge=0, le=MAX_GBP)
+    employer_pension_pct: float = Field(ge=0, le=100)
+    discount_rate: float = Field(ge=0, le=1)
     unit_costs_edition: str = Field(min_length=1)
     unit_costs_price_year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
     nhs_cost_inflation_pct: Annotated[dict[int, float], AfterValidator(_freeze)] = Field(
@@ -105,12 +115,13 @@ class Costs(_Frozen):
     )
     setup_gbp: float = Field(ge=0, le=MAX_GBP)
     non_staff_annual_gbp: float = Field(ge=0, le=MAX_GBP)
+    overheads_annual_gbp: float = Field(ge=0, le=MAX_GBP)
     navigation_minutes: float = Field(ge=0, le=MAX_MINUTES)
     downstream: Downstream
 
     @model_validator(mode="after")
     def _bounds(self) -> Costs:
-        for field in ("band_hourly_gbp", "band_annual_gbp"):
+        for field in ("band_hourly_gbp", "band_annual_gbp", "band_salary_gbp"):
             bad = [k for k, v in getattr(self, field).items() if not 0 <= v <= MAX_GBP]
             if bad:
                 raise ValueError(f"{field}.{bad[0]}: must be in [0, {MAX_GBP:g}]")
@@ -153,6 +164,7 @@ class Outcomes(_Frozen):
     presets: Annotated[dict[str, Effects], AfterValidator(_freeze)]
     horizon_years: float = Field(gt=0, le=MAX_HORIZON_YEARS)
     discount_rate: float = Field(ge=0, le=1)
+    benefit_decay_per_year: float = Field(ge=0, le=MAX_DECAY_PER_YEAR)
     baseline_utility: Annotated[dict[str, float], AfterValidator(_freeze)]
     external_course_weeks: float = Field(ge=0, le=MAX_WEEKS)
     self_help_weeks: float = Field(ge=0, le=MAX_WEEKS)

@@ -5,8 +5,11 @@ per-replication differences carry little noise. From them: the incremental cost 
 paired t-intervals), the ICER (ratio of mean differences) with Fieller's interval, and the net
 monetary benefit ``wtp * incremental QALYs - incremental cost`` at each willingness to pay, with
 and without the employer's savings on sickness absence and turnover. Money in GBP at the
-scenarios' ``price_year``; QALYs discounted as in :mod:`hubsim.outcomes`. Costs are the NHS
-perspective (Hub and downstream); employer savings are shown separately and in a second NMB.
+scenarios' ``price_year``. Costs are the NHS perspective at full economic cost (Hub and
+downstream), discounted like the QALYs at 3.5% a year to the start of the KPI window
+(``cost_discounted_gbp``, :mod:`hubsim.costs`; ``qalys``, :mod:`hubsim.outcomes`); employer
+savings (undiscounted) are shown separately and in a second NMB. Returns data only: the commands
+format it.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from hubsim.cost_effectiveness import NICE_THRESHOLDS_GBP
 from hubsim.stats import DEFAULT_CONFIDENCE, REPLICATION_COLUMN, t_interval
-from hubsim.tables import fmt, render
 
-NICE_WTP_GBP_PER_QALY: tuple[float, ...] = (20_000.0, 30_000.0)
+NICE_WTP_GBP_PER_QALY: tuple[float, ...] = NICE_THRESHOLDS_GBP
 """NICE's usual range of cost-effectiveness thresholds (PMG36, 2022, 4.10), GBP per QALY."""
-COST, EFFECT, EMPLOYER = "cost_total_gbp", "qalys", "employer_cost_gbp"
+COST, EFFECT, EMPLOYER = "cost_discounted_gbp", "qalys", "employer_cost_gbp"
 COLUMNS = ["measure", "wtp_gbp_per_qaly", "mean", "ci_low", "ci_high", "n", "note"]
 UNITS = {
     "incremental_cost_gbp": "GBP", "incremental_qalys": "QALYs",
@@ -80,7 +83,8 @@ def incremental(
 
     Parameters
     ----------
-    a_kpis, b_kpis : per-replication KPI frames (``replication``, ``cost_total_gbp``, ``qalys``,
+    a_kpis, b_kpis : per-replication KPI frames (``replication``, ``cost_discounted_gbp``,
+        ``qalys``,
         ``employer_cost_gbp``), paired on ``replication``
     wtp : willingness to pay, GBP per QALY
     confidence : two-sided level of the intervals
@@ -112,22 +116,7 @@ def incremental(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def incremental_text(table: pd.DataFrame) -> str:
-    """``incremental`` as a terminal table: measure, WTP, mean (95% CI), note."""
-    lines = [("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
-    for row in table.itertuples(index=False):
-        interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
-        at = "" if math.isnan(row.wtp_gbp_per_qaly) else f"{row.wtp_gbp_per_qaly:,.0f}"
-        lines.append((row.measure, UNITS.get(row.measure, ""), at,
-                      f"{fmt(row.mean)} ({interval})", row.note))
-    return render(lines)
-
-
-def incremental_report(a_kpis: pd.DataFrame, b_kpis: pd.DataFrame) -> str:
-    """Text for ``hubsim compare``: the cost-effectiveness of B against A, or an empty string
-    when the KPI frames carry no costs and QALYs."""
+def has_economics(a_kpis: pd.DataFrame, b_kpis: pd.DataFrame) -> bool:
+    """Whether both KPI frames carry the discounted costs, QALYs and employer costs."""
     needed = {COST, EFFECT, EMPLOYER}
-    if not needed <= set(a_kpis.columns) or not needed <= set(b_kpis.columns):
-        return ""
-    return ("Cost-effectiveness of B against comparator A (NHS costs; employer savings "
-            "separately):\n" + incremental_text(incremental(a_kpis, b_kpis)))
+    return needed <= set(a_kpis.columns) and needed <= set(b_kpis.columns)

@@ -2,20 +2,20 @@
 
 A client starts *unwell* at screening with the EQ-5D of their need tier
 (``outcomes.baseline_utility``). While not improved, they remit spontaneously (to *improved*) or
-deteriorate (to *deteriorated*, which can still remit) at constant weekly hazards; improvement is
-kept to the end of the horizon. Treatment acts once, when it ends: every client not yet improved
-then improves with the treatment's probability. So the longer a client waits, the later the
-benefit and the longer deterioration has to act.
+deteriorate (to *deteriorated*, which can still remit) at constant weekly hazards; spontaneous
+improvement is kept to the end of the horizon. Treatment acts once, when it ends: every client
+not yet improved then improves with the treatment's probability, and that improvement wears off
+at ``outcomes.benefit_decay_per_year`` (a hazard), returning the client to the untreated course.
+So the longer a client waits, the later the benefit and the longer deterioration has to act.
 
 Treatment and when it ends (days from screening), from the record:
 
 * Hub therapy and brief support: at ``exit_day`` after a course ends (completed, dropped out,
   discharged after missed sessions), with probability ``max_probability * (1 - exp(-n /
-  dose_sessions))`` for ``n`` attended sessions. A client still in a course, or still waiting,
-  at the end of the horizon is assumed to have (or start) the planned course, lasting
-  ``planned / (1 - dna_probability)`` session intervals, ending no earlier than the horizon (a
-  waiting client starts at the horizon end: a lower bound on their wait). Leaving the waiting
-  list: no treatment.
+  dose_sessions))`` for ``n`` attended sessions. The Hub's costs end with the run, so nothing
+  after it is credited: a client still in a course at the end of the run is credited with the
+  sessions attended by then, acting at the run's end; a client still waiting gets no Hub
+  treatment (the natural course only). Leaving the waiting list: no treatment.
 * Onward referral: ``outcomes.external_course_weeks`` after treatment starts at the
   destination, with that destination's probability.
 * Signposting taken up: ``outcomes.self_help_weeks`` after self-help starts (``self_help``).
@@ -23,12 +23,15 @@ Treatment and when it ends (days from screening), from the record:
 
 With per-year hazards ``r`` (remission) and ``d`` (deterioration), the shares unwell and
 deteriorated at time ``t`` are ``f(t) e^(-(r+d)t)`` and ``f(t) e^(-rt) (1 - e^(-dt))``, where
-``f(t) = 1`` before treatment ends and ``1 - p`` after. Expected utility is then
-``u0 + g - f(t) [(g + l) e^(-rt) - l e^(-(r+d)t)]`` (``g`` gain, ``l`` loss, capped so utility
-stays within [-0.594, 1]); QALYs integrate it over ``outcomes.horizon_years`` from screening,
-discounted continuously at ``ln(1 + discount_rate)``. All expectations are exact (closed form),
-so outcomes need no random numbers. Sickness-absence days and expected leavers (the cumulative
-leaving hazard, lower once improved) are integrated the same way, undiscounted.
+``f(t) = 1`` before treatment ends at ``T`` and ``1 - p e^(-w (t - T))`` after (``w`` the
+benefit's decay hazard: a share ``p e^(-w (t - T))`` still holds the treatment's improvement).
+Expected utility is then ``u0 + g - f(t) [(g + l) e^(-rt) - l e^(-(r+d)t)]`` (``g`` gain, ``l``
+loss, capped so utility stays within [-0.594, 1]); QALYs integrate it over
+``outcomes.horizon_years`` from screening, discounted continuously at ``ln(1 + discount_rate)``
+to the start of the KPI window (the time origin of the discounted costs, :mod:`hubsim.costs`).
+All expectations are exact (closed form), so outcomes need no random numbers. Sickness-absence
+days and expected leavers (the cumulative leaving hazard, lower once improved) are integrated
+the same way, undiscounted.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import pandas as pd
 from hubsim.costs import DAYS_PER_WEEK, DAYS_PER_YEAR, to_price_year, total
 from hubsim.economics_schema import MIN_EQ5D, DoseResponse
 from hubsim.records import has_label, label_codes
-from hubsim.scenario import Course, Scenario
+from hubsim.scenario import Scenario
 
 WEEKS_PER_YEAR = DAYS_PER_YEAR / DAYS_PER_WEEK
 FINISHED = (  # courses that gave a dose of therapy
@@ -62,32 +65,28 @@ def dose_response(response: DoseResponse, sessions: np.ndarray) -> np.ndarray:
 
 
 def _course_records(window: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The columns ``_course_end`` reads, as arrays (extracted once for both courses)."""
+    """The columns ``_course_end`` reads, as arrays."""
     reason = window["exit_reason"]
     return {
         "finished": has_label(reason, *FINISHED),
         "open": has_label(reason, "open"),
         "course_start_day": window["course_start_day"].to_numpy(float),
-        "sessions_planned": window["sessions_planned"].to_numpy(float),
         "sessions_attended": window["sessions_attended"].to_numpy(float),
         "exit_day": window["exit_day"].to_numpy(float),
     }
 
 
 def _course_end(
-    rows: dict[str, np.ndarray], course: Course, horizon_days: float
+    rows: dict[str, np.ndarray], horizon_days: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(day the course's effect applies, sessions that count), as if every row took this course
-    (the caller keeps the rows that did); ``rows`` from ``_course_records``."""
+    """(day a Hub course's effect applies, sessions that count) of every row (the caller keeps
+    the rows on a course): the exit day of a finished course, the run's end for a course still
+    open then (with the sessions attended so far), NaN for a client who never started one;
+    ``rows`` from ``_course_records``."""
     finished = rows["finished"]
-    start_day = rows["course_start_day"]
-    planned = rows["sessions_planned"]
-    length = planned / (1.0 - course.dna_probability) * course.session_interval_days.mean_value
-    start = np.where(~np.isnan(start_day), start_day, horizon_days)
-    open_end = np.maximum(start + length, horizon_days)
-    end = np.where(finished, rows["exit_day"], np.where(rows["open"], open_end, np.nan))
-    sessions = np.where(finished, rows["sessions_attended"], planned)
-    return end, sessions
+    in_course = rows["open"] & ~np.isnan(rows["course_start_day"])
+    end = np.where(finished, rows["exit_day"], np.where(in_course, horizon_days, np.nan))
+    return end, rows["sessions_attended"]
 
 
 def _external(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -114,11 +113,9 @@ def _treatment(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np
     has_help = ~np.isnan(helped)
     day = np.where(has_help, helped + outcomes.self_help_weeks * DAYS_PER_WEEK, day)
     prob = np.where(has_help, effects.self_help, prob)
-    records = _course_records(window)
-    for name, course, response in (("hub_therapy", scenario.therapy, effects.hub_therapy),
-                                   ("brief_support", scenario.brief_support,
-                                    effects.brief_support)):
-        end, sessions = _course_end(records, course, scenario.horizon_days)
+    end, sessions = _course_end(_course_records(window), scenario.horizon_days)
+    for name, response in (("hub_therapy", effects.hub_therapy),
+                           ("brief_support", effects.brief_support)):
         mine = has_label(window["pathway"], name)
         day = np.where(mine, end, day)
         prob = np.where(mine, dose_response(response, sessions), prob)
@@ -140,10 +137,17 @@ def _integral(k: np.ndarray | float, a: np.ndarray, b: np.ndarray) -> np.ndarray
     return np.where(k > 0, (np.exp(-safe * a) - np.exp(-safe * b)) / safe, b - a)
 
 
-def _flow(k: np.ndarray | float, jump: np.ndarray, horizon: float, p: np.ndarray) -> np.ndarray:
-    """``integral over [0, horizon] of f(t) exp(-k t) dt``, f = 1 before ``jump``, 1 - p after."""
+def _flow(
+    k: np.ndarray | float, jump: np.ndarray, horizon: float, p: np.ndarray, decay: float = 0.0
+) -> np.ndarray:
+    """``integral over [0, horizon] of f(t) exp(-k t) dt``, f = 1 before ``jump``,
+    ``1 - p exp(-decay (t - jump))`` after."""
     zero = np.zeros_like(jump)
-    return _integral(k, zero, jump) + (1.0 - p) * _integral(k, jump, np.full_like(jump, horizon))
+    end = np.full_like(jump, horizon)
+    k = np.broadcast_to(np.asarray(k, float), np.shape(jump))
+    # integral from jump to horizon of exp(-k t - decay (t - jump)) dt
+    held = np.exp(-k * jump) * _integral(k + decay, zero, end - jump)
+    return _integral(k, zero, end) - p * held
 
 
 def _baseline_utility(window: pd.DataFrame, scenario: Scenario) -> np.ndarray:
@@ -166,18 +170,21 @@ def client_outcome_arrays(window: pd.DataFrame, scenario: Scenario) -> dict[str,
     loss = np.minimum(effects.utility_loss, u0 - MIN_EQ5D)
     r = hazard_per_year(effects.remission_per_week, WEEKS_PER_YEAR)
     d = hazard_per_year(effects.deterioration_per_week, WEEKS_PER_YEAR)
+    w = outcomes.benefit_decay_per_year
     rho = np.log1p(outcomes.discount_rate)
     horizon_all = np.full_like(jump, horizon)
-    qalys = ((u0 + gain) * _integral(rho, np.zeros_like(jump), horizon_all)
-             - (gain + loss) * _flow(rho + r, jump, horizon, p)
-             + loss * _flow(rho + r + d, jump, horizon, p))
-    unwell_time = _flow(r, jump, horizon, p)  # expected years not improved
+    from_window = np.exp(-rho * (window["arrival_day"].to_numpy(float) - scenario.warmup_days)
+                         / DAYS_PER_YEAR)
+    qalys = from_window * ((u0 + gain) * _integral(rho, np.zeros_like(jump), horizon_all)
+                           - (gain + loss) * _flow(rho + r, jump, horizon, p, w)
+                           + loss * _flow(rho + r + d, jump, horizon, p, w))
+    unwell_time = _flow(r, jump, horizon, p, w)  # expected years not improved
     absence = outcomes.absence_days_per_year_unwell
     leaving = hazard_per_year(outcomes.turnover_per_year_unwell, 1.0)
     return {
         "baseline_utility": u0, "effect_day": effect_day,
         "probability": p, "qalys": qalys,
-        "improved_end": 1.0 - (1.0 - p) * np.exp(-r * horizon),
+        "improved_end": 1.0 - (1.0 - p * np.exp(-w * (horizon - jump))) * np.exp(-r * horizon),
         "absence_days": absence * ((1 - effects.absence_reduction) * horizon
                                    + effects.absence_reduction * unwell_time),
         "leavers": leaving * ((1 - effects.turnover_reduction) * horizon

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hubsim.cost_effectiveness import default_ceac
 from hubsim.dispatch import run_tasks
 from hubsim.experiment import replicate
-from hubsim.figures.psa import CEAC_MAX_GBP, CEAC_POINTS, ceac
 from hubsim.incremental import NICE_WTP_GBP_PER_QALY
 from hubsim.loader import build
 from hubsim.psa_params import PsaParameter, draw_overrides, psa_parameters, sample
@@ -34,7 +34,8 @@ from hubsim.sensitivity import rank_inputs
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_KPIS = ("cost_total_gbp", "qalys", "employer_cost_gbp")
+OUTPUT_KPIS = ("cost_discounted_gbp", "qalys", "employer_cost_gbp")
+"""Cost (discounted, full economic cost), QALYs (discounted) and the employer's costs."""
 ARMS = ("comparator", "intervention")
 ONE_SLOT_ROLES = ("therapists", "brief")  # the schema needs WTE > 0 giving one caseload slot
 ZERO_ROLES = ("psychologists",)
@@ -177,6 +178,6 @@ def run_psa(
                "incremental_cost_gbp": table["incremental_cost_gbp"],
                "incremental_qalys": table["incremental_qalys"]}
     ranking = rank_inputs(values[[p.name for p in parameters]], outputs)
-    curve = ceac(table, np.linspace(0.0, CEAC_MAX_GBP, CEAC_POINTS))
+    curve = default_ceac(table)
     return PsaResult(parameters, table, curve, ranking, pairs[0][1].name, pairs[0][0].name,
                      seed, replications, tuple(float(w) for w in wtp))

@@ -67,6 +67,8 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
         "therapists": model.therapy.usage(lo, hi),
         "brief": model.brief.usage(lo, hi),
         "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
+        "discounted_paid_wte_years": model.capacity.discounted_paid_wte_years(
+            lo, hi, scenario.costs.discount_rate),
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
     return clients, _timeseries(model, scenario), usage

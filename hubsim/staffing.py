@@ -91,6 +91,19 @@ class RoleTimeline:
         """WTE-days paid within [lo, hi] (absences are paid; vacancies are not)."""
         return sum(s.fte * max(0.0, min(s.end, hi) - max(s.start, lo)) for s in self.spells)
 
+    def discounted_paid_wte_days(self, lo: float, hi: float, hazard_per_day: float) -> float:
+        """WTE-days paid within [lo, hi], each day weighted by ``exp(-hazard_per_day (t - lo))``
+        (discounted to ``lo``; a hazard of 0 gives ``paid_wte_days``)."""
+        if hazard_per_day <= 0:
+            return self.paid_wte_days(lo, hi)
+        total = 0.0
+        for s in self.spells:
+            a, b = max(s.start, lo), min(s.end, hi)
+            if b > a:
+                total += s.fte * (math.exp(-hazard_per_day * (a - lo))
+                                  - math.exp(-hazard_per_day * (b - lo))) / hazard_per_day
+        return total
+
     def available_steps(self, horizon: float) -> tuple[np.ndarray, np.ndarray]:
         """Step function of WTE at work (in post and not absent): (change days, WTE from then)."""
         deltas: dict[float, float] = {0.0: 0.0}

@@ -34,15 +34,21 @@ from hubsim.cli import (
     fail,
     set_verbosity,
 )
-from hubsim.cost_consequence import cost_consequence, cost_consequence_text
+from hubsim.commands.economics_text import (
+    cost_consequence_text,
+    exploratory,
+    incremental_report,
+    psa_icer_lines,
+)
+from hubsim.cost_consequence import cost_consequence
+from hubsim.cost_effectiveness import psa_icer
 from hubsim.experiment import run_experiment, run_experiments
 from hubsim.figures.psa import acceptability_curve, psa_plane
-from hubsim.incremental import incremental, incremental_text
 from hubsim.loader import ScenarioError, read_layers
 from hubsim.output import atomic_folder, write_text_atomic
 from hubsim.plots_experiments import save_png
 from hubsim.plots_psa import psa_source, ranking_chart
-from hubsim.psa import PsaResult, PsaSetup, run_psa
+from hubsim.psa import PsaResult, PsaSetup, build_pair, run_psa
 from hubsim.psa_params import describe
 from hubsim.tables import fmt, render
 
@@ -107,7 +113,7 @@ def cost_consequence_command(
     typer.echo(cost_consequence_text(table))
     if base is not None:
         typer.echo(f"\nB = {loaded.name}; A = {other.name}\n")
-        typer.echo(incremental_text(incremental(base.kpis, exp.kpis)))
+        typer.echo(incremental_report(base.kpis, exp.kpis, other, loaded))
     if out is not None:
         _write_csv(table, out, force)
 
@@ -136,20 +142,22 @@ def _layers(path: Path | None) -> dict[str, Any] | None:
         fail(str(exc))
 
 
-def _psa_summary(result: PsaResult) -> str:
+def _psa_summary(result: PsaResult, pair: tuple[Any, ...]) -> str:
     draws = result.draws
     lines = [("", "mean", "2.5th to 97.5th percentile of draws")]
     for column in ("incremental_cost_gbp", "incremental_qalys", "employer_savings_gbp",
                    *(f"nmb_{w:.0f}_gbp" for w in result.wtp)):
         low, high = pd.Series(draws[column]).quantile([p / 100 for p in PERCENTILES])
         lines.append((column, fmt(draws[column].mean()), f"{fmt(low)} to {fmt(high)}"))
-    text = [render(lines), ""]
-    for w in result.wtp:
-        share = float((draws[f"nmb_{w:.0f}_gbp"] > 0).mean())
-        text.append(f"P(cost-effective at GBP {w:,.0f} per QALY) = {share:.2f}")
+    text = [render(lines), "", *psa_icer_lines(psa_icer(draws, result.wtp)), exploratory(*pair)]
     top = result.ranking.head(TOP_INPUTS)["parameter"].tolist()
     text.append("inputs that matter most (NMB): " + ", ".join(top))
     return "\n".join(text)
+
+
+def _psa_pair(setup: PsaSetup) -> tuple[Any, ...]:
+    """(comparator, intervention) at the registry values, for the count of assumed inputs."""
+    return build_pair(setup, {})
 
 
 def _psa_figures(result: PsaResult) -> dict[str, Any]:
@@ -239,5 +247,5 @@ def psa(
     typer.echo(f"{result.scenario_name} vs {result.comparator_name}: {draws} draws x "
                f"{replications} replications, seed {seed}, {len(result.parameters)} uncertain "
                f"inputs\n")
-    typer.echo(_psa_summary(result))
+    typer.echo(_psa_summary(result, _psa_pair(setup)))
     typer.echo(f"\nresults: {out_dir}")

@@ -41,8 +41,8 @@ from hubsim.cli import (
     set_verbosity,
     warn_dask_local,
 )
+from hubsim.commands.economics_text import incremental_report
 from hubsim.compare import compare_scenarios
-from hubsim.incremental import incremental_report
 from hubsim.kpis import CORE_KPIS, KPI_UNITS
 from hubsim.loader import ScenarioError, load_scenario
 from hubsim.output import atomic_folder, build_metadata
@@ -144,7 +144,7 @@ def compare(
     shown_rows = diffs[diffs["kpi"].isin(shown)]
     typer.echo(f"\n{int(shown_rows['significant'].sum())} of {len(shown_rows)} differences "
                "significant at the 5% level (paired t-interval excludes 0)")
-    report = incremental_report(result.a.kpis, result.b.kpis)
+    report = incremental_report(result.a.kpis, result.b.kpis, scenario_a, scenario_b)
     if report:
         typer.echo("\n" + report)
     if out is not None:

@@ -1,0 +1,85 @@
+"""Terminal text of the economic results: the incremental cost-effectiveness table, the
+cost-consequence table and the PSA summary, each ICER with its "exploratory" line.
+
+The analysis modules (:mod:`hubsim.incremental`, :mod:`hubsim.cost_consequence`,
+:mod:`hubsim.cost_effectiveness`) return data; this module formats it for the commands.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from hubsim.cost_effectiveness import PsaIcer, assumed_inputs, exploratory_line
+from hubsim.incremental import UNITS, has_economics, incremental
+from hubsim.scenario import AnyScenario
+from hubsim.tables import fmt, render
+
+QUADRANT_WORDS = {"NE": "more QALYs at more cost", "SE": "more QALYs at less cost",
+                  "NW": "fewer QALYs at more cost", "SW": "fewer QALYs at less cost"}
+
+
+def _interval(low: float, high: float) -> str:
+    return "-" if math.isnan(low) else f"{fmt(low)} to {fmt(high)}"
+
+
+def incremental_text(table: pd.DataFrame) -> str:
+    """``hubsim.incremental.incremental`` as a terminal table: measure, WTP, mean (95% CI),
+    note."""
+    lines = [("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
+    for row in table.itertuples(index=False):
+        at = "" if math.isnan(row.wtp_gbp_per_qaly) else f"{row.wtp_gbp_per_qaly:,.0f}"
+        lines.append((row.measure, UNITS.get(row.measure, ""), at,
+                      f"{fmt(row.mean)} ({_interval(row.ci_low, row.ci_high)})", row.note))
+    return render(lines)
+
+
+def exploratory(*scenarios: AnyScenario) -> str:
+    """The exploratory line for an ICER of ``scenarios`` (their assumed inputs together)."""
+    return exploratory_line(len(assumed_inputs(*scenarios)))
+
+
+def incremental_report(
+    a_kpis: pd.DataFrame, b_kpis: pd.DataFrame, a: AnyScenario, b: AnyScenario
+) -> str:
+    """Text for ``hubsim compare`` and ``cost-consequence``: the cost-effectiveness of B against
+    A with the exploratory line, or an empty string when the KPI frames carry no costs and
+    QALYs."""
+    if not has_economics(a_kpis, b_kpis):
+        return ""
+    return ("Cost-effectiveness of B against comparator A (NHS costs at full economic cost; "
+            "costs and QALYs discounted at 3.5% a year; employer savings separately):\n"
+            + incremental_text(incremental(a_kpis, b_kpis)) + "\n" + exploratory(a, b))
+
+
+def cost_consequence_text(table: pd.DataFrame) -> str:
+    """``hubsim.cost_consequence.cost_consequence`` for a terminal."""
+    paired = "difference" in table.columns
+    header = ("", "item", "unit", "mean (95% CI)")
+    if paired:
+        header += ("comparator", "difference (95% CI)")
+    lines = [header]
+    for row in table.itertuples(index=False):
+        interval = _interval(row.ci_low, row.ci_high)
+        line = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
+        if paired:
+            line += (fmt(row.comparator_mean),
+                     f"{fmt(row.difference)} ({_interval(row.diff_ci_low, row.diff_ci_high)})")
+        lines.append(line)
+    return render(lines)
+
+
+def psa_icer_lines(result: PsaIcer) -> list[str]:
+    """The ICER over PSA draws with its parameter-uncertainty interval, P(cost-effective) at
+    each threshold, and where the draws fall when the interval is unbounded."""
+    if result.bounded:
+        interval = f"95% of draws {fmt(result.low)} to {fmt(result.high)}"
+    else:
+        shares = ", ".join(f"{share:.0%} {QUADRANT_WORDS[q]}"
+                           for q, share in result.quadrants.items() if share > 0)
+        interval = f"interval unbounded: draws give {shares}"
+    lines = [f"cost per QALY over {result.draws} draws: GBP {fmt(result.icer)} ({interval})"]
+    lines += [f"P(cost-effective at GBP {w:,.0f} per QALY) = {p:.2f}"
+              for w, p in result.probability_cost_effective.items()]
+    return lines

@@ -1,0 +1,142 @@
+"""Cost-effectiveness from PSA draws: the acceptability curve, the ICER with its interval from
+parameter uncertainty, P(cost-effective) at given thresholds, and the count of assumed inputs
+an ICER rests on. Data only: commands and figures format it.
+
+Each PSA draw gives the mean incremental cost (GBP, discounted) and incremental QALYs
+(discounted) of the intervention against its comparator over the draw's replications. The ICER
+is the ratio of the means over draws. Its interval is the 2.5th and 97.5th percentiles of the
+per-draw ICERs when every draw gains QALYs (the ratio then orders like the cost per QALY);
+otherwise a ratio of differences that cross zero has no ordered interval, and the interval is
+reported as unbounded with the share of draws in each quadrant of the cost-effectiveness plane:
+the acceptability curve and net monetary benefit carry the uncertainty then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hubsim import registry
+from hubsim.scenario import AnyScenario, MultiHubScenario, Scenario
+
+NICE_THRESHOLDS_GBP: tuple[float, ...] = (20_000.0, 30_000.0)
+"""NICE's usual range of cost-effectiveness thresholds (PMG36, 2022, 4.10), GBP per QALY."""
+CEAC_MAX_GBP = 50_000.0
+CEAC_POINTS = 101
+COST = "incremental_cost_gbp"
+QALYS = "incremental_qalys"
+PERCENTILES = (2.5, 97.5)  # the central 95% of draws
+ASSUMPTION = "assumption"
+NOT_IN_ICER = ("name", "description", "hub", "followup.", "evaluation.", "calendar",
+               "working_day_start_hour")
+"""Registry rows that never reach costs or QALYs: labels, and the follow-up survey and evaluation
+window (what the published figures are compared with)."""
+PRESETS = "outcomes.presets."
+
+
+def ceac(psa: pd.DataFrame, wtp_gbp: Sequence[float] | np.ndarray) -> pd.DataFrame:
+    """Probability that the intervention is cost-effective at each willingness to pay.
+
+    Parameters
+    ----------
+    psa : one row per PSA draw; ``incremental_cost_gbp`` (GBP) and ``incremental_qalys``
+        (QALYs) of the intervention against its comparator
+    wtp_gbp : willingness-to-pay values, GBP per QALY
+
+    Returns
+    -------
+    columns ``wtp_gbp_per_qaly`` and ``probability_cost_effective`` (0-1): the share of draws
+    with positive net monetary benefit ``wtp * incremental_qalys - incremental_cost_gbp``.
+    """
+    wtp = np.asarray(wtp_gbp, dtype=float)
+    benefit = np.outer(wtp, psa[QALYS].to_numpy(float)) - psa[COST].to_numpy(float)
+    return pd.DataFrame({"wtp_gbp_per_qaly": wtp,
+                         "probability_cost_effective": (benefit > 0).mean(axis=1)})
+
+
+def default_ceac(psa: pd.DataFrame) -> pd.DataFrame:
+    """``ceac`` from 0 to ``CEAC_MAX_GBP`` in ``CEAC_POINTS`` steps."""
+    return ceac(psa, np.linspace(0.0, CEAC_MAX_GBP, CEAC_POINTS))
+
+
+@dataclass(frozen=True)
+class PsaIcer:
+    """The ICER over PSA draws (GBP per QALY) and its parameter-uncertainty interval.
+
+    ``low`` / ``high`` are NaN when the interval is unbounded (some draws do not gain QALYs);
+    ``quadrants`` gives the share of draws gaining QALYs at extra cost (``NE``), gaining and
+    saving (``SE``), losing and costing more (``NW``) and losing and saving (``SW``);
+    ``probability_cost_effective`` maps each threshold to the share of draws with positive net
+    monetary benefit.
+    """
+
+    icer: float
+    low: float
+    high: float
+    draws: int
+    quadrants: dict[str, float]
+    probability_cost_effective: dict[float, float]
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the interval is finite."""
+        return not math.isnan(self.low)
+
+
+def psa_icer(psa: pd.DataFrame, thresholds: Iterable[float] = NICE_THRESHOLDS_GBP) -> PsaIcer:
+    """The ICER of PSA draws with its interval (see the module docstring)."""
+    d_cost = psa[COST].to_numpy(float)
+    d_qalys = psa[QALYS].to_numpy(float)
+    mean_q = float(d_qalys.mean())
+    icer = float(d_cost.mean()) / mean_q if mean_q != 0 else math.nan
+    low = high = math.nan
+    if len(d_qalys) and (d_qalys > 0).all():
+        low, high = (float(v) for v in np.percentile(d_cost / d_qalys, PERCENTILES))
+    gain, more = d_qalys > 0, d_cost > 0
+    quadrants = {"NE": float((gain & more).mean()), "SE": float((gain & ~more).mean()),
+                 "NW": float((~gain & more).mean()), "SW": float((~gain & ~more).mean())}
+    curve = ceac(psa, list(thresholds))
+    probability = dict(zip(curve["wtp_gbp_per_qaly"].astype(float),
+                           curve["probability_cost_effective"].astype(float), strict=True))
+    return PsaIcer(icer, low, high, len(d_qalys), quadrants, probability)
+
+
+def _hubs(scenario: AnyScenario) -> tuple[Scenario, ...]:
+    return scenario.hubs if isinstance(scenario, MultiHubScenario) else (scenario,)
+
+
+def _uses(name: str, hub: Scenario) -> bool:
+    """Whether registry row ``name`` reaches the costs or QALYs of ``hub``."""
+    if name.startswith(NOT_IN_ICER):
+        return False
+    if name.startswith(PRESETS):
+        return name.startswith(f"{PRESETS}{hub.outcomes.preset}")
+    return True
+
+
+def assumed_inputs(*scenarios: AnyScenario) -> list[str]:
+    """Names of the registry rows with status ``assumption`` that the costs and QALYs of
+    ``scenarios`` rest on (each Hub's own row where it has one; the chosen logic-model preset
+    only; labels and the published figures' survey settings left out), sorted and unique.
+
+    A value a scenario sets itself replaces the registry's, but it is still an input chosen
+    without evidence unless the file says otherwise, so it is counted too: the count is the
+    registry's view of how much of the ICER is assumed.
+    """
+    names: set[str] = set()
+    for scenario in scenarios:
+        for hub in _hubs(scenario):
+            rows = {r.name: r for r in registry.entries() if r.hub is None}
+            rows.update({r.name: r for r in registry.entries() if r.hub == hub.hub})
+            names |= {n for n, r in rows.items() if r.status == ASSUMPTION and _uses(n, hub)}
+    return sorted(names)
+
+
+def exploratory_line(count: int) -> str:
+    """The one-line caveat printed wherever an ICER is."""
+    return (f"Exploratory: this cost per QALY rests on {count} assumed inputs (registry rows "
+            "with status 'assumption'; `hubsim evidence` lists them).")
