@@ -33,6 +33,7 @@ import pandas as pd
 
 from hubsim.experiment import run_experiments
 from hubsim.records import WAIT_LISTS
+from hubsim.role_cost import RoleCost, role_cost
 from hubsim.scenario import AnyScenario, MultiHubScenario
 from hubsim.staffing_scenarios import WteScenarios, kpi_window_days, staff_cost_per_year
 from hubsim.staffing_target import SearchInputError, Target, parse_target
@@ -116,8 +117,10 @@ class SearchResult:
         (0-1), ``meets_target``, ``kpi_mean``, ``ci_low``, ``ci_high`` (the KPI's unit; 95%
         t-interval across replications), ``waited_over_52w_pct_mean`` (%, the long-wait share
         of the target's list, NaN for a target that is not a wait), ``staff_cost_gbp_mean``
-        (GBP over the KPI window), ``staff_cost_gbp_per_year`` (GBP per year), ``evaluation``
-        (1 = evaluated first)
+        (GBP over the KPI window, the whole Hub's staff), ``staff_cost_gbp_per_year`` (GBP per
+        year), ``role_payroll_cost_gbp_per_year`` and ``role_full_cost_gbp_per_year`` (the
+        searched role alone at this WTE, GBP per year, see :mod:`hubsim.role_cost`),
+        ``evaluation`` (1 = evaluated first)
     replication_kpis : one row per evaluated WTE and replication: ``wte, replication``, the
         target KPI, ``meets_target`` and the staff cost KPI (for paired analyses)
     cost_kpi : the KPI used as staff cost (``cost_staff_gbp`` when present, else
@@ -125,6 +128,9 @@ class SearchResult:
     answer_staff_cost_gbp, answer_staff_cost_gbp_per_year : mean staff cost at the answer over
         the KPI window (GBP) and per year (GBP per year); None without an answer
     window_days : days the KPIs cover (horizon less warm-up); None if several Hubs differ
+    answer_role_cost : the searched role's own annual cost at the answer and the marginal cost
+        of moving from the scenario's WTE to it (payroll and full economic cost); None without
+        an answer
     """
 
     role: str
@@ -141,6 +147,7 @@ class SearchResult:
     answer_staff_cost_gbp: float | None
     answer_staff_cost_gbp_per_year: float | None
     window_days: float | None
+    answer_role_cost: RoleCost | None = None
 
     def describe(self) -> str:
         """The answer in one sentence."""
@@ -201,6 +208,8 @@ class _Points:
             "staff_cost_gbp_mean": float(kpis[self.cost_kpi].mean()),
             "staff_cost_gbp_per_year": float(
                 staff_cost_per_year(kpis, scenario, self.cost_kpi).mean()),
+            **{f"role_{view}_cost_gbp_per_year": cost for view, cost in
+               role_cost(self.scenarios.hub, self.scenarios.role, wte).annual.items()},
             "evaluation": len(self.rows) + 1,
         }
         self.rows.append(row)
@@ -317,4 +326,6 @@ def _result(
         points=table, replication_kpis=reps, cost_kpi=points.cost_kpi,
         answer_staff_cost_gbp=cost, answer_staff_cost_gbp_per_year=per_year,
         window_days=kpi_window_days(scenarios.base),
+        answer_role_cost=None if answer is None else role_cost(scenarios.hub, scenarios.role,
+                                                               answer),
     )

@@ -7,6 +7,7 @@ writing. Bad input exits 2 with one line naming the option.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -41,6 +42,7 @@ from hubsim.loader import ScenarioError
 from hubsim.output import atomic_folder, scenario_hash, scenario_json
 from hubsim.plots_experiments import save_png, source_line
 from hubsim.plots_staffing import search_figure
+from hubsim.role_cost import VIEWS, RoleCost
 from hubsim.staffing_search import (
     DEFAULT_CONFIDENCE,
     DEFAULT_REPLICATIONS,
@@ -62,10 +64,11 @@ OPTION_OF: dict[str, str] = {
 }
 """Search parameter -> the option that sets it, for one-line error messages."""
 COLUMNS = (("WTE", 8), ("meeting target", 16), ("KPI mean (95% interval)", 30),
-           ("waited >52w %", 13), ("staff cost GBP/year", 20), ("holds", 5))
+           ("waited >52w %", 13), ("role GBP/year payroll / full", 28), ("holds", 5))
 """Printed columns and their widths (characters); "waited >52w %" is the long-wait share of the
 target's list (blank for a target that is not a wait), so a level that shortens the typical wait
-by lengthening the tail shows."""
+by lengthening the tail shows; "role GBP/year" is the searched role's own annual cost at that WTE
+(payroll cost / full economic cost), not the whole Hub's staff bill."""
 RIGHT_ALIGNED = (0, 1, 3, 4)  # numeric columns: WTE, share meeting, long waits, staff cost
 
 
@@ -90,7 +93,8 @@ def _printer(heading: str, replications: int):
             f"{fmt(row['kpi_mean'])}{interval}",
             "" if math.isnan(row["waited_over_52w_pct_mean"]) else fmt(
                 row["waited_over_52w_pct_mean"]),
-            f"{row['staff_cost_gbp_per_year']:,.0f}",
+            f"{row['role_payroll_cost_gbp_per_year']:,.0f} / "
+            f"{row['role_full_cost_gbp_per_year']:,.0f}",
             "yes" if row["meets_target"] else "no",
         ]))
 
@@ -104,14 +108,32 @@ def _heading(name: str, role: str, target: Target, confidence: float, replicatio
             f"least {confidence:.0%} of {replications} replications; seed {seed}, {executor}\n")
 
 
+def _role_cost_lines(cost: RoleCost) -> list[str]:
+    """The role's own annual cost at the answer and the marginal cost of the change."""
+    views = ("payroll cost", "full economic cost")
+    each = [f"GBP {cost.annual[v]:,.0f} at {name} (GBP {cost.per_wte[v]:,.0f} per WTE)"
+            for v, name in zip(VIEWS, views, strict=True)]
+    change = cost.wte - cost.current_wte
+    marginal = " and ".join(f"GBP {cost.marginal[v]:+,.0f} at {name}"
+                            for v, name in zip(VIEWS, views, strict=True))
+    return [
+        f"cost of {cost.wte:g} WTE {cost.role} (band {cost.band}) a year, GBP at "
+        f"{cost.price_year} prices: {each[0]}; {each[1]}",
+        f"marginal cost against the scenario's {cost.current_wte:g} WTE ({change:+g} WTE): "
+        f"{marginal} a year",
+    ]
+
+
 def _answer_lines(result: SearchResult) -> list[str]:
     lines = [f"\nanswer: {result.describe()}"]
     if result.answer is not None:
         window = (f"the {result.window_days:g}-day run (horizon less warm-up)"
                   if result.window_days is not None else "each Hub's run")
-        lines.append(f"staff cost at the answer (mean {result.cost_kpi}): GBP "
-                     f"{result.answer_staff_cost_gbp_per_year:,.0f} per year; GBP "
-                     f"{result.answer_staff_cost_gbp:,.0f} over {window}")
+        if result.answer_role_cost is not None:
+            lines += _role_cost_lines(result.answer_role_cost)
+        lines.append(f"whole Hub's staff cost in the run at the answer (mean {result.cost_kpi}, "
+                     f"posts as filled): GBP {result.answer_staff_cost_gbp_per_year:,.0f} per "
+                     f"year; GBP {result.answer_staff_cost_gbp:,.0f} over {window}")
     lines.append(f"{len(result.points)} of {len(result.grid)} grid points evaluated (bisection, "
                  f"same seed {result.seed} and replications at every WTE)")
     return lines
@@ -141,6 +163,8 @@ def _metadata(scenario: Path, set_: list[str] | None, result: SearchResult, load
         "grid_points": len(result.grid), "replications": result.replications,
         "seed": result.seed, "answer_wte": result.answer, "cost_kpi": result.cost_kpi,
         "answer_staff_cost_gbp_per_year": result.answer_staff_cost_gbp_per_year,
+        "answer_role_cost": (None if result.answer_role_cost is None
+                             else dataclasses.asdict(result.answer_role_cost)),
         "wall_time_seconds": round(wall, 3), "scenario_hash": scenario_hash(loaded),
         "scenario": scenario_json(loaded),
     }

@@ -5,6 +5,7 @@ the ``psa`` and ``cost-consequence`` commands.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,9 @@ def test_psa_command_writes_its_folder(runner, baseline_path, tmp_path) -> None:
     meta = json.loads((out / "run_metadata.json").read_text())
     assert meta["draws"] == 3 and meta["seed"] == 1
     assert "P(cost-effective at GBP 20,000 per QALY)" in result.output
+    assert "P(cost-effective at GBP 30,000 per QALY)" in result.output
+    assert "cost per QALY over 3 draws: GBP" in result.output
+    assert _exploratory(result.output)
     again = runner.invoke(app, args)
     assert again.exit_code == BAD_INPUT and "--force" in again.output
 
@@ -91,5 +95,49 @@ def test_cost_consequence_command(runner, baseline_path, repo_root, tmp_path) ->
     assert {"cost_total_gbp", "qalys", "absence_days"} <= set(table["kpi"])
     assert set(table["kind"]) == {"cost", "benefit"}
     assert "icer_gbp_per_qaly" in result.output and "nmb_gbp" in result.output
+    assert _exploratory(result.output)
     total = table.set_index("kpi").loc["cost_total_gbp"]
     assert np.isfinite(total["difference"]) and total["difference"] > 0
+
+
+def _exploratory(output: str) -> bool:
+    """The one-line caveat, with a positive count of assumed inputs, right after the ICER."""
+    lines = [line for line in output.splitlines() if line.startswith("Exploratory: ")]
+    return len(lines) == 1 and int(lines[0].split("rests on ")[1].split()[0]) > 0
+
+
+def test_the_usual_care_comparator_has_no_hub_and_self_refers(repo_root) -> None:
+    """Usual care: nobody in Hub therapy or brief support; self-referrals go to Talking
+    Therapies or occupational health, never straight to secondary care; the Hub costs nothing."""
+    comparator = load_scenario(repo_root / "scenarios" / "comparator-usual-care.toml",
+                               {"horizon_days": 240})
+    run = simulate(comparator, SEED, 0)
+    clients = run.clients
+    assert not clients["pathway"].isin(["hub_therapy", "brief_support"]).any()
+    destinations = set(clients.loc[clients["pathway"] == "external_referral",
+                                   "external_destination"]) - {""}
+    assert destinations and destinations <= {"talking_therapies", "other_services"}
+    for kpi in ("hub_cost_gbp", "hub_cost_payroll_gbp", "cost_staff_gbp", "cost_setup_gbp",
+                "cost_non_staff_gbp", "cost_overheads_gbp"):
+        assert run.kpis[kpi] == 0.0, kpi
+    assert run.kpis["cost_downstream_gbp"] > 0
+
+
+def test_the_hub_against_usual_care_costs_more_and_gains_qalys(runner, baseline_path,
+                                                               repo_root, tmp_path) -> None:
+    """A year, 3 paired replications: the Hub's extra discounted cost and QALYs against usual
+    care have paired 95% intervals above 0 (both differences are large: the Hub's whole cost,
+    and therapy for hundreds of clients), and the ICER is printed with its caveat."""
+    comparator = repo_root / "scenarios" / "comparator-usual-care.toml"
+    out = tmp_path / "cc.csv"
+    result = runner.invoke(app, ["cost-consequence", str(baseline_path), "--comparator",
+                                 str(comparator), "--replications", "3",
+                                 "--set", f"horizon_days={YEAR}", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    icer = re.search(r"^icer_gbp_per_qaly\s+GBP per QALY\s+([\d,]+)", result.output, re.M)
+    assert icer is not None and float(icer.group(1).replace(",", "")) > 0
+    assert _exploratory(result.output)
+    table = pd.read_csv(out).set_index("kpi")
+    for kpi in ("cost_discounted_gbp", "qalys", "hub_cost_payroll_gbp", "hub_cost_gbp"):
+        assert table.loc[kpi, "diff_ci_low"] > 0, kpi
+    assert table.loc["hub_cost_payroll_gbp", "mean"] < table.loc["hub_cost_gbp", "mean"]

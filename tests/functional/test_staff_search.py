@@ -5,6 +5,7 @@ The brute force runs every grid point with the same seed and replication ids as 
 it also checks the monotonicity the bisection assumes (on this scenario).
 """
 
+import json
 import math
 from pathlib import Path
 
@@ -68,15 +69,34 @@ def test_staff_command_prints_each_point_and_the_answer_and_writes_the_folder(tm
     result = runner.invoke(_app(), args)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "search.csv")
-    for heading in ("WTE", "meeting target", "KPI mean (95% interval)", "staff cost GBP/year"):
+    for heading in ("WTE", "meeting target", "KPI mean (95% interval)",
+                    "role GBP/year payroll / full"):
         assert heading in result.stdout
     for wte in table["wte"]:
         assert any(line.split()[0] == f"{wte:g}" for line in result.stdout.splitlines() if line)
     assert "answer: " in result.stdout and "per year" in result.stdout
+    _check_role_cost(result.stdout, json.loads((out / "run_metadata.json").read_text()))
     assert {p.name for p in out.iterdir()} == {
         "search.csv", "search_replications.csv", "search.png", "run_metadata.json"}
     again = runner.invoke(_app(), args)
     assert again.exit_code == 2 and "--force" in again.stderr
+
+
+def _check_role_cost(stdout: str, meta: dict) -> None:
+    """The answer's own cost (this role only) and the marginal cost against the scenario's WTE
+    (2.4 therapists in the baseline), at payroll and full economic cost."""
+    cost = meta["answer_role_cost"]
+    answer = meta["answer_wte"]
+    assert cost["wte"] == answer and cost["current_wte"] == 2.4
+    for view in ("payroll", "full"):
+        assert cost["annual"][view] == pytest.approx(answer * cost["per_wte"][view])
+        assert cost["marginal"][view] == pytest.approx((answer - 2.4) * cost["per_wte"][view])
+    lines = [line for line in stdout.splitlines() if line.startswith(("cost of", "marginal"))]
+    assert lines[0].startswith(f"cost of {answer:g} WTE therapists (band 7) a year")
+    assert f"GBP {cost['annual']['payroll']:,.0f} at payroll cost" in lines[0]
+    assert f"GBP {cost['annual']['full']:,.0f} at full economic cost" in lines[0]
+    assert lines[1].startswith("marginal cost against the scenario's 2.4 WTE")
+    assert f"GBP {cost['marginal']['full']:+,.0f} at full economic cost" in lines[1]
 
 
 @pytest.mark.parametrize(

@@ -39,31 +39,43 @@ def one_client(**fields) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-def markov_qalys(u0, gain, loss, r_week, d_week, jump_day, p, horizon_years, rate) -> float:
+def markov_qalys(u0, gain, loss, r_week, d_week, jump_day, p, horizon_years, rate,
+                 decay_year=0.0) -> float:
     """A discrete-time chain over (unwell, deteriorated, improved) in steps of 1/STEPS_PER_DAY
-    day, utility at each step's mid-point: an independent check of the closed form."""
+    day, utility at each step's mid-point: an independent check of the closed form.
+
+    Treatment at ``jump_day`` gives a share ``p`` of the cohort the improvement (utility
+    ``u0 + gain``) on top of the untreated chain; that share shrinks by the step's probability
+    of the benefit wearing off (hazard ``decay_year``), and what wears off follows the untreated
+    chain again (the closed form's "return to the untreated course")."""
     steps = int(round(horizon_years * DAYS_PER_YEAR * STEPS_PER_DAY))
     dt = 1 / STEPS_PER_DAY
     r = 1 - (1 - r_week) ** (dt / 7)
     d = 1 - (1 - d_week) ** (dt / 7)
-    unwell, worse, better, total = 1.0, 0.0, 0.0, 0.0
+    keep = math.exp(-decay_year * dt / DAYS_PER_YEAR)
+    unwell, worse, held, total = 1.0, 0.0, 0.0, 0.0
     for step in range(steps):
         if step == jump_day * STEPS_PER_DAY:
-            better += p * (unwell + worse)
-            unwell, worse = (1 - p) * unwell, (1 - p) * worse
+            held = p
         to_better_u, to_worse, to_better_w = unwell * r, unwell * (1 - r) * d, worse * r
         mid = (unwell - (to_better_u + to_worse) / 2, worse + (to_worse - to_better_w) / 2)
-        utility = mid[0] * u0 + mid[1] * (u0 - loss) + (1 - sum(mid)) * (u0 + gain)
+        untreated = mid[0] * u0 + mid[1] * (u0 - loss) + (1 - sum(mid)) * (u0 + gain)
+        held_mid = held * math.sqrt(keep)
+        utility = (1 - held_mid) * untreated + held_mid * (u0 + gain)
         total += utility * (1 + rate) ** -((step + 0.5) * dt / DAYS_PER_YEAR) * dt / DAYS_PER_YEAR
         unwell -= to_better_u + to_worse
         worse += to_worse - to_better_w
-        better += to_better_u + to_better_w
+        held *= keep
     return total
 
 
-@pytest.mark.parametrize("strong", [False, True])
-def test_closed_form_matches_a_discrete_markov_chain(make_small, strong) -> None:
-    scenario = make_small(STRONG if strong else None)
+@pytest.mark.parametrize(("strong", "decay"), [(False, None), (True, None), (False, 0.0),
+                                               (True, 2.0)])
+def test_closed_form_matches_a_discrete_markov_chain(make_small, strong, decay) -> None:
+    overrides = dict(STRONG) if strong else {}
+    if decay is not None:
+        overrides["outcomes.benefit_decay_per_year"] = decay
+    scenario = make_small(overrides)
     effects = scenario.outcomes.effects
     course_end = 150.0
     client = one_client(pathway="hub_therapy", exit_reason="completed", course_start_day=60.0,
@@ -74,9 +86,35 @@ def test_closed_form_matches_a_discrete_markov_chain(make_small, strong) -> None
     expected = markov_qalys(u0, effects.utility_gain, effects.utility_loss,
                             effects.remission_per_week, effects.deterioration_per_week,
                             int(course_end), p, scenario.outcomes.horizon_years,
-                            scenario.outcomes.discount_rate)
+                            scenario.outcomes.discount_rate,
+                            scenario.outcomes.benefit_decay_per_year)
+    # QALYs are discounted to the start of the KPI window; this client arrives on day 0
+    expected *= (1 + scenario.outcomes.discount_rate) ** (scenario.warmup_days / DAYS_PER_YEAR)
     assert got["qalys"] == pytest.approx(expected, rel=STEP_TOLERANCE)
     assert got["probability"] == pytest.approx(p, rel=EXACT)
+
+
+def test_benefit_that_wears_off_gives_fewer_qalys_and_returns_to_the_untreated(make_small) -> None:
+    """Faster decay, fewer QALYs; a very fast decay leaves about the untreated client's."""
+    client = one_client(pathway="hub_therapy", exit_reason="completed", course_start_day=20.0,
+                        exit_day=60.0, sessions_planned=8, sessions_attended=8)
+    qalys = [client_outcomes(client, make_small({"outcomes.benefit_decay_per_year": w}))
+             ["qalys"].iloc[0] for w in (0.0, 0.35, 2.0, 10.0)]
+    assert np.all(np.diff(qalys) < 0)
+    untreated = client_outcomes(one_client(), make_small(
+        {"outcomes.benefit_decay_per_year": 10.0}))["qalys"].iloc[0]
+    # decay 10 a year keeps the gain ~0.1 year on average: about 0.1 x gain x p QALYs left
+    assert 0 < qalys[-1] - untreated < 0.1 * 0.08
+
+
+def test_qalys_are_discounted_to_the_start_of_the_window(make_small) -> None:
+    """The same client a year later into the window: QALYs smaller by one year's discount."""
+    scenario = make_small()
+    early = one_client(arrival_day=scenario.warmup_days)
+    late = one_client(arrival_day=scenario.warmup_days + DAYS_PER_YEAR)
+    got = client_outcomes(pd.concat([early, late], ignore_index=True), scenario)["qalys"]
+    assert got.iloc[1] == pytest.approx(got.iloc[0] / (1 + scenario.outcomes.discount_rate),
+                                        rel=EXACT)
 
 
 def test_without_change_qalys_are_the_discounted_baseline(make_small) -> None:
@@ -86,8 +124,9 @@ def test_without_change_qalys_are_the_discounted_baseline(make_small) -> None:
     rho = math.log1p(scenario.outcomes.discount_rate)
     h = scenario.outcomes.horizon_years
     annuity = (1 - math.exp(-rho * h)) / rho
-    assert got["qalys"] == pytest.approx(scenario.outcomes.baseline_utility["high"] * annuity,
-                                         rel=EXACT)
+    to_window = math.exp(rho * scenario.warmup_days / DAYS_PER_YEAR)  # arrived on day 0
+    assert got["qalys"] == pytest.approx(
+        scenario.outcomes.baseline_utility["high"] * annuity * to_window, rel=EXACT)
     assert got["improved_end"] == 0.0
     assert got["absence_days"] == pytest.approx(
         scenario.outcomes.absence_days_per_year_unwell * h, rel=EXACT)
@@ -112,7 +151,8 @@ def test_dose_response_rises_to_its_maximum(baseline) -> None:
 
 
 def test_waiting_and_in_course_clients_at_the_horizon_end(make_small) -> None:
-    """Open clients are treated as finishing their planned course, no earlier than the horizon."""
+    """Nothing after the run is credited: a client in a course at the end of the run counts the
+    sessions attended by then, acting at the run's end; a waiting client gets no Hub treatment."""
     scenario = make_small()
     horizon = scenario.horizon_days
     waiting = one_client(pathway="hub_therapy", exit_reason="open", sessions_planned=6)
@@ -120,10 +160,10 @@ def test_waiting_and_in_course_clients_at_the_horizon_end(make_small) -> None:
                            sessions_planned=6, sessions_attended=2)
     left = one_client(pathway="hub_therapy", exit_reason="left_waitlist", exit_day=50.0)
     got = client_outcomes(pd.concat([waiting, in_course, left], ignore_index=True), scenario)
-    course = scenario.therapy
-    length = 6 / (1 - course.dna_probability) * course.session_interval_days.mean_value
-    assert got["effect_day"].iloc[0] == pytest.approx(horizon + length, rel=EXACT)
-    assert got["effect_day"].iloc[1] == pytest.approx(max(100 + length, horizon), rel=EXACT)
+    assert math.isnan(got["effect_day"].iloc[0]) and got["probability"].iloc[0] == 0
+    assert got["effect_day"].iloc[1] == horizon
+    assert got["probability"].iloc[1] == pytest.approx(
+        float(dose_response(scenario.outcomes.effects.hub_therapy, 2)), rel=EXACT)
     assert math.isnan(got["effect_day"].iloc[2]) and got["probability"].iloc[2] == 0
 
 
@@ -185,6 +225,7 @@ def test_a_destination_without_an_effect_is_named(baseline) -> None:
     ("outcomes.baseline_utility.high", 1.2, "outcomes.baseline_utility"),
     ("outcomes.presets.central.self_help", 1.5, "outcomes.presets.central.self_help"),
     ("outcomes.discount_rate", -0.01, "outcomes.discount_rate"),
+    ("outcomes.benefit_decay_per_year", -0.1, "outcomes.benefit_decay_per_year"),
 ])
 def test_bad_outcome_inputs_name_the_field(make_small, key, value, field) -> None:
     with pytest.raises(ScenarioError) as info:

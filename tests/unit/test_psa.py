@@ -145,9 +145,9 @@ def test_prcc_falls_back_to_spearman_with_few_draws() -> None:
 
 
 def test_incremental_nmb_and_icer_from_paired_replications() -> None:
-    a = pd.DataFrame({"replication": [0, 1, 2, 3], "cost_total_gbp": [100.0, 110, 90, 105],
+    a = pd.DataFrame({"replication": [0, 1, 2, 3], "cost_discounted_gbp": [100.0, 110, 90, 105],
                       "qalys": [10.0, 10.5, 9.5, 10.2], "employer_cost_gbp": [50.0] * 4})
-    b = a.assign(cost_total_gbp=a["cost_total_gbp"] + [1000.0, 1100, 900, 1000],
+    b = a.assign(cost_discounted_gbp=a["cost_discounted_gbp"] + [1000.0, 1100, 900, 1000],
                  qalys=a["qalys"] + [0.10, 0.12, 0.08, 0.11], employer_cost_gbp=40.0)
     table = incremental(a, b, wtp=(20_000.0,)).set_index("measure")
     assert table.loc["incremental_cost_gbp", "mean"] == pytest.approx(1000.0)
@@ -165,9 +165,9 @@ def test_fieller_is_unbounded_when_qalys_do_not_differ() -> None:
 
 
 def test_dominance_is_named() -> None:
-    a = pd.DataFrame({"replication": [0, 1], "cost_total_gbp": [100.0, 100.0],
+    a = pd.DataFrame({"replication": [0, 1], "cost_discounted_gbp": [100.0, 100.0],
                       "qalys": [1.0, 1.0], "employer_cost_gbp": [0.0, 0.0]})
-    b = a.assign(cost_total_gbp=[90.0, 95.0], qalys=[1.2, 1.1])
+    b = a.assign(cost_discounted_gbp=[90.0, 95.0], qalys=[1.2, 1.1])
     note = incremental(a, b).set_index("measure").loc["icer_gbp_per_qaly", "note"]
     assert note.startswith("B dominates A")
 
