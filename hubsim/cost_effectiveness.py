@@ -4,11 +4,13 @@ an ICER rests on. Data only: commands and figures format it.
 
 Each PSA draw gives the mean incremental cost (GBP, discounted) and incremental QALYs
 (discounted) of the intervention against its comparator over the draw's replications. The ICER
-is the ratio of the means over draws. Its interval is the 2.5th and 97.5th percentiles of the
-per-draw ICERs when every draw gains QALYs (the ratio then orders like the cost per QALY);
-otherwise a ratio of differences that cross zero has no ordered interval, and the interval is
-reported as unbounded with the share of draws in each quadrant of the cost-effectiveness plane:
-the acceptability curve and net monetary benefit carry the uncertainty then.
+is the ratio of the means over draws. Its 95% interval from parameter uncertainty is read off the
+acceptability curve, which exists whatever quadrants the draws fall in: the lower end is the
+smallest willingness to pay at which at least 2.5% of draws are cost-effective, the upper end the
+smallest at which at least 97.5% are. When every draw gains QALYs at extra cost these are the
+2.5th and 97.5th percentiles of the per-draw ICERs (inverted-CDF percentiles). The upper end is
+unbounded (NaN) when more than 2.5% of draws are never cost-effective (fewer QALYs at more cost);
+the lower end is 0 when at least 2.5% are cost-effective at any price (more QALYs at less cost).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def default_ceac(psa: pd.DataFrame) -> pd.DataFrame:
 class PsaIcer:
     """The ICER over PSA draws (GBP per QALY) and its parameter-uncertainty interval.
 
-    ``low`` / ``high`` are NaN when the interval is unbounded (some draws do not gain QALYs);
+    ``low`` / ``high``: the 95% interval read off the acceptability curve (NaN: unbounded);
     ``quadrants`` gives the share of draws gaining QALYs at extra cost (``NE``), gaining and
     saving (``SE``), losing and costing more (``NW``) and losing and saving (``SW``);
     ``probability_cost_effective`` maps each threshold to the share of draws with positive net
@@ -83,19 +85,44 @@ class PsaIcer:
 
     @property
     def bounded(self) -> bool:
-        """Whether the interval is finite."""
-        return not math.isnan(self.low)
+        """Whether both ends of the interval are finite."""
+        return not (math.isnan(self.low) or math.isnan(self.high))
+
+
+def _ceac_interval(d_cost: np.ndarray, d_qalys: np.ndarray) -> tuple[float, float]:
+    """(lowest WTP with P(CE) >= 2.5%, lowest with >= 97.5%), NaN where none: exact, from the
+    step function of P(CE) in the WTP (it steps only at per-draw ICERs)."""
+    n = len(d_qalys)
+    if n == 0:
+        return math.nan, math.nan
+    gain, more = d_qalys > 0, d_cost > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = d_cost / d_qalys
+    ne = np.sort(ratio[gain & more])  # cost-effective above their ratio
+    sw = np.sort(ratio[~gain & (d_cost < 0) & (d_qalys < 0)])  # ... below their ratio
+    always = int((gain & ~more).sum())  # more QALYs at no extra cost
+    candidates = np.unique(np.concatenate([[0.0], ne, sw]))
+
+    def share(wtp: np.ndarray) -> np.ndarray:
+        above = np.searchsorted(ne, wtp, side="right")  # NE draws with ratio <= wtp
+        below = len(sw) - np.searchsorted(sw, wtp, side="right")  # SW draws with ratio > wtp
+        return (above + below + always) / n
+
+    shares = share(candidates)
+    ends = []
+    for level in (PERCENTILES[0] / 100, PERCENTILES[1] / 100):
+        hit = np.nonzero(shares >= level - 1e-12)[0]
+        ends.append(float(candidates[hit[0]]) if len(hit) else math.nan)
+    return ends[0], ends[1]
 
 
 def psa_icer(psa: pd.DataFrame, thresholds: Iterable[float] = NICE_THRESHOLDS_GBP) -> PsaIcer:
     """The ICER of PSA draws with its interval (see the module docstring)."""
     d_cost = psa[COST].to_numpy(float)
     d_qalys = psa[QALYS].to_numpy(float)
-    mean_q = float(d_qalys.mean())
+    mean_q = float(d_qalys.mean()) if len(d_qalys) else 0.0
     icer = float(d_cost.mean()) / mean_q if mean_q != 0 else math.nan
-    low = high = math.nan
-    if len(d_qalys) and (d_qalys > 0).all():
-        low, high = (float(v) for v in np.percentile(d_cost / d_qalys, PERCENTILES))
+    low, high = _ceac_interval(d_cost, d_qalys)
     gain, more = d_qalys > 0, d_cost > 0
     quadrants = {"NE": float((gain & more).mean()), "SE": float((gain & ~more).mean()),
                  "NW": float((~gain & more).mean()), "SW": float((~gain & ~more).mean())}

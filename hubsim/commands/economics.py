@@ -41,7 +41,7 @@ from hubsim.commands.economics_text import (
     psa_icer_lines,
 )
 from hubsim.cost_consequence import cost_consequence
-from hubsim.cost_effectiveness import psa_icer
+from hubsim.cost_effectiveness import assumed_inputs, exploratory_line, psa_icer
 from hubsim.experiment import run_experiment, run_experiments
 from hubsim.figures.psa import acceptability_curve, psa_plane
 from hubsim.loader import ScenarioError, read_layers
@@ -149,7 +149,8 @@ def _psa_summary(result: PsaResult, pair: tuple[Any, ...]) -> str:
                    *(f"nmb_{w:.0f}_gbp" for w in result.wtp)):
         low, high = pd.Series(draws[column]).quantile([p / 100 for p in PERCENTILES])
         lines.append((column, fmt(draws[column].mean()), f"{fmt(low)} to {fmt(high)}"))
-    text = [render(lines), "", *psa_icer_lines(psa_icer(draws, result.wtp)), exploratory(*pair)]
+    text = [render(lines), "", *psa_icer_lines(psa_icer(draws, result.wtp)),
+            exploratory(*pair)]
     top = result.ranking.head(TOP_INPUTS)["parameter"].tolist()
     text.append("inputs that matter most (NMB): " + ", ".join(top))
     return "\n".join(text)
@@ -180,7 +181,21 @@ def _psa_meta(result: PsaResult, setup: PsaSetup, overrides: list[str], executor
             "replications": result.replications, "executor": executor,
             "wtp_gbp_per_qaly": list(result.wtp), "parameters": len(result.parameters),
             "only": list(setup.only),
-            "wall_time_seconds": round(wall_time_s, 3)}
+            "wall_time_seconds": round(wall_time_s, 3),
+            "cost_effectiveness": _ce_summary(result, _psa_pair(setup))}
+
+
+def _ce_summary(result: PsaResult, pair: tuple[Any, ...]) -> dict[str, Any]:
+    """The ICER over the draws, its interval, P(cost-effective) and the exploratory line, for
+    reports that read the folder (the same figures the terminal shows)."""
+    ce = psa_icer(result.draws, result.wtp)
+    assumed = assumed_inputs(*pair)
+    return {"icer_gbp_per_qaly": ce.icer,
+            "icer_interval_gbp_per_qaly": [ce.low, ce.high] if ce.bounded else None,
+            "quadrants": ce.quadrants,
+            "probability_cost_effective": {f"{w:.0f}": p
+                                           for w, p in ce.probability_cost_effective.items()},
+            "assumed_inputs": assumed, "exploratory": exploratory_line(len(assumed))}
 
 
 def _write_psa(result: PsaResult, out_dir: Path, force: bool, meta: dict[str, Any]) -> None:

@@ -71,15 +71,15 @@ def cost_consequence_text(table: pd.DataFrame) -> str:
 
 
 def psa_icer_lines(result: PsaIcer) -> list[str]:
-    """The ICER over PSA draws with its parameter-uncertainty interval, P(cost-effective) at
-    each threshold, and where the draws fall when the interval is unbounded."""
-    if result.bounded:
-        interval = f"95% of draws {fmt(result.low)} to {fmt(result.high)}"
-    else:
-        shares = ", ".join(f"{share:.0%} {QUADRANT_WORDS[q]}"
-                           for q, share in result.quadrants.items() if share > 0)
-        interval = f"interval unbounded: draws give {shares}"
-    lines = [f"cost per QALY over {result.draws} draws: GBP {fmt(result.icer)} ({interval})"]
+    """The ICER over PSA draws with its parameter-uncertainty interval, where the draws fall,
+    and P(cost-effective) at each threshold."""
+    low = "-" if math.isnan(result.low) else fmt(result.low)
+    high = "unbounded" if math.isnan(result.high) else fmt(result.high)
+    shares = ", ".join(f"{share:.0%} {QUADRANT_WORDS[q]}"
+                       for q, share in result.quadrants.items() if share > 0)
+    lines = [f"cost per QALY over {result.draws} draws: GBP {fmt(result.icer)} (95% interval "
+             f"from parameter uncertainty, read off the acceptability curve: {low} to {high}); "
+             f"draws: {shares}"]
     lines += [f"P(cost-effective at GBP {w:,.0f} per QALY) = {p:.2f}"
               for w, p in result.probability_cost_effective.items()]
     return lines

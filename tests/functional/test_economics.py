@@ -69,6 +69,10 @@ def test_psa_command_writes_its_folder(runner, baseline_path, tmp_path) -> None:
     assert len(draws) == 3 and {"incremental_cost_gbp", "incremental_qalys"} <= set(draws)
     meta = json.loads((out / "run_metadata.json").read_text())
     assert meta["draws"] == 3 and meta["seed"] == 1
+    ce = meta["cost_effectiveness"]
+    assert set(ce["probability_cost_effective"]) == {"20000", "30000"}
+    assert ce["exploratory"].startswith(f"Exploratory: this cost per QALY rests on "
+                                        f"{len(ce['assumed_inputs'])} assumed inputs")
     assert "P(cost-effective at GBP 20,000 per QALY)" in result.output
     assert "P(cost-effective at GBP 30,000 per QALY)" in result.output
     assert "cost per QALY over 3 draws: GBP" in result.output

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from hubsim import registry
-from hubsim.cost_effectiveness import assumed_inputs, exploratory_line, psa_icer
+from hubsim.cost_effectiveness import assumed_inputs, ceac, exploratory_line, psa_icer
 from hubsim.costs import payroll_cost_per_wte_gbp, role_cost_per_wte_gbp, to_price_year
 from hubsim.economics import economic_kpis
 from hubsim.rng import Streams
@@ -148,25 +148,46 @@ def test_role_cost_and_marginal_cost(baseline) -> None:
             (2.8 - baseline.staff.therapists.wte) * per_wte[view], rel=EXACT)
 
 
-def test_psa_icer_percentile_interval_when_every_draw_gains() -> None:
+def test_psa_icer_interval_is_the_percentiles_when_every_draw_gains_at_a_cost() -> None:
     rng = np.random.default_rng(SEED)
     q = rng.uniform(1.0, 3.0, 400)
     c = q * rng.uniform(10_000.0, 40_000.0, 400)
     got = psa_icer(pd.DataFrame({"incremental_cost_gbp": c, "incremental_qalys": q}))
     assert got.icer == pytest.approx(c.mean() / q.mean(), rel=EXACT)
     ratio = c / q
-    assert got.low == pytest.approx(np.percentile(ratio, 2.5), rel=EXACT)
-    assert got.high == pytest.approx(np.percentile(ratio, 97.5), rel=EXACT)
+    low, high = np.quantile(ratio, [0.025, 0.975], method="inverted_cdf")
+    assert (got.low, got.high) == (pytest.approx(low, rel=EXACT), pytest.approx(high, rel=EXACT))
     assert got.probability_cost_effective[20_000.0] == pytest.approx((ratio < 20_000).mean())
     assert got.probability_cost_effective[30_000.0] == pytest.approx((ratio < 30_000).mean())
-    assert got.quadrants["NE"] == 1.0
+    assert got.quadrants["NE"] == 1.0 and got.bounded
 
 
-def test_psa_icer_is_unbounded_when_some_draws_lose_qalys() -> None:
+def test_psa_icer_interval_matches_a_dense_acceptability_curve() -> None:
+    """Draws in every quadrant: the interval's ends are where a fine CEAC crosses 2.5% and
+    97.5% (an independent calculation by brute force on a grid)."""
+    rng = np.random.default_rng(SEED)
+    q = rng.normal(1.0, 0.45, 2000)  # ~1.3% of draws lose QALYs: the upper end still exists
+    c = rng.normal(20_000.0, 15_000.0, 2000)
+    draws = pd.DataFrame({"incremental_cost_gbp": c, "incremental_qalys": q})
+    got = psa_icer(draws)
+    grid = np.linspace(0.0, 200_000.0, 20_001)  # GBP 10 steps
+    shares = ceac(draws, grid)["probability_cost_effective"].to_numpy()
+    expected_low = grid[np.argmax(shares >= 0.025)] if (shares >= 0.025).any() else math.nan
+    assert got.low == pytest.approx(expected_low, abs=10.0)
+    if (shares >= 0.975).any():
+        assert got.high == pytest.approx(grid[np.argmax(shares >= 0.975)], abs=10.0)
+    else:
+        assert math.isnan(got.high)
+    assert 0 < got.quadrants["NW"] < 0.025 and got.bounded
+    assert sum(got.quadrants.values()) == pytest.approx(1.0)
+
+
+def test_psa_icer_is_unbounded_when_many_draws_lose_qalys_at_a_cost() -> None:
     draws = pd.DataFrame({"incremental_cost_gbp": [100.0, 200.0, -50.0, 80.0],
                           "incremental_qalys": [0.01, -0.02, 0.01, 0.02]})
     got = psa_icer(draws)
     assert not got.bounded and math.isnan(got.high)
+    assert got.low == 0.0  # 25% of draws gain QALYs at less cost: cost-effective at any price
     assert got.quadrants == {"NE": 0.5, "SE": 0.25, "NW": 0.25, "SW": 0.0}
 
 
