@@ -8,14 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hubsim.cost_effectiveness import (
-    CEAC_MAX_GBP,
-    CEAC_POINTS,
-    COST,
-    NICE_THRESHOLDS_GBP,
-    QALYS,
-    ceac,
-)
+from hubsim.experiments.acceptability import CEAC_MAX_GBP, CEAC_POINTS, COST, QALYS, ceac
 from hubsim.figures.style import (
     AXIS_LINE_WIDTH,
     GREY,
@@ -28,6 +21,8 @@ from hubsim.figures.style import (
     percent_axis,
 )
 
+# NICE's usual range of cost-effectiveness thresholds, GBP per QALY (NICE PMG36, 2022, 4.10)
+NICE_THRESHOLDS_GBP: tuple[float, ...] = (20_000.0, 30_000.0)
 POINT_ALPHA = 0.35
 POINT_SIZE = 12  # points^2: one PSA draw
 MEAN_SIZE = 80  # points^2: the mean of the draws

@@ -1,0 +1,87 @@
+"""The economic analyses as terminal text: the cost-consequence table, the incremental
+cost-effectiveness table and the PSA's cost per QALY, each cost per QALY with its "exploratory"
+line.
+
+The analyses (:mod:`hubsim.experiments.cost_consequence`, :mod:`hubsim.experiments.incremental`,
+:mod:`hubsim.experiments.cost_effectiveness`) return data; this module only lays it out for the
+terminal.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from hubsim.cli.tables import fmt, render
+from hubsim.experiments.cost_effectiveness import PsaIcer, assumed_inputs, exploratory_line
+from hubsim.experiments.incremental import UNITS, has_economics, incremental
+from hubsim.scenario.schema import AnyScenario
+
+QUADRANT_WORDS = {"NE": "more QALYs at more cost", "SE": "more QALYs at less cost",
+                  "NW": "fewer QALYs at more cost", "SW": "fewer QALYs at less cost"}
+
+
+def _interval(low: float, high: float) -> str:
+    return "-" if math.isnan(low) else f"{fmt(low)} to {fmt(high)}"
+
+
+def incremental_text(table: pd.DataFrame) -> str:
+    """``hubsim.experiments.incremental.incremental`` as a terminal table: measure, WTP, mean
+    (95% CI), note."""
+    lines = [("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
+    for row in table.itertuples(index=False):
+        at = "" if math.isnan(row.wtp_gbp_per_qaly) else f"{row.wtp_gbp_per_qaly:,.0f}"
+        lines.append((row.measure, UNITS.get(row.measure, ""), at,
+                      f"{fmt(row.mean)} ({_interval(row.ci_low, row.ci_high)})", row.note))
+    return render(lines)
+
+
+def exploratory(*scenarios: AnyScenario) -> str:
+    """The exploratory line for an ICER of ``scenarios`` (their assumed inputs together)."""
+    return exploratory_line(len(assumed_inputs(*scenarios)))
+
+
+def incremental_report(
+    a_kpis: pd.DataFrame, b_kpis: pd.DataFrame, a: AnyScenario, b: AnyScenario
+) -> str:
+    """Text for ``hubsim compare`` and ``cost-consequence``: the cost-effectiveness of B against
+    A with the exploratory line, or an empty string when the KPI frames carry no costs and
+    QALYs."""
+    if not has_economics(a_kpis, b_kpis):
+        return ""
+    return ("Cost-effectiveness of B against comparator A (NHS costs at full economic cost; "
+            "costs and QALYs discounted at 3.5% a year; employer savings separately):\n"
+            + incremental_text(incremental(a_kpis, b_kpis)) + "\n" + exploratory(a, b))
+
+
+def cost_consequence_text(table: pd.DataFrame) -> str:
+    """``hubsim.experiments.cost_consequence.cost_consequence`` for a terminal."""
+    paired = "difference" in table.columns
+    header = ("", "item", "unit", "mean (95% CI)")
+    if paired:
+        header += ("comparator", "difference (95% CI)")
+    lines = [header]
+    for row in table.itertuples(index=False):
+        interval = _interval(row.ci_low, row.ci_high)
+        line = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
+        if paired:
+            line += (fmt(row.comparator_mean),
+                     f"{fmt(row.difference)} ({_interval(row.diff_ci_low, row.diff_ci_high)})")
+        lines.append(line)
+    return render(lines)
+
+
+def psa_icer_lines(result: PsaIcer) -> list[str]:
+    """The ICER over PSA draws with its parameter-uncertainty interval, where the draws fall,
+    and P(cost-effective) at each threshold."""
+    low = "-" if math.isnan(result.low) else fmt(result.low)
+    high = "unbounded" if math.isnan(result.high) else fmt(result.high)
+    shares = ", ".join(f"{share:.0%} {QUADRANT_WORDS[q]}"
+                       for q, share in result.quadrants.items() if share > 0)
+    lines = [f"cost per QALY over {result.draws} draws: GBP {fmt(result.icer)} (95% interval "
+             f"from parameter uncertainty, read off the acceptability curve: {low} to {high}); "
+             f"draws: {shares}"]
+    lines += [f"P(cost-effective at GBP {w:,.0f} per QALY) = {p:.2f}"
+              for w, p in result.probability_cost_effective.items()]
+    return lines
