@@ -111,7 +111,7 @@ def cost_consequence_command(
                f"{getattr(loaded, 'price_year', '')} prices, outcome preset "
                f"{_preset(loaded)}\n")
     typer.echo(cost_consequence_text(table))
-    if base is not None:
+    if base is not None and other is not None:
         typer.echo(f"\nB = {loaded.name}; A = {other.name}\n")
         typer.echo(incremental_report(base.kpis, exp.kpis, other, loaded))
     if out is not None:

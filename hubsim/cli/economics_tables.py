@@ -29,7 +29,8 @@ def _interval(low: float, high: float) -> str:
 def incremental_text(table: pd.DataFrame) -> str:
     """``hubsim.experiments.incremental.incremental`` as a terminal table: measure, WTP, mean
     (95% CI), note."""
-    lines = [("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
+    lines: list[tuple[str, ...]] = [
+        ("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
     for row in table.itertuples(index=False):
         at = "" if math.isnan(row.wtp_gbp_per_qaly) else f"{row.wtp_gbp_per_qaly:,.0f}"
         lines.append((row.measure, UNITS.get(row.measure, ""), at,
@@ -58,13 +59,13 @@ def incremental_report(
 def cost_consequence_text(table: pd.DataFrame) -> str:
     """``hubsim.experiments.cost_consequence.cost_consequence`` for a terminal."""
     paired = "difference" in table.columns
-    header = ("", "item", "unit", "mean (95% CI)")
+    header: tuple[str, ...] = ("", "item", "unit", "mean (95% CI)")
     if paired:
         header += ("comparator", "difference (95% CI)")
-    lines = [header]
+    lines: list[tuple[str, ...]] = [header]
     for row in table.itertuples(index=False):
         interval = _interval(row.ci_low, row.ci_high)
-        line = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
+        line: tuple[str, ...] = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
         if paired:
             line += (fmt(row.comparator_mean),
                      f"{fmt(row.difference)} ({_interval(row.diff_ci_low, row.diff_ci_high)})")

@@ -43,6 +43,7 @@ still open then are credited only with the sessions attended by then (:mod:`hubs
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -297,10 +298,10 @@ def staff_cost_gbp(
                      if roles is None or name in roles))
 
 
-def _annuity_years(discount_rate: float, years: np.ndarray | float) -> np.ndarray | float:
+def _annuity_years(discount_rate: float, years: float) -> float:
     """``integral from 0 to years of exp(-ln(1 + rate) t) dt``: years, discounted."""
-    rho = np.log1p(discount_rate)
-    return years if rho == 0 else -np.expm1(-rho * np.asarray(years, float)) / rho
+    rho = math.log1p(discount_rate)
+    return years if rho == 0 else -math.expm1(-rho * years) / rho
 
 
 def _discount_factor(scenario: Scenario, window: pd.DataFrame) -> np.ndarray:
@@ -335,7 +336,7 @@ def cost_parts(
     discount = _discount_factor(scenario, window)
     horizon = _annuity_years(scenario.costs.discount_rate, scenario.outcomes.horizon_years)
     wider_years = horizon / costs.downstream.period_years  # episodes of ~6 months, discounted
-    parts["cost_discounted_gbp"] = (
+    parts["cost_discounted_gbp"] = float(
         staff_cost_gbp(scenario, usage, discounted=True) + parts["cost_setup_gbp"]
         + costs.non_staff_annual_gbp * unit_factor
         * _annuity_years(costs.discount_rate, years)
