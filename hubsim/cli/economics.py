@@ -39,6 +39,7 @@ from hubsim.cli.economics_tables import (
     exploratory,
     incremental_report,
     psa_icer_lines,
+    team_cost_text,
 )
 from hubsim.cli.tables import fmt, render
 from hubsim.experiments.cost_consequence import cost_consequence
@@ -111,6 +112,7 @@ def cost_consequence_command(
                f"{getattr(loaded, 'price_year', '')} prices, outcome preset "
                f"{_preset(loaded)}\n")
     typer.echo(cost_consequence_text(table))
+    typer.echo("\n" + team_cost_text(loaded))
     if base is not None and other is not None:
         typer.echo(f"\nB = {loaded.name}; A = {other.name}\n")
         typer.echo(incremental_report(base.kpis, exp.kpis, other, loaded))

@@ -16,7 +16,8 @@ import pandas as pd
 from hubsim.cli.tables import fmt, render
 from hubsim.experiments.cost_effectiveness import PsaIcer, assumed_inputs, exploratory_line
 from hubsim.experiments.incremental import UNITS, has_economics, incremental
-from hubsim.scenario.schema import AnyScenario
+from hubsim.results.role_cost import VIEWS, team_cost
+from hubsim.scenario.schema import AnyScenario, MultiHubScenario
 
 QUADRANT_WORDS = {"NE": "more QALYs at more cost", "SE": "more QALYs at less cost",
                   "NW": "fewer QALYs at more cost", "SW": "fewer QALYs at less cost"}
@@ -86,3 +87,23 @@ def psa_icer_lines(result: PsaIcer) -> list[str]:
     lines += [f"P(cost-effective at GBP {w:,.0f} per QALY) = {p:.2f}"
               for w, p in result.probability_cost_effective.items()]
     return lines
+
+
+def team_cost_text(scenario: AnyScenario) -> str:
+    """Each Hub's staff a year at the WTE the scenario funds at the start: per role and in
+    total, at payroll cost and at full economic cost (GBP at the scenario's prices)."""
+    hubs = scenario.hubs if isinstance(scenario, MultiHubScenario) else (scenario,)
+    blocks = []
+    for hub in hubs:
+        lines: list[tuple[str, ...]] = [("role", "band", "WTE", "payroll GBP/year",
+                                         "full economic cost GBP/year")]
+        roles = team_cost(hub)
+        for cost in roles:
+            lines.append((cost.role, cost.band, f"{cost.wte:g}",
+                          *(f"{cost.annual[v]:,.0f}" for v in VIEWS)))
+        lines.append(("team", "", f"{sum(c.wte for c in roles):g}",
+                      *(f"{sum(c.annual[v] for c in roles):,.0f}" for v in VIEWS)))
+        blocks.append(f"{hub.name}: staff a year at the funded WTE, GBP at {hub.price_year} "
+                      f"prices (payroll: salary mid-point and employer's on-costs; full: "
+                      f"PSSRU, overheads and capital included)\n" + render(lines))
+    return "\n\n".join(blocks)

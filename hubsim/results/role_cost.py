@@ -47,3 +47,9 @@ def role_cost(hub: Scenario, role: str, wte: float) -> RoleCost:
         annual={v: wte * per_wte[v] for v in VIEWS},
         marginal={v: (wte - spec.wte) * per_wte[v] for v in VIEWS},
     )
+
+
+def team_cost(hub: Scenario) -> list[RoleCost]:
+    """Every role of ``hub`` at its scenario WTE (its funded WTE at the start of the run): the
+    team's annual cost role by role (``marginal`` is 0: no change)."""
+    return [role_cost(hub, name, role.wte) for name, role in hub.staff.roles().items()]

@@ -100,6 +100,9 @@ def test_cost_consequence_command(runner, baseline_path, repo_root, tmp_path) ->
     assert set(table["kind"]) == {"cost", "benefit"}
     assert "icer_gbp_per_qaly" in result.output and "nmb_gbp" in result.output
     assert _exploratory(result.output)
+    team = next(line for line in result.output.splitlines() if line.startswith("team "))
+    payroll, full = (float(v.replace(",", "")) for v in team.split()[-2:])
+    assert 0 < payroll < full  # the baseline team a year at payroll and at full economic cost
     total = table.set_index("kpi").loc["cost_total_gbp"]
     assert np.isfinite(total["difference"]) and total["difference"] > 0
 

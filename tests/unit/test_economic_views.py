@@ -22,7 +22,7 @@ from hubsim.model.rng import Streams
 from hubsim.model.staff_timeline import RoleTimeline, Spell
 from hubsim.results.costs import payroll_cost_per_wte_gbp, role_cost_per_wte_gbp, to_price_year
 from hubsim.results.economic_kpis import economic_kpis
-from hubsim.results.role_cost import role_cost
+from hubsim.results.role_cost import role_cost, team_cost
 from hubsim.scenario import registry
 
 SEED = 11
@@ -147,6 +147,19 @@ def test_role_cost_and_marginal_cost(baseline) -> None:
         assert cost.annual[view] == pytest.approx(2.8 * per_wte[view], rel=EXACT)
         assert cost.marginal[view] == pytest.approx(
             (2.8 - baseline.staff.therapists.wte) * per_wte[view], rel=EXACT)
+
+
+def test_the_baseline_team_a_year_at_payroll_and_full_cost(baseline) -> None:
+    """Every role at its funded WTE; payroll below full cost for every paid role."""
+    team = {c.role: c for c in team_cost(baseline)}
+    assert set(team) == set(baseline.staff.roles())
+    for name, cost in team.items():
+        wte = baseline.staff.roles()[name].wte
+        assert cost.wte == wte and cost.marginal == {"payroll": 0.0, "full": 0.0}
+        per_wte = role_cost_per_wte_gbp(baseline, name)
+        assert cost.annual["full"] == pytest.approx(wte * per_wte["full"], rel=EXACT)
+        if wte > 0:
+            assert 0 < cost.annual["payroll"] < cost.annual["full"]
 
 
 def test_psa_icer_interval_is_the_percentiles_when_every_draw_gains_at_a_cost() -> None:
