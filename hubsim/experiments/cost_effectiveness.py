@@ -30,8 +30,7 @@ NICE_THRESHOLDS_GBP: tuple[float, ...] = (20_000.0, 30_000.0)
 """NICE's usual range of cost-effectiveness thresholds (PMG36, 2022, 4.10), GBP per QALY."""
 PERCENTILES = (2.5, 97.5)  # the central 95% of draws
 ASSUMPTION = "assumption"
-NOT_IN_ICER = ("name", "description", "hub", "followup.", "evaluation.", "calendar",
-               "working_day_start_hour")
+NOT_IN_ICER = ("name", "description", "hub", "followup.", "evaluation.")
 """Registry rows that never reach costs or QALYs: labels, and the follow-up survey and evaluation
 window (what the published figures are compared with)."""
 PRESETS = "outcomes.presets."
