@@ -4,32 +4,34 @@ line.
 
 The analyses (:mod:`hubsim.experiments.cost_consequence`, :mod:`hubsim.experiments.incremental`,
 :mod:`hubsim.experiments.cost_effectiveness`) return data; this module only lays it out for the
-terminal.
+terminal. Imports are made where used, to keep start-up light.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
 
-from hubsim.cli.tables import fmt, render
-from hubsim.experiments.cost_effectiveness import PsaIcer, assumed_inputs, exploratory_line
-from hubsim.experiments.incremental import UNITS, has_economics, incremental
-from hubsim.results.role_cost import VIEWS, team_cost
-from hubsim.scenario.schema import AnyScenario, MultiHubScenario
+    from hubsim.experiments.cost_effectiveness import PsaIcer
+    from hubsim.scenario.schema import AnyScenario
 
 QUADRANT_WORDS = {"NE": "more QALYs at more cost", "SE": "more QALYs at less cost",
                   "NW": "fewer QALYs at more cost", "SW": "fewer QALYs at less cost"}
 
 
 def _interval(low: float, high: float) -> str:
+    from hubsim.cli.tables import fmt
     return "-" if math.isnan(low) else f"{fmt(low)} to {fmt(high)}"
 
 
 def incremental_text(table: pd.DataFrame) -> str:
     """``hubsim.experiments.incremental.incremental`` as a terminal table: measure, WTP, mean
     (95% CI), note."""
+    from hubsim.cli.tables import fmt, render
+    from hubsim.experiments.incremental import UNITS
     lines: list[tuple[str, ...]] = [
         ("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
     for row in table.itertuples(index=False):
@@ -41,6 +43,7 @@ def incremental_text(table: pd.DataFrame) -> str:
 
 def exploratory(*scenarios: AnyScenario) -> str:
     """The exploratory line for an ICER of ``scenarios`` (their assumed inputs together)."""
+    from hubsim.experiments.cost_effectiveness import assumed_inputs, exploratory_line
     return exploratory_line(len(assumed_inputs(*scenarios)))
 
 
@@ -50,6 +53,7 @@ def incremental_report(
     """Text for ``hubsim compare`` and ``cost-consequence``: the cost-effectiveness of B against
     A with the exploratory line, or an empty string when the KPI frames carry no costs and
     QALYs."""
+    from hubsim.experiments.incremental import has_economics, incremental
     if not has_economics(a_kpis, b_kpis):
         return ""
     return ("Cost-effectiveness of B against comparator A (NHS costs at full economic cost; "
@@ -59,6 +63,7 @@ def incremental_report(
 
 def cost_consequence_text(table: pd.DataFrame) -> str:
     """``hubsim.experiments.cost_consequence.cost_consequence`` for a terminal."""
+    from hubsim.cli.tables import fmt, render
     paired = "difference" in table.columns
     header: tuple[str, ...] = ("", "item", "unit", "mean (95% CI)")
     if paired:
@@ -77,6 +82,7 @@ def cost_consequence_text(table: pd.DataFrame) -> str:
 def psa_icer_lines(result: PsaIcer) -> list[str]:
     """The ICER over PSA draws with its parameter-uncertainty interval, where the draws fall,
     and P(cost-effective) at each threshold."""
+    from hubsim.cli.tables import fmt
     low = "-" if math.isnan(result.low) else fmt(result.low)
     high = "unbounded" if math.isnan(result.high) else fmt(result.high)
     shares = ", ".join(f"{share:.0%} {QUADRANT_WORDS[q]}"
@@ -92,6 +98,9 @@ def psa_icer_lines(result: PsaIcer) -> list[str]:
 def team_cost_text(scenario: AnyScenario) -> str:
     """Each Hub's staff a year at the WTE the scenario funds at the start: per role and in
     total, at payroll cost and at full economic cost (GBP at the scenario's prices)."""
+    from hubsim.cli.tables import render
+    from hubsim.results.role_cost import VIEWS, team_cost
+    from hubsim.scenario.schema import MultiHubScenario
     hubs = scenario.hubs if isinstance(scenario, MultiHubScenario) else (scenario,)
     blocks = []
     for hub in hubs:

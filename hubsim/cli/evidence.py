@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from hubsim.cli.common import ScenarioArg, SetOpt, app, fail, load_or_fail
-from hubsim.cli.tables import render
-from hubsim.results.write import write_text_atomic
 from hubsim.scenario import registry
 from hubsim.scenario.files import InputFileError, check_regular_file, read_bounded
 from hubsim.scenario.loader import validate
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
 
 
 @app.command()
@@ -23,6 +23,9 @@ def evidence(
     format_: Annotated[str, typer.Option("--format", help="table, csv or markdown.")] = "table",
 ) -> None:
     """Print the evidence registry: every default with its unit, source and status."""
+    import pandas as pd
+
+    from hubsim.cli.tables import render
     if status is not None and status not in registry.STATUSES:
         fail(f"--status: must be one of {', '.join(registry.STATUSES)}")
     frame = pd.DataFrame(registry.as_records())
@@ -50,6 +53,8 @@ def _markdown(frame) -> str:
 
 def _read_targets(path: Path):
     """Targets from a TOML targets file or a CSV screening extract (by file suffix)."""
+    import pandas as pd
+
     from hubsim.experiments.calibration import targets_from_extract, targets_from_mapping
 
     try:
@@ -81,8 +86,10 @@ def calibrate(
 ) -> None:
     """Fit the need model (thresholds and correlation) to screening figures; print a [screening]
     table to paste into a scenario file."""
+    from hubsim.cli.tables import render
     from hubsim.experiments.calibration import calibrate as fit
     from hubsim.model.need import shift_distribution
+    from hubsim.results.write import write_text_atomic
     from hubsim.scenario.schema import RISK_FACTORS
 
     wanted = _read_targets(targets)
@@ -116,6 +123,7 @@ def check_evidence(
     figure is outside its tolerance."""
     from hubsim.experiments.evidence_check import NOT_MATCHED, check_table, figures_by_replication
     from hubsim.experiments.replications import run_experiment
+    from hubsim.results.write import write_text_atomic
 
     loaded = load_or_fail(scenario, set_)
     if csv is not None:  # before the run: a bad --csv must not cost a whole simulation
@@ -145,6 +153,7 @@ def check_writable_file(path: Path, option: str) -> None:
 
 def validation_text(table: pd.DataFrame) -> str:
     """The validation table as aligned text."""
+    from hubsim.cli.tables import render
     rows = [("figure", "published", "simulated", "95% interval", "tolerance", "result")]
     for r in table.itertuples(index=False):
         rows.append((r.figure, str(r.published), f"{r.simulated:.1f}",

@@ -18,7 +18,6 @@ from statistics import NormalDist
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
-from scipy.special import ndtr
 
 from hubsim.scenario.base import DOMAINS
 
@@ -135,6 +134,8 @@ def count_distribution_from_thresholds(
     -------
     numpy.ndarray of shape (D + 1,): probability of exactly k = 0..D domains above threshold.
     """
+    from scipy.special import ndtr  # here, not at import: workers start light
+
     _check_correlation(correlation)
     if nodes < 1:
         raise ValueError(f"nodes: must be a positive integer, got {nodes!r}")
@@ -199,6 +200,8 @@ def marginal_prevalence(
     dict of domain -> probability above threshold, in ``DOMAINS`` order; equal to the input
     (up to rounding) when ``shift == 0``.
     """
+    from scipy.special import ndtr  # here, not at import: workers start light
+
     _check_correlation(correlation)
     shifted = ndtr(shift - thresholds_from_prevalence(prevalence))
     return {d: float(p) for d, p in zip(DOMAINS, shifted, strict=True)}
