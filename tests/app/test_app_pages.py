@@ -129,6 +129,10 @@ def test_staffing_search_gives_the_answer_of_search_wte(app, baseline_path) -> N
     assert expected.describe() in unescaped((at.success or at.warning)[0].value)
     assert at.table[0].value["Staffing (WTE)"].tolist() == [
         f"{w:g}" for w in expected.points["wte"]]
+    if expected.answer is not None:  # the role's own cost and the marginal cost of the change
+        info = unescaped(at.info[0].value)
+        assert f"{expected.answer:g} WTE therapists cost" in info and "at payroll cost" in info
+        assert "Against the scenario's 2.4 WTE" in info
 
 
 def test_downloads_offer_results_report_and_scenario(app) -> None:

@@ -125,14 +125,33 @@ def _points_table(result: SearchResult) -> pd.DataFrame:
                                             for s in points["share_of_replications_meeting"]],
         f"{sentence(kpi_label(kpi))}: mean (95% CI)": [
             fmt_interval(kpi, r.kpi_mean, r.ci_low, r.ci_high) for r in points.itertuples()],
-        "Staff cost per year": [fmt("cost_gbp", c) for c in points["staff_cost_gbp_per_year"]],
+        f"{result.role.capitalize()} alone per year: payroll / full economic cost": [
+            f"{fmt('cost_gbp', p)} / {fmt('cost_gbp', f)}"
+            for p, f in zip(points["role_payroll_cost_gbp_per_year"],
+                            points["role_full_cost_gbp_per_year"], strict=True)],
     })
+
+
+def _role_cost_text(result: SearchResult) -> str | None:
+    """The answer's own cost a year and the marginal cost against the scenario's WTE."""
+    cost = result.answer_role_cost
+    if cost is None:
+        return None
+    return (f"{cost.wte:g} WTE {cost.role} cost {fmt('cost_gbp', cost.annual['payroll'])} a "
+            f"year at payroll cost and {fmt('cost_gbp', cost.annual['full'])} at full economic "
+            f"cost ({cost.price_year} prices). Against the scenario's {cost.current_wte:g} WTE "
+            f"the change of {cost.wte - cost.current_wte:+g} WTE costs "
+            f"{fmt('cost_gbp', cost.marginal['payroll'])} a year at payroll cost and "
+            f"{fmt('cost_gbp', cost.marginal['full'])} at full economic cost.")
 
 
 def _show(searched: Searched) -> None:
     result = searched.result
     answer = result.describe()
     (st.success if result.answer is not None else st.warning)(plain_text(f"Answer: {answer}."))
+    role_cost = _role_cost_text(result)
+    if role_cost is not None:
+        st.info(plain_text(role_cost))
     st.table(_points_table(result), hide_index=True)
     curve = result.points[["wte"]].assign(
         share_meeting_target=result.points["share_of_replications_meeting"])
