@@ -85,6 +85,8 @@ def test_compare_command_prints_table_and_writes_csv(runner, files) -> None:
                                  REPLICATIONS, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "B - A (95% CI)" in result.stdout and "significant at the 5% level" in result.stdout
+    icer = result.stdout.index("icer_gbp_per_qaly")  # the cost per QALY, then its caveat
+    assert "Exploratory: this cost per QALY rests on" in result.stdout[icer:]
     table = pd.read_csv(out)
     assert {"kpi", "mean_a", "mean_b", "diff_mean", "ci_low", "ci_high", "significant"} <= set(
         table.columns)
