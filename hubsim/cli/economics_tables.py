@@ -58,7 +58,9 @@ def incremental_report(
         return ""
     return ("Cost-effectiveness of B against comparator A (NHS costs at full economic cost; "
             "costs and QALYs discounted at 3.5% a year; employer savings separately):\n"
-            + incremental_text(incremental(a_kpis, b_kpis)) + "\n" + exploratory(a, b))
+            + incremental_text(incremental(a_kpis, b_kpis)) + "\n"
+            + "Intervals: simulation noise across replications only; `hubsim psa` gives the "
+              "interval from parameter uncertainty.\n" + exploratory(a, b))
 
 
 def cost_consequence_text(table: pd.DataFrame) -> str:
