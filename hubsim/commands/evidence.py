@@ -79,24 +79,29 @@ def calibrate(
     = None,
     force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
 ) -> None:
-    """Fit the need model (thresholds and correlation) to screening figures; print a [screening]
-    table to paste into a scenario file."""
+    """Fit the need model (thresholds and the general and affective latent correlations) to
+    screening figures; print a [screening] table to paste into a scenario file."""
     from hubsim.calibration import calibrate as fit
     from hubsim.need import shift_distribution
+    from hubsim.need_correlation import Structure
     from hubsim.scenario import RISK_FACTORS
 
     wanted = _read_targets(targets)
     loaded = _load(scenario, None) if scenario else validate(registry.scenario_defaults())
     hub = getattr(loaded, "hubs", (loaded,))[0]
     shifts = shift_distribution([hub.population.risk_factors[k] for k in RISK_FACTORS],
-                                [hub.screening.risk_shift_sd[k] for k in RISK_FACTORS])
+                                hub.screening.shift_matrix())
     if out is not None and out.exists() and not force:
         fail(f"{out} exists; choose another --out or add --force")
-    result = fit(wanted, shifts=shifts)
+    structure = hub.screening.correlation
+    fixed = ({"alcohol_ratio": structure.alcohol_ratio} if isinstance(structure, Structure)
+             else {})  # the scenario's alcohol ratio (not identified by the figures) is kept
+    result = fit(wanted, start=fixed, shifts=shifts)
     rows = [("figure", "target", "fitted")]
     rows += [(k, f"{v:.4f}", f"{result.fitted[k]:.4f}") for k, v in result.targets.items()]
     typer.echo(render(rows))
-    typer.echo(f"\n# prevalence is for a client with no risk factor; loss {result.loss:.3g}")
+    typer.echo(f"\n# prevalence is for a client with no risk factor; loss {result.loss:.3g}; "
+               f"fitted: {', '.join(result.free)}")
     typer.echo(result.to_toml())
     if out is not None:
         write_text_atomic(out, result.to_toml())

@@ -31,8 +31,9 @@ def test_calibrating_the_evaluation_targets_reproduces_the_registry():
     result = runner.invoke(_app(), ["calibrate", str(TARGETS)])
     assert result.exit_code == 0, result.output
     fitted = _screening_table(result.output)
-    assert fitted["correlation"] == pytest.approx(registry.entry("screening.correlation").value,
-                                                  abs=1e-3)
+    for name in ("general", "anxiety_depression", "alcohol_ratio"):
+        registered = registry.entry(f"screening.correlation.{name}").value
+        assert fitted["correlation"][name] == pytest.approx(registered, abs=1e-3)
     for domain in DOMAINS:
         registered = registry.entry(f"screening.prevalence.{domain}").value
         assert fitted["prevalence"][domain] == pytest.approx(registered, abs=1e-3)
