@@ -105,25 +105,33 @@ class Population(Frozen):
         return self
 
 
-def _risk_shift(value: Any) -> float | FrozenMap:
-    """One risk factor's latent shift: a number (every domain) or a table with every domain."""
-    if isinstance(value, dict):
-        missing = [d for d in DOMAINS if d not in value]
-        if missing:
-            raise ValueError(f"{missing[0]}: missing (a table of shifts gives every domain: "
-                             f"{', '.join(DOMAINS)}; or give one number for all)")
-        bad = [d for d, v in value.items() if abs(v) > MAX_SHIFT_SD]
-        if bad:
-            raise ValueError(f"{bad[0]}: must be within +-{MAX_SHIFT_SD} sd")
-        return _freeze(value)
-    if abs(value) > MAX_SHIFT_SD:
-        raise ValueError(f"must be within +-{MAX_SHIFT_SD} sd")
+def _shift_number(value: Any, where: str) -> float:
+    """A shift in sd units within +-MAX_SHIFT_SD; ValueError starting with ``where`` if not."""
+    prefix = f"{where}: " if where else ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{prefix}must be a number of sd (or a table by domain), got {value!r}")
+    if not abs(value) <= MAX_SHIFT_SD:
+        raise ValueError(f"{prefix}must be within +-{MAX_SHIFT_SD} sd, got {value!r}")
     return float(value)
 
 
+def _risk_shift(value: Any) -> float | FrozenMap:
+    """One risk factor's latent shift: a number (every domain) or a table with every domain."""
+    if not isinstance(value, dict):
+        return _shift_number(value, "")
+    unknown = [k for k in value if k not in DOMAINS]
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown domain; expected {', '.join(DOMAINS)}")
+    missing = [d for d in DOMAINS if d not in value]
+    if missing:
+        raise ValueError(f"{missing[0]}: missing (a table of shifts gives every domain: "
+                         f"{', '.join(DOMAINS)}; or give one number for all)")
+    return _freeze({d: _shift_number(value[d], d) for d in DOMAINS})
+
+
 RiskShift = Annotated[
-    float | dict[Literal[DOMAINS], float],  # type: ignore[valid-type]
-    AfterValidator(_risk_shift),
+    Any, PlainValidator(_risk_shift),
+    PlainSerializer(lambda v: dict(v) if isinstance(v, dict) else v),
 ]
 Correlation = Annotated[
     Any, PlainValidator(need_correlation.parse), PlainSerializer(need_correlation.dump),
