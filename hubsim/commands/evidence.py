@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import tomllib
 from pathlib import Path
 from typing import Annotated
@@ -16,31 +17,75 @@ from hubsim.loader import validate
 from hubsim.output import write_text_atomic
 from hubsim.tables import render
 
+TABLE_WIDTH = 120  # characters per line of the text table (values and sources are cut to fit)
+VALUE_WIDTH = 28  # characters of a value shown in the text table
+_ELLIPSIS = "..."
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` characters with "..." if longer."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - len(_ELLIPSIS)] + _ELLIPSIS
+
+
+def hub_code(hub: str) -> str:
+    """A short code for a Hub identifier in the text table: its words' initials."""
+    return hub if hub == "all" else "".join(word[0] for word in hub.split("-"))
+
+
+def _table(frame: pd.DataFrame, sources: bool) -> str:
+    """The registry as an aligned text table of lines up to TABLE_WIDTH characters; with
+    ``sources``, each row is followed by an indented line with its unit and source."""
+    cols = ("name", "hub", "value", "status", "confidence")
+    rows = [cols] + [
+        (r.name, hub_code(r.hub), _cut(r.value, VALUE_WIDTH), r.status, r.confidence)
+        for r in frame.itertuples(index=False)
+    ]
+    lines = render(rows).splitlines()
+    if sources:
+        indent = "    "
+        details = [_cut(f"{r.unit}. Source: {r.source}", TABLE_WIDTH - len(indent))
+                   for r in frame.itertuples(index=False)]
+        lines = lines[:2] + [x for line, detail in zip(lines[2:], details, strict=True)
+                             for x in (line, indent + detail)]
+    codes = {hub_code(h): h for h in frame["hub"].unique() if h != "all"}
+    legend = ", ".join(f"{code} = {hub}" for code, hub in codes.items())
+    note = ("hub: all = every Hub" + (f"; {legend}" if legend else "") + ". Full units and "
+            "sources: --sources (cut to fit), or --format csv / markdown.")
+    return "\n".join(line.rstrip() for line in lines) + "\n\n" + textwrap.fill(note, TABLE_WIDTH)
+
 
 @app.command()
 def evidence(
     status: Annotated[str | None, typer.Option(help="Only rows with this status.")] = None,
+    confidence: Annotated[str | None, typer.Option(
+        help="Only rows with this confidence (high, medium, low).")] = None,
     format_: Annotated[str, typer.Option("--format", help="table, csv or markdown.")] = "table",
+    sources: Annotated[bool, typer.Option(
+        help="table: add each row's unit and source on an indented line.")] = False,
 ) -> None:
-    """Print the evidence registry: every default with its unit, source and status."""
+    """Print the evidence registry: every default with its unit, source, status and confidence."""
     if status is not None and status not in registry.STATUSES:
         fail(f"--status: must be one of {', '.join(registry.STATUSES)}")
+    if confidence is not None and confidence not in registry.CONFIDENCES:
+        fail(f"--confidence: must be one of {', '.join(registry.CONFIDENCES)}")
     frame = pd.DataFrame(registry.as_records())
     if status is not None:
         frame = frame[frame["status"] == status]
+    if confidence is not None:
+        frame = frame[frame["confidence"] == confidence]
     if format_ == "csv":
         typer.echo(frame.to_csv(index=False), nl=False)
     elif format_ == "markdown":
         typer.echo(_markdown(frame))
     elif format_ == "table":
-        cols = ["name", "hub", "value", "unit", "status"]
-        typer.echo(render([tuple(cols)] + [tuple(str(v) for v in r) for r in frame[cols].values]))
+        typer.echo(_table(frame, sources))
     else:
         fail("--format: must be one of table, csv, markdown")
 
 
 def _markdown(frame) -> str:
-    cols = ["name", "hub", "value", "unit", "status", "source"]
+    cols = ["name", "hub", "value", "unit", "status", "confidence", "source"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in frame[cols].itertuples(index=False):
         cells = [str(v).replace("|", "\\|") for v in row]

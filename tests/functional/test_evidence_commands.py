@@ -77,6 +77,7 @@ def test_bad_targets_exit_2_naming_the_problem(tmp_path, content, suffix, needle
 def test_evidence_lists_hub_specific_rows_as_markdown():
     result = runner.invoke(_app(), ["evidence", "--format", "markdown"])
     assert result.exit_code == 0
-    assert result.output.startswith("| name | hub | value | unit | status | source |")
+    assert result.output.startswith(
+        "| name | hub | value | unit | status | confidence | source |")
     for hub in registry.hubs():
         assert hub in result.output
