@@ -76,12 +76,17 @@ DEFAULT_WEIGHTS: dict[str, float] = {"prevalence": 10.0, "count": 1.0, "at_least
 THRESHOLD_BOUND = 6.0  # |threshold| <= 6 sd keeps fitted prevalences within (1e-9, 1 - 1e-9)
 START_GRID_STEP = 0.05  # general-correlation grid for the starting point (20 values)
 START_SHARES = (0.0, 0.25, 0.5)  # grid of the other free structure coordinates (shares)
-FREE_STRUCTURE: tuple[str, ...] = ("general", "anxiety_depression")
-"""Structure parameters fitted by default. ``alcohol_ratio`` is held at its registry value:
-with alcohol the rarest domain the published figures hardly move with it (not identified)."""
+FREE_STRUCTURE: tuple[str, ...] = ("general",)
+"""Structure parameters fitted by default. The published figures (10% on none, 60% on 3+)
+identify the general level of correlation, not its shape: fitted together with ``general``,
+``anxiety_depression`` has an approximate sd of ~0.7 (see :attr:`CalibrationResult.sd`), so it
+and ``alcohol_ratio`` are held at their registry values (assumptions) unless a full screening
+extract is given (``hubsim calibrate --free general,anxiety_depression``)."""
 SUGGESTED_STRUCTURE: dict[str, float] = {
-    "alcohol_ratio": float(registry.entry("screening.correlation.alcohol_ratio").value)
+    name: float(registry.entry(f"screening.correlation.{name}").value)
+    for name in ("anxiety_depression", "alcohol_ratio")
 }
+DELTA_STEP = 1e-5  # central-difference step for the Jacobian behind CalibrationResult.sd
 SUM_TOLERANCE = 1e-6  # slack for probabilities that should sum to 1 (float round-off in extracts)
 # On the weighted *mean* squared error, whose finite-difference gradient is good to ~1e-9:
 OPTIMISER_OPTIONS = {"ftol": 1e-13, "gtol": 1e-9, "maxiter": 1000}
@@ -208,6 +213,10 @@ class CalibrationResult:
     loss : weighted sum of squared errors at the fit (probability units squared)
     converged : whether the optimiser reported convergence
     free : the structure parameters that were fitted (the others were held at their start)
+    sd : approximate standard deviation of each fitted structure parameter (delta method,
+        ``(J' W J)^-1`` over the fitted structure parameters and thresholds), valid when the
+        weights are inverse variances of the targets (as in :func:`evaluation_targets`);
+        ``inf`` where the targets do not identify it
     """
 
     prevalence: dict[str, float]
@@ -217,6 +226,7 @@ class CalibrationResult:
     loss: float
     converged: bool
     free: tuple[str, ...] = FREE_STRUCTURE
+    sd: dict[str, float] = field(default_factory=dict)
 
     @property
     def correlation(self) -> np.ndarray:
@@ -406,7 +416,50 @@ def calibrate(
     logger.info("calibrated %s loss=%.3g (%s)", structure, loss, best.message)
     prevalence = {d: float(p) for d, p in zip(DOMAINS, ndtr(-thresholds), strict=True)}
     named = {name: float(p) for name, p in zip(wanted, fitted, strict=True)}
-    return CalibrationResult(prevalence, structure, named, wanted, loss, bool(best.success), free)
+    sd = _structure_sd(structure, thresholds, targeted, free, shifts, index, weight)
+    return CalibrationResult(prevalence, structure, named, wanted, loss, bool(best.success), free,
+                             sd)
+
+
+def _difference(
+    figures: Callable[[np.ndarray], np.ndarray], point: np.ndarray, step: np.ndarray
+) -> np.ndarray:
+    """Derivative along ``step``: central, or one-sided where a step leaves the bounds."""
+    size = float(step.max())
+    for ahead, behind, span in ((step, -step, 2.0), (step, 0.0 * step, 1.0),
+                                (0.0 * step, -step, 1.0)):
+        try:
+            return (figures(point + ahead) - figures(point + behind)) / (span * size)
+        except ValueError:
+            continue
+    raise ValueError("calibration: no finite difference inside the parameter bounds")
+
+
+def _structure_sd(
+    structure: Structure, thresholds: np.ndarray, targeted: list[int], free: tuple[str, ...],
+    shifts: Shifts | None, index: np.ndarray, weight: np.ndarray,
+) -> dict[str, float]:
+    """Delta-method sd of the free structure parameters (see :class:`CalibrationResult`)."""
+    point = np.r_[[getattr(structure, name) for name in free], thresholds[targeted]]
+
+    def figures(p: np.ndarray) -> np.ndarray:
+        values = structure.as_dict() | dict(zip(free, p, strict=False))
+        full = thresholds.copy()
+        full[targeted] = p[len(free):]
+        return model_figures(full, Structure(**values), shifts)[index]
+
+    jacobian = np.empty((index.size, point.size))
+    for j in range(point.size):
+        step = np.zeros_like(point)
+        step[j] = DELTA_STEP
+        jacobian[:, j] = _difference(figures, point, step)
+    information = jacobian.T @ (weight[:, None] * jacobian)
+    try:
+        variance = np.diag(np.linalg.inv(information))[: len(free)]
+    except np.linalg.LinAlgError:
+        return dict.fromkeys(free, math.inf)
+    return {name: float(math.sqrt(v)) if v > 0 else math.inf
+            for name, v in zip(free, variance, strict=True)}
 
 
 def _binary_column(name: str, column: pd.Series) -> np.ndarray:

@@ -123,12 +123,16 @@ def calibrate(
     out: Annotated[Path | None, typer.Option(help="Write the [screening] table to this file.")]
     = None,
     force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+    free: Annotated[str, typer.Option(
+        help="Correlation-structure parameters to fit, comma-separated, of general, "
+             "anxiety_depression, alcohol_ratio; the others keep the scenario's values.")]
+    = "general",
 ) -> None:
-    """Fit the need model (thresholds and the general and affective latent correlations) to
+    """Fit the need model (thresholds and the general latent correlation; --free for more) to
     screening figures; print a [screening] table to paste into a scenario file."""
     from hubsim.calibration import calibrate as fit
     from hubsim.need import shift_distribution
-    from hubsim.need_correlation import Structure
+    from hubsim.need_correlation import STRUCTURE_FIELDS, Structure
     from hubsim.scenario import RISK_FACTORS
 
     wanted = _read_targets(targets)
@@ -139,14 +143,22 @@ def calibrate(
     if out is not None and out.exists() and not force:
         fail(f"{out} exists; choose another --out or add --force")
     structure = hub.screening.correlation
-    fixed = ({"alcohol_ratio": structure.alcohol_ratio} if isinstance(structure, Structure)
-             else {})  # the scenario's alcohol ratio (not identified by the figures) is kept
-    result = fit(wanted, start=fixed, shifts=shifts)
+    names = tuple(name.strip() for name in free.split(",") if name.strip())
+    unknown = [name for name in names if name not in STRUCTURE_FIELDS]
+    if unknown or not names:
+        fail(f"--free: {unknown[0] if unknown else free!r} is not one of "
+             f"{', '.join(STRUCTURE_FIELDS)}")
+    held = ({k: v for k, v in structure.as_dict().items() if k not in names}
+            if isinstance(structure, Structure) else {})  # the scenario's values are kept
+    result = fit(wanted, start=held, shifts=shifts, free=names)
     rows = [("figure", "target", "fitted")]
     rows += [(k, f"{v:.4f}", f"{result.fitted[k]:.4f}") for k, v in result.targets.items()]
     typer.echo(render(rows))
-    typer.echo(f"\n# prevalence is for a client with no risk factor; loss {result.loss:.3g}; "
-               f"fitted: {', '.join(result.free)}")
+    typer.echo(f"\n# prevalence is for a client with no risk factor; loss {result.loss:.3g}")
+    spread = ", ".join(f"{k} {getattr(result.structure, k):.4f} (sd ~{v:.2g})"
+                       for k, v in result.sd.items())
+    typer.echo(f"# fitted: {spread}; sd by the delta method, if the weights are inverse "
+               "variances of the targets")
     typer.echo(result.to_toml())
     if out is not None:
         write_text_atomic(out, result.to_toml())

@@ -56,6 +56,18 @@ def test_calibrating_a_screening_extract_recovers_its_figures(tmp_path):
     assert again.exit_code == 2 and "exists" in again.output
 
 
+def test_calibrate_free_option_fits_the_named_parameters(tmp_path):
+    result = runner.invoke(_app(), ["calibrate", str(TARGETS), "--free",
+                                    "general,anxiety_depression"])
+    assert result.exit_code == 0, result.output
+    assert "anxiety_depression" in result.output.split("[screening]")[0]  # its sd is printed
+    fitted = _screening_table(result.output)["correlation"]
+    assert fitted["anxiety_depression"] != registry.entry(
+        "screening.correlation.anxiety_depression").value
+    bad = runner.invoke(_app(), ["calibrate", str(TARGETS), "--free", "affective"])
+    assert bad.exit_code == 2 and "--free" in bad.output and "affective" in bad.output
+
+
 @pytest.mark.parametrize(
     ("content", "suffix", "needle"),
     [
