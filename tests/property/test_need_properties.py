@@ -1,4 +1,4 @@
-"""Properties of the latent correlation forms (hubsim.need_correlation): every structure within
+"""Properties of the latent correlation forms (hubsim.scenario.correlation): every structure within
 its bounds is a valid correlation matrix, and a full matrix is accepted exactly when it is a
 symmetric, unit-diagonal, positive-definite matrix within the correlation bound."""
 
@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubsim.need_correlation import MAX_CORRELATION, MIN_EIGENVALUE, Structure, as_matrix, parse
+from hubsim.scenario.correlation import MAX_CORRELATION, MIN_EIGENVALUE, Structure, as_matrix, parse
 
 bounded = st.floats(0.0, MAX_CORRELATION, allow_nan=False)
 

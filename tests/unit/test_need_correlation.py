@@ -1,4 +1,4 @@
-"""Unit tests for the latent correlation between screening domains (hubsim.need_correlation) and
+"""Unit tests for the latent correlation between screening domains (hubsim.scenario.correlation) and
 the domain-specific risk-factor shifts, as the scenario schema validates them."""
 
 from __future__ import annotations
@@ -6,9 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hubsim import registry
-from hubsim.loader import ScenarioError, validate
-from hubsim.need import (
+from hubsim.model.need import (
     DOMAINS,
     count_distribution,
     factor_count_distribution,
@@ -16,8 +14,10 @@ from hubsim.need import (
     shift_distribution,
     thresholds_from_prevalence,
 )
-from hubsim.need_correlation import MAX_CORRELATION, Structure, as_matrix, dump, parse
-from hubsim.scenario import RISK_FACTORS
+from hubsim.scenario import registry
+from hubsim.scenario.correlation import MAX_CORRELATION, Structure, as_matrix, dump, parse
+from hubsim.scenario.loader import ScenarioError, validate
+from hubsim.scenario.schema import RISK_FACTORS
 
 SEED = 20261207
 PREVALENCE = {"anxiety": 0.6, "depression": 0.55, "ptsd": 0.4, "alcohol": 0.15,

@@ -18,8 +18,7 @@ import math
 import numpy as np
 import pytest
 
-from hubsim import registry
-from hubsim.calibration import (
+from hubsim.experiments.calibration import (
     EVALUATION_AT_LEAST_3,
     EVALUATION_FUNCTIONING,
     EVALUATION_N,
@@ -27,11 +26,12 @@ from hubsim.calibration import (
     TARGET_NAMES,
     model_figures,
 )
-from hubsim.loader import build, validate
-from hubsim.need import DOMAINS, shift_distribution, thresholds_from_prevalence
-from hubsim.population import sample_clients
-from hubsim.rng import Streams
-from hubsim.scenario import RISK_FACTORS
+from hubsim.model.need import DOMAINS, shift_distribution, thresholds_from_prevalence
+from hubsim.model.population import sample_clients
+from hubsim.model.rng import Streams
+from hubsim.scenario import registry
+from hubsim.scenario.loader import build, validate
+from hubsim.scenario.schema import RISK_FACTORS
 
 CLIENTS = 100_000
 EXACT_TOL = 0.001
