@@ -70,10 +70,11 @@ class Structure:
             object.__setattr__(self, name, float(value))
         if not 0.0 <= self.general <= MAX_CORRELATION:
             raise ValueError(f"general: must be in [0, {MAX_CORRELATION}], got {self.general!r}")
-        if not self.general <= self.anxiety_depression <= MAX_CORRELATION:
+        anxiety_depression = float(self.anxiety_depression)  # type: ignore[arg-type]
+        if not self.general <= anxiety_depression <= MAX_CORRELATION:
             raise ValueError(
                 f"anxiety_depression: must be in [general, {MAX_CORRELATION}] = "
-                f"[{self.general:g}, {MAX_CORRELATION}], got {self.anxiety_depression!r}"
+                f"[{self.general:g}, {MAX_CORRELATION}], got {anxiety_depression!r}"
             )
         if not 0.0 <= self.alcohol_ratio <= 1.0:
             raise ValueError(f"alcohol_ratio: must be in [0, 1], got {self.alcohol_ratio!r}")
@@ -149,9 +150,10 @@ def parse(value: Any) -> Correlation:
     if isinstance(value, bool):
         raise ValueError("must be a number, a table or a 5 x 5 matrix, got a boolean")
     if isinstance(value, Real):
-        if math.isnan(value) or not 0.0 <= value <= MAX_CORRELATION:
+        number = float(value)
+        if math.isnan(number) or not 0.0 <= number <= MAX_CORRELATION:
             raise ValueError(f"must be in [0, {MAX_CORRELATION}], got {value!r}")
-        return float(value)
+        return number
     if isinstance(value, Mapping):
         unknown = [k for k in value if k not in STRUCTURE_FIELDS]
         if unknown:
