@@ -125,8 +125,10 @@ def sample_clients(
     attempts = scenario.triage.max_attempts
     people = _demography(scenario, streams["population"], n)
     screening = scenario.screening
-    shift = people["risk"] @ np.array([screening.risk_shift_sd[k] for k in RISK_FACTORS])
-    need = sample_need(streams["screening"], n, screening.prevalence, screening.correlation, shift)
+    shift = people["risk"] @ screening.shift_matrix()  # (n, 5): sd units, by domain
+    correlation = (screening.correlation if isinstance(screening.correlation, float)
+                   else screening.correlation_matrix())  # a number keeps the one-factor draws
+    need = sample_need(streams["screening"], n, screening.prevalence, correlation, shift)
     tier = need_tiers(need, scenario)
     duration = streams["triage.duration"]
     sessions_rng = streams["therapy.sessions"]
