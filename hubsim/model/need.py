@@ -280,6 +280,8 @@ def factor_count_distribution(
     -------
     numpy.ndarray of shape (D + 1,): probability of exactly k = 0..D domains above threshold.
     """
+    from scipy.special import ndtr  # here, not at import: workers start light
+
     thresholds = np.asarray(thresholds, dtype=float)
     loadings = np.asarray(loadings, dtype=float).reshape(thresholds.size, -1)
     unique = 1.0 - (loadings**2).sum(axis=1)
