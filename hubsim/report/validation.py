@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from hubsim.evidence_check import NOT_MATCHED, check_table, figures_by_replication
+from hubsim.evidence_check import NOT_MATCHED, ROLES, check_table, figures_by_replication
 from hubsim.report.html import bullets, para, table
 from hubsim.results_folder import ResultsFolder
 from hubsim.run_facts import scenario_object
@@ -21,7 +21,18 @@ POOLED_NOTE = ("The published figures describe the four evaluated Hubs together;
 
 HEADER_WORDS = {"figure": "published figure", "simulated": "simulated mean",
                 "ci_low": "95% CI low", "ci_high": "95% CI high", "passed": "result",
-                "n": "replications"}
+                "n": "replications", "published_n": "published n",
+                "published_low": "published 95% low", "published_high": "published 95% high",
+                "accept_low": "accepted from", "accept_high": "accepted to"}
+SMALL_VALUE = 1.5
+"""Values below this (an EQ-5D index) are shown to three decimals, shares and counts to one."""
+ROLE_NOTE = ("Each figure's role: input (a parameter was set from it), "
+             "calibrated (parameters were fitted or tuned to reproduce it) or "
+             "out-of-sample (no parameter was set from it: only these are validation). "
+             "Tolerance: the published figure's own 95% interval (Wilson at its n for a share, "
+             "Poisson for a count, the published CI for EQ-5D) widened in quadrature by the "
+             "half-width of the simulated mean's 95% interval. Input and calibrated figures must "
+             "pass; out-of-sample figures are reported either way.")
 
 
 def validation_table(results: ResultsFolder) -> tuple[pd.DataFrame | None, str]:
@@ -44,8 +55,26 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "pass" if value else "outside tolerance"
     if isinstance(value, float):
-        return "-" if math.isnan(value) else f"{value:,.1f}"
+        if math.isnan(value):
+            return "-"
+        return f"{value:.3f}" if abs(value) < SMALL_VALUE else f"{value:,.1f}"
     return str(value)
+
+
+def _summary(frame: pd.DataFrame) -> str:
+    """'N of M published figures within tolerance', by role where the table has roles."""
+    passed = frame["passed"].astype(bool)
+    text = f"{int(passed.sum())} of {len(frame)} published figures within tolerance."
+    if "role" not in frame:
+        return text
+    parts = []
+    for role in ROLES:
+        mine = frame["role"] == role
+        if mine.any():
+            parts.append(f"{role} {int(passed[mine].sum())} of {int(mine.sum())}")
+    failing = frame.loc[~passed & (frame["role"] == "out-of-sample"), "figure"].tolist()
+    tail = f" Out-of-sample figures outside tolerance: {', '.join(failing)}." if failing else ""
+    return f"{text} By role: {'; '.join(parts)}.{tail}"
 
 
 def validation_section(results: ResultsFolder) -> str:
@@ -59,8 +88,9 @@ def validation_section(results: ResultsFolder) -> str:
     headers = [HEADER_WORDS.get(str(c), str(c)) for c in frame.columns]
     out = [para(note, "note"), table(headers, rows, numeric=numeric)]
     if "passed" in frame:
-        passed = int(frame["passed"].astype(bool).sum())
-        out.insert(0, para(f"{passed} of {len(frame)} published figures within tolerance."))
+        out.insert(0, para(_summary(frame)))
+    if "role" in frame:
+        out.insert(1, para(ROLE_NOTE, "note"))
     out.append("<h3>Published figures not compared, and why</h3>")
     out.append(bullets(f"{figure}: {reason}" for figure, reason in NOT_MATCHED))
     return "".join(out)
