@@ -72,8 +72,13 @@ def _summary(frame: pd.DataFrame) -> str:
         mine = frame["role"] == role
         if mine.any():
             parts.append(f"{role} {int(passed[mine].sum())} of {int(mine.sum())}")
-    failing = frame.loc[~passed & (frame["role"] == "out-of-sample"), "figure"].tolist()
-    tail = f" Out-of-sample figures outside tolerance: {', '.join(failing)}." if failing else ""
+    measured = frame["simulated"].notna() if "simulated" in frame else passed | ~passed
+    failing = frame.loc[~passed & measured & (frame["role"] == "out-of-sample"), "figure"]
+    tail = (f" Out-of-sample figures outside tolerance: {', '.join(failing)}."
+            if len(failing) else "")
+    if not measured.all():
+        tail += (f" {int((~measured).sum())} not measured: the run has no clients screened in "
+                 "the evaluation window or followed up within the horizon.")
     return f"{text} By role: {'; '.join(parts)}.{tail}"
 
 
