@@ -13,7 +13,12 @@ from hubsim.evidence_check import (
     published_interval,
     wilson_interval,
 )
-from hubsim.validation import followup_figures, followup_states, screening_figures
+from hubsim.validation import (
+    alternative_figures,
+    followup_figures,
+    followup_states,
+    screening_figures,
+)
 
 NAN = np.nan
 
@@ -171,3 +176,17 @@ def test_every_checked_target_has_a_known_role_and_a_sampling_size():
             assert "tolerance" in t  # rounding of a range
         elif "%" in t["unit"]:
             assert t["n"] in (171, 299, 1973), t["name"]
+
+
+def test_alternative_readings_are_looser_than_the_checked_ones():
+    rows = pd.concat([
+        _clients(triage_day=10.0, pathway="signpost", self_help_start_day=40.0),
+        _clients(triage_day=10.0, pathway="hub_therapy", waitlist_join_day=11.0),  # waiting
+        _clients(triage_day=10.0, pathway="no_further_support"),
+        _clients(),
+    ], ignore_index=True)
+    checked, looser = followup_figures(rows), alternative_figures(rows)
+    assert checked["followup_helped_to_other_services_pct"] == pytest.approx(0.0)
+    assert looser["followup_helped_to_other_services_pct"] == pytest.approx(25.0)
+    assert checked["followup_nothing_beyond_hub_pct"] == pytest.approx(50.0)
+    assert looser["followup_nothing_beyond_hub_pct"] == pytest.approx(25.0)
