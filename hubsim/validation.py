@@ -120,7 +120,7 @@ ALTERNATIVE_READINGS = {
     "followup_nothing_beyond_hub_pct":
         "leaving out clients still waiting for a Hub course on their follow-up day",
 }
-"""Looser readings of two survey questions, reported beside the check (never checked: the
+"""Other readings of two survey questions, reported beside the check (never checked: the
 readings above were fixed before the model was compared with the figures)."""
 
 
