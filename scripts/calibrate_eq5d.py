@@ -4,9 +4,9 @@ The evaluation measured EQ-5D 0.755 (95% CI 0.731-0.779) in its follow-up survey
 after screening. hubsim needs the utility *at screening* (``outcomes.baseline_utility``, by need
 tier). This script runs the four evaluated Hubs, finds the single shift to add to every tier's
 utility so that the respondents' mean expected utility on their follow-up day is 0.755
-(:func:`hubsim.followup_utility.screening_utility_shift`), and prints the shifted tier values to
-write into ``hubsim/data/evidence-economics.toml``. The tier differences (lower with higher need,
-HSDR-SS) are kept; only their level is calibrated.
+(:func:`hubsim.results.followup_utility.screening_utility_shift`), and prints the shifted tier
+values to write into ``hubsim/data/evidence-economics.toml``. The tier differences (lower with
+higher need, HSDR-SS) are kept; only their level is calibrated.
 
     .venv/bin/python scripts/calibrate_eq5d.py [--replications 20] [--seed 0]
 
@@ -18,9 +18,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hubsim import load_scenario, registry, run_experiment
-from hubsim.followup_utility import screening_utility_shift
-from hubsim.validation import evaluation_window
+from hubsim import load_scenario, run_experiment
+from hubsim.results.followup_utility import screening_utility_shift
+from hubsim.results.published_measures import evaluation_window
+from hubsim.scenario import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "north-of-england.toml"

@@ -14,11 +14,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from hubsim import load_scenario, registry, run_experiment
-from hubsim.commands.evidence import _markdown, validation_text
-from hubsim.evidence_check import NOT_MATCHED, check_table, failures, figures_by_replication
-from hubsim.output import write_text_atomic
-from hubsim.validation import ALTERNATIVE_READINGS, alternative_figures, respondents_of
+from hubsim import load_scenario, run_experiment
+from hubsim.cli.evidence import _markdown, validation_text
+from hubsim.experiments.evidence_check import (
+    NOT_MATCHED,
+    check_table,
+    failures,
+    figures_by_replication,
+)
+from hubsim.results.published_measures import (
+    ALTERNATIVE_READINGS,
+    alternative_figures,
+    respondents_of,
+)
+from hubsim.results.write import write_text_atomic
+from hubsim.scenario import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUR_HUBS = ROOT / "scenarios" / "north-of-england.toml"
@@ -63,7 +73,7 @@ mean lies within the range +- 1 point of rounding + 3 standard errors of that Hu
 `check-evidence` exits 1 when an input or calibrated figure fails; out-of-sample figures are
 reported either way and listed when they fail.
 
-**How the survey's wording is read** (HSDR-SS Results; `hubsim/validation.py`):
+**How the survey's wording is read** (HSDR-SS Results; `hubsim/results/published_measures.py`):
 
 - *Hub-delivered or Hub-facilitated, about 75%*: of respondents who received support (171),
   those whose support was a Hub course or an onward referral the Hub made. Self-help or
@@ -74,7 +84,7 @@ reported either way and listed when they fail.
 - *Needed nothing beyond the Hub, about a third*: of all respondents, those contacted by follow-up
   whose route was a Hub course or no further support.
 - *EQ-5D 0.755 (0.731-0.779)*: respondents' expected EQ-5D on their follow-up day under the
-  central logic model (`hubsim/followup_utility.py`).
+  central logic model (`hubsim/results/followup_utility.py`).
 
 **External waits.** NHS Talking Therapies waits come from national statistics, not from the
 waiting-list figure: referral to first treatment about 90% within 6 weeks and 98.5% within 18

@@ -11,9 +11,9 @@ wrong fit, not noise.
 import numpy as np
 import pytest
 
-from hubsim.loader import build
-from hubsim.population import sample_clients
-from hubsim.rng import Streams
+from hubsim.model.population import sample_clients
+from hubsim.model.rng import Streams
+from hubsim.scenario.loader import build
 
 DRAWS = 200_000
 TOLERANCE = 0.005  # share; see the module docstring

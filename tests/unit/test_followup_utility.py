@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.followup_utility import screening_utility_shift, utility_at_followup
-from hubsim.loader import build
-from hubsim.simulation import simulate_hub
-from hubsim.validation import evaluation_window
+from hubsim.experiments.simulate import simulate_hub
+from hubsim.results.followup_utility import screening_utility_shift, utility_at_followup
+from hubsim.results.published_measures import evaluation_window
+from hubsim.scenario.loader import build
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.evidence_check import (
+from hubsim.experiments.evidence_check import (
     ROLES,
     _point_row,
     checked_targets,
@@ -13,7 +13,7 @@ from hubsim.evidence_check import (
     published_interval,
     wilson_interval,
 )
-from hubsim.validation import (
+from hubsim.results.published_measures import (
     alternative_figures,
     followup_figures,
     followup_states,

@@ -1,7 +1,7 @@
 """Downstream-cost and EQ-5D figures against the evaluation's follow-up survey (HSDR-SS).
 
-Roles (see hubsim/evidence_check.py): GBP 138 wider cost is an *input* check (the downstream
-wider-cost rows are set from it); GBP 376 mental-health cost is *out-of-sample, partly
+Roles (see hubsim/experiments/evidence_check.py): GBP 138 wider cost is an *input* check (the
+downstream wider-cost rows are set from it); GBP 376 mental-health cost is *out-of-sample, partly
 calibrated* (recomputed from the simulated pathway; the outside-Hub part was scaled to a derived
 GBP 75); EQ-5D 0.755 is *calibrated*: the utility at screening is set by
 scripts/calibrate_eq5d.py so the respondents' expected EQ-5D on their follow-up day is 0.755, and
@@ -31,15 +31,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hubsim import registry
-from hubsim.costs import activity_costs, downstream_costs, to_price_year
-from hubsim.economics import costs_rng
-from hubsim.followup_utility import utility_at_followup
-from hubsim.loader import build
-from hubsim.outcomes import client_outcomes
-from hubsim.rng import Streams
-from hubsim.simulation import simulate_hub
-from hubsim.validation import evaluation_window
+from hubsim.experiments.simulate import simulate_hub
+from hubsim.model.rng import Streams
+from hubsim.results.costs import activity_costs, downstream_costs, to_price_year
+from hubsim.results.economic_kpis import costs_rng
+from hubsim.results.followup_utility import utility_at_followup
+from hubsim.results.outcomes import client_outcomes
+from hubsim.results.published_measures import evaluation_window
+from hubsim.scenario import registry
+from hubsim.scenario.loader import build
 
 SEED = 17
 REPLICATIONS = 3

@@ -6,7 +6,8 @@ share's 95% Wilson interval at n = 1,973 screened clients (about +-2.2 points at
 model error beyond the tolerance cannot hide in noise.
 
 ``check-evidence`` end to end: input and calibrated figures must pass (exit 0); out-of-sample
-figures are reported and listed when they fail (see hubsim/evidence_check.py for the rule).
+figures are reported and listed when they fail (see hubsim/experiments/evidence_check.py for the
+rule).
 """
 
 from pathlib import Path
@@ -15,13 +16,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from hubsim import load_scenario, registry
-from hubsim.cli import app
-from hubsim.evidence_check import published_interval
-from hubsim.loader import build
-from hubsim.population import sample_clients
-from hubsim.rng import Streams
-from hubsim.scenario import ETHNICITIES, SECTORS
+from hubsim import load_scenario
+from hubsim.cli.main import app
+from hubsim.experiments.evidence_check import published_interval
+from hubsim.model.population import sample_clients
+from hubsim.model.rng import Streams
+from hubsim.scenario import registry
+from hubsim.scenario.loader import build
+from hubsim.scenario.schema import ETHNICITIES, SECTORS
 
 CLIENTS = 20_000
 NORTH = Path(__file__).resolve().parents[2] / "scenarios" / "north-of-england.toml"

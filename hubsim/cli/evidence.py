@@ -1,0 +1,178 @@
+"""Commands about the evidence: the registry, calibration, checks against the evaluation."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from hubsim.cli.common import ScenarioArg, SetOpt, app, fail, load_or_fail
+from hubsim.cli.tables import render
+from hubsim.results.write import write_text_atomic
+from hubsim.scenario import registry
+from hubsim.scenario.files import InputFileError, check_regular_file, read_bounded
+from hubsim.scenario.loader import validate
+
+
+@app.command()
+def evidence(
+    status: Annotated[str | None, typer.Option(help="Only rows with this status.")] = None,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or markdown.")] = "table",
+) -> None:
+    """Print the evidence registry: every default with its unit, source and status."""
+    if status is not None and status not in registry.STATUSES:
+        fail(f"--status: must be one of {', '.join(registry.STATUSES)}")
+    frame = pd.DataFrame(registry.as_records())
+    if status is not None:
+        frame = frame[frame["status"] == status]
+    if format_ == "csv":
+        typer.echo(frame.to_csv(index=False), nl=False)
+    elif format_ == "markdown":
+        typer.echo(_markdown(frame))
+    elif format_ == "table":
+        cols = ["name", "hub", "value", "unit", "status"]
+        typer.echo(render([tuple(cols)] + [tuple(str(v) for v in r) for r in frame[cols].values]))
+    else:
+        fail("--format: must be one of table, csv, markdown")
+
+
+def _markdown(frame) -> str:
+    cols = ["name", "hub", "value", "unit", "status", "source"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame[cols].itertuples(index=False):
+        cells = [str(v).replace("|", "\\|") for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _read_targets(path: Path):
+    """Targets from a TOML targets file or a CSV screening extract (by file suffix)."""
+    from hubsim.experiments.calibration import targets_from_extract, targets_from_mapping
+
+    try:
+        if path.suffix.lower() == ".csv":
+            check_regular_file(path)
+            return targets_from_extract(pd.read_csv(path))
+        return targets_from_mapping(tomllib.loads(read_bounded(path).decode("utf-8")))
+    except InputFileError as exc:
+        fail(f"{path}: {exc}")
+    except RecursionError:
+        fail(f"{path}: cannot be read (nested too deeply)")
+    except FileNotFoundError:
+        fail(f"{path}: file not found")
+    except (tomllib.TOMLDecodeError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot be read ({exc})")
+    except ValueError as exc:
+        fail(f"{path}: {exc}")
+
+
+@app.command()
+def calibrate(
+    targets: Annotated[Path, typer.Argument(help="Targets TOML file, or a CSV screening extract "
+                                            "(one 0/1 column per domain).")],
+    scenario: Annotated[Path | None, typer.Option(help="Take the risk-factor mix from this "
+                                                  "scenario [default: the registry's].")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the [screening] table to this file.")]
+    = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+) -> None:
+    """Fit the need model (thresholds and correlation) to screening figures; print a [screening]
+    table to paste into a scenario file."""
+    from hubsim.experiments.calibration import calibrate as fit
+    from hubsim.model.need import shift_distribution
+    from hubsim.scenario.schema import RISK_FACTORS
+
+    wanted = _read_targets(targets)
+    loaded = load_or_fail(scenario, None) if scenario else validate(registry.scenario_defaults())
+    hub = getattr(loaded, "hubs", (loaded,))[0]
+    shifts = shift_distribution([hub.population.risk_factors[k] for k in RISK_FACTORS],
+                                [hub.screening.risk_shift_sd[k] for k in RISK_FACTORS])
+    if out is not None and out.exists() and not force:
+        fail(f"{out} exists; choose another --out or add --force")
+    result = fit(wanted, shifts=shifts)
+    rows: list[tuple[str, ...]] = [("figure", "target", "fitted")]
+    rows += [(k, f"{v:.4f}", f"{result.fitted[k]:.4f}") for k, v in result.targets.items()]
+    typer.echo(render(rows))
+    typer.echo(f"\n# prevalence is for a client with no risk factor; loss {result.loss:.3g}")
+    typer.echo(result.to_toml())
+    if out is not None:
+        write_text_atomic(out, result.to_toml())
+        typer.echo(f"written: {out}")
+
+
+@app.command("check-evidence")
+def check_evidence(
+    scenario: ScenarioArg,
+    replications: Annotated[int, typer.Option(min=2, max=10_000)] = 10,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
+    set_: SetOpt = None,
+    csv: Annotated[Path | None, typer.Option(help="Also write the table to this CSV file.")]
+    = None,
+) -> None:
+    """Run a scenario and compare it with the evaluation's published figures, each labelled
+    input, calibrated or out-of-sample; exit 1 if an input or calibrated figure is outside its
+    tolerance (out-of-sample figures are reported, passing or failing)."""
+    from hubsim.experiments.evidence_check import (
+        NOT_MATCHED,
+        check_table,
+        failures,
+        figures_by_replication,
+    )
+    from hubsim.experiments.replications import run_experiment
+
+    loaded = load_or_fail(scenario, set_)
+    if csv is not None:  # before the run: a bad --csv must not cost a whole simulation
+        check_writable_file(csv, "--csv")
+    experiment = run_experiment(loaded, replications, seed, progress=replications >= 4)
+    table = check_table(figures_by_replication(experiment.clients, loaded), loaded)
+    typer.echo(f"{loaded.name}: {replications} replications, seed {seed}\n")
+    typer.echo(validation_text(table))
+    typer.echo(f"\n{TOLERANCE_RULE}")
+    typer.echo("\nNot compared here:")
+    for figure, reason in NOT_MATCHED:
+        typer.echo(f"  - {figure}: {reason}")
+    if csv is not None:
+        write_text_atomic(csv, table.to_csv(index=False))
+    strict, reported = failures(table)
+    if reported:
+        typer.echo(f"\nOut-of-sample figures outside tolerance (reported, not an error): "
+                   f"{', '.join(reported)}")
+    if strict:
+        typer.echo(f"\nInput or calibrated figures outside tolerance: {', '.join(strict)}")
+        raise typer.Exit(1)
+
+
+TOLERANCE_RULE = (
+    "Tolerance: the published figure's 95% interval (Wilson at its n for a share, Poisson for a "
+    "count, the published CI for EQ-5D) widened in quadrature by the half-width of the simulated "
+    "mean's 95% interval; a range across Hubs: every Hub's mean within the range +- rounding + 3 "
+    "standard errors. Input and calibrated figures must pass; out-of-sample figures are "
+    "validation and are reported either way."
+)
+
+
+def check_writable_file(path: Path, option: str) -> None:
+    """Exit 2 unless ``path`` can be written as a file: not a folder, its folder there."""
+    if path.is_dir():
+        fail(f"{option} {path}: is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        fail(f"{option} {path}: is not a regular file")
+    if not path.parent.is_dir():
+        fail(f"{option} {path}: the folder {path.parent} does not exist")
+
+
+def validation_text(table: pd.DataFrame) -> str:
+    """The validation table as aligned text."""
+    rows: list[tuple[str, ...]] = [("figure", "role", "published (n)", "simulated",
+                                    "95% interval", "accepted", "result")]
+    for r in table.itertuples(index=False):
+        n = f" ({r.published_n})" if str(r.published_n) not in ("", "nan") else ""
+        digits = 3 if abs(r.simulated) < 1.5 else 1
+        rows.append((r.figure, r.role, f"{r.published}{n}", f"{r.simulated:.{digits}f}",
+                     f"{r.ci_low:.{digits}f} to {r.ci_high:.{digits}f}",
+                     f"{r.accept_low:.{digits}f} to {r.accept_high:.{digits}f}",
+                     "pass" if r.passed else "FAIL"))
+    return render(rows)
