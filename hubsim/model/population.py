@@ -111,8 +111,12 @@ def _external(scenario: Scenario, streams: Streams, n: int) -> tuple[np.ndarray,
     names = tuple(destinations)
     which = _categorical(streams["external.destination"], {k: d.share for k, d in
                                                            destinations.items()}, names, n)
-    wait_rng = streams["external.wait"]
+    wait_rng, hidden_rng = streams["external.wait"], streams["external.hidden_wait"]
     waits = [destinations[k].wait_days.sample(wait_rng, n) for k in names]
+    for i, k in enumerate(names):  # first to second appointment, where it is modelled
+        hidden = destinations[k].hidden_wait_days
+        if hidden is not None:
+            waits[i] = waits[i] + hidden.sample(hidden_rng, n)
     return which, np.choose(which, waits) if len(names) > 1 else waits[0]
 
 

@@ -213,7 +213,9 @@ def _external(hub: Mapping[str, Any]) -> str:
     external = hub["external"]
     places = "; ".join(
         f"{name.replace('_', ' ')} {pct(d['share'])}, waiting "
-        f"{describe_dist(d['wait_days'], 'days')}"
+        f"{describe_dist(d['wait_days'], 'days')}" + (
+            f" to the first appointment, then {describe_dist(d['hidden_wait_days'], 'days')} "
+            "to the second" if d.get("hidden_wait_days") else "")
         for name, d in external["destinations"].items()
     )
     return (f"External referral: {describe_dist(external['navigation_days'], 'days')} of Hub "

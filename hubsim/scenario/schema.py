@@ -220,10 +220,16 @@ class BriefSupport(Course):
 
 
 class Destination(Frozen):
-    """One kind of external service: its share of onward referrals and its wait (days)."""
+    """One kind of external service: its share of onward referrals and its wait (days).
+
+    ``wait_days`` runs from referral to the first treatment appointment; ``hidden_wait_days``
+    (optional) from the first to the second appointment, where the treatment the Hub referred
+    for begins (the "hidden wait" of NHS Talking Therapies). The client waits for both.
+    """
 
     share: Probability = Field(ge=0, le=1)
     wait_days: Distribution
+    hidden_wait_days: Distribution | None = None
 
 
 class External(Frozen):
