@@ -69,7 +69,7 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         typer.echo(
             f"  {hub.hub}: {hub.horizon_days:g} days from {hub.start_date}, "
             f"{hub.staff.triage.wte:g} triage WTE, {hub.staff.therapists.wte:g} therapist WTE "
-            f"({hub.staff.therapists.slots} therapy slots), {hub.staff.brief.wte:g} brief WTE"
+            f"({hub.staff.pool_slots('therapy')} therapy slots), {hub.staff.brief.wte:g} brief WTE"
         )
 
 

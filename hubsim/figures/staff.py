@@ -16,8 +16,9 @@ from hubsim.figures.style import (
     new_figure,
     percent_axis,
 )
-from hubsim.results.run_facts import CASELOAD_POOLS, POOL_LABELS
+from hubsim.results.run_facts import POOL_LABELS
 from hubsim.results.stats import percentile_bands
+from hubsim.scenario.staff import CASELOAD_POOLS
 
 PERCENT = 100.0
 LEGEND_BELOW = (0.5, -0.16)  # axes fraction: centred under the date labels

@@ -21,15 +21,12 @@ import pandas as pd
 from pydantic import ValidationError
 
 from hubsim.scenario.schema import AnyScenario, MultiHubScenario, Scenario
+from hubsim.scenario.staff import CASELOAD_POOLS  # noqa: F401 (re-exported for the faces)
 
 logger = logging.getLogger(__name__)
 
-CASELOAD_POOLS: dict[str, tuple[str, ...]] = {
-    "therapy": ("therapists", "psychologists"), "brief": ("brief",),
-}
-"""Caseload pools -> the staff roles whose WTE gives their slots (as in ``hubsim.model.capacity``);
-the timeseries holds ``<pool>_caseload`` (slots in use) and, in newer runs, ``<pool>_slots``
-(slots open that day)."""
+# CASELOAD_POOLS (the scenario's staff section): the timeseries holds ``<pool>_caseload`` (slots in
+# use) and, in newer runs, ``<pool>_slots`` (slots open that day)
 POOL_LABELS: dict[str, str] = {"therapy": "Hub therapy", "brief": "brief support"}
 ROLE_LABELS: dict[str, str] = {
     "triage": "triage clinicians", "therapists": "therapists", "brief": "brief-support staff",
