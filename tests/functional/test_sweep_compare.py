@@ -148,8 +148,8 @@ def test_sweep_bad_point_exits_2_naming_the_field(runner, files, vary: str, fiel
 
 def test_run_writes_bands_and_executor(runner, files) -> None:
     out = files["dir"] / "run"
-    result = runner.invoke(app, ["run", str(files["a"]), "--replications", REPLICATIONS,
-                                 "--workers", "2", "--out", str(out)])
+    result = runner.invoke(app, ["run", "--no-report", str(files["a"]), "--replications",
+                                 REPLICATIONS, "--workers", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
     bands = pd.read_csv(out / "timeseries_bands.csv")
     assert {"hub", "day", "variable", "mean", "q05", "q95"} <= set(bands.columns)
@@ -159,8 +159,9 @@ def test_run_writes_bands_and_executor(runner, files) -> None:
 
 def test_run_auto_replications_reports_the_count(runner, files) -> None:
     out = files["dir"] / "auto"
-    result = runner.invoke(app, ["run", str(files["a"]), "--replications", "auto", "--precision",
-                                 "0.2", "--kpi", "clients_arrived", "--out", str(out)])
+    result = runner.invoke(app, ["run", "--no-report", str(files["a"]), "--replications", "auto",
+                                 "--precision", "0.2", "--kpi", "clients_arrived",
+                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "run_metadata.json").read_text(encoding="utf-8"))
     assert meta["replications_mode"] == "auto" and meta["converged"] is True
