@@ -19,11 +19,12 @@ from hubsim.figures.curves import staffing_search_curve, sweep_curves
 from hubsim.figures.flow import pathway_flow
 from hubsim.figures.psa import COST, QALYS, acceptability_curve, psa_plane
 from hubsim.figures.queues import therapy_waitlist_fan, triage_backlog_fan
-from hubsim.figures.staff import staff_utilisation
+from hubsim.figures.staff import staff_in_post, staff_utilisation
 from hubsim.figures.style import save_figure
 from hubsim.figures.waits import kpi_windows, therapy_waits
 from hubsim.results_folder import ResultsFolder
 from hubsim.run_facts import caseload_slots, hubs, staffing_changes, to_date
+from hubsim.staff_in_post import staff_from_metadata
 
 logger = logging.getLogger(__name__)
 PERCENT = 100.0
@@ -81,6 +82,21 @@ def _utilisation(results: ResultsFolder) -> Figure:
                              changes=staffing_changes(results.metadata))
 
 
+def _staff(results: ResultsFolder) -> Figure:
+    if not hubs(results.metadata):
+        raise Skip("the run's metadata holds no scenario to draw its staff from")
+    reps = None
+    for table in (results.timeseries, results.replications):
+        if table is not None and "replication" in table:
+            reps = sorted(int(r) for r in table["replication"].unique())
+            break
+    staff = staff_from_metadata(results.metadata, reps)
+    if staff is None or staff.empty:
+        raise Skip("the run's scenario or seed is not in its metadata, or no longer validates")
+    return staff_in_post(staff, source=results.source,
+                         changes=staffing_changes(results.metadata))
+
+
 def _costs(results: ResultsFolder) -> Figure:
     found = cost_components(_need(results, "summary", ("kpi", "mean")), results.metadata)
     if found is None:
@@ -130,6 +146,10 @@ SPECS: tuple[FigureSpec, ...] = (
                "(right: share of all who joined the list, still-waiting clients counted).",
                _therapy_waits),
     FigureSpec("staff_utilisation", "Staff utilisation over time, by role.", _utilisation),
+    FigureSpec("staff_in_post", "Staff funded, in post and at work over time, by role (WTE; "
+               "posts filled after a recruitment lag, leavers replaced after a vacancy, leave "
+               "and sickness; redeployed time not shown). Drawn again from the run's seed and "
+               "scenario.", _staff),
     FigureSpec("pathway_flow", "Where clients went after screening, by need tier.",
                lambda r: pathway_flow(
                    _need(r, "clients", ("need_tier", "pathway", "exit_reason", "replication")),
