@@ -21,7 +21,7 @@ import pandas as pd
 
 from hubsim.experiment import Experiment
 from hubsim.output import build_metadata
-from hubsim.run_facts import source_line
+from hubsim.run_facts import run_name, source_line
 from hubsim.scenario import NEED_TIERS, PATHWAYS
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class ResultsFolder:
     @property
     def name(self) -> str:
         """Scenario name."""
-        return str(self.metadata.get("scenario_name", "unnamed scenario"))
+        return run_name(self.metadata)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table present, core tables first, by name."""

@@ -65,6 +65,13 @@ def compact(value: Any) -> str:
     return str(value)
 
 
+def _value_text(name: str, value: Any) -> str:
+    """``compact(value)``, but a year as a year (2021, not 2,021)."""
+    if name.endswith("year") and isinstance(value, int | float) and float(value).is_integer():
+        return str(int(value))
+    return compact(value)
+
+
 def _entry_groups(name: str, runs: list[dict[str, Any]]) -> list[tuple[Entry, list[dict]]]:
     """The registry row each Hub of the run takes ``name`` from, grouping Hubs that share one."""
     groups: dict[int, tuple[Entry, list[dict]]] = {}
@@ -80,13 +87,13 @@ def _entry_groups(name: str, runs: list[dict[str, Any]]) -> list[tuple[Entry, li
 
 
 def _row(name: str, row: Entry, group: list[dict], several: bool) -> dict[str, Any]:
-    shown = {h.get("hub", "?"): compact(dotted(h, name)) for h in group}
+    shown = {h.get("hub", "?"): _value_text(name, dotted(h, name)) for h in group}
     value = next(iter(shown.values())) if len(set(shown.values())) == 1 else "; ".join(
         f"{k}: {v}" for k, v in shown.items())
     default = canonical(row.value)
     return {
         "name": f"{name} ({', '.join(shown)})" if several else name, "value": value,
-        "default": compact(row.value),
+        "default": _value_text(name, row.value),
         "overridden": any(canonical(dotted(h, name)) != default for h in group),
         "unit": row.unit, "status": row.status, "source": row.source,
         "range": f"{num(row.range[0])} to {num(row.range[1])}" if row.range else "",
@@ -136,4 +143,5 @@ def assumptions_section(meta: Mapping[str, Any]) -> str:
                    ("parameter", "value in this run", "unit", "status", "plausible range",
                     "source or reason"))
     body = "".join(_row_html(r) for r in rows)
-    return para(intro) + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return para(intro) + (f'<table class="wide"><thead><tr>{head}</tr></thead>'
+                          f"<tbody>{body}</tbody></table>")

@@ -21,7 +21,12 @@ h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 nav ol { columns: 2; padding-left: 1.2rem; }
 table { border-collapse: collapse; width: 100%; margin: 0.8rem 0; font-size: 0.92rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left;
-         vertical-align: top; }
+         vertical-align: top; overflow-wrap: anywhere; }
+th { font-size: 0.85rem; overflow-wrap: normal; hyphens: auto; }
+td code { overflow-wrap: anywhere; word-break: break-word; }
+table.wide { font-size: 0.82rem; }
+table.wide th, table.wide td { padding: 0.25rem 0.35rem; }
+.scroll { overflow-x: auto; }
 th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.assumption td { background: var(--flag); }
@@ -60,9 +65,10 @@ def bullets(items: Iterable[str], cls: str | None = None) -> str:
 
 def table(
     headers: Sequence[str], rows: Iterable[Sequence[object]],
-    row_classes: Sequence[str] | None = None, numeric: Sequence[int] = (),
+    row_classes: Sequence[str] | None = None, numeric: Sequence[int] = (), cls: str = "",
 ) -> str:
-    """A table of escaped cells; ``numeric`` column indexes are right-aligned."""
+    """A table of escaped cells; ``numeric`` column indexes are right-aligned; ``cls`` is the
+    table's class (``wide``: smaller type for many columns)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
@@ -72,7 +78,8 @@ def table(
             for j, c in enumerate(row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def image(png: bytes, alt: str, caption: str) -> str:

@@ -241,7 +241,9 @@ def test_ceac_of_a_known_icer():
 
 
 def test_extras_in_a_folder_are_drawn(results):
-    extras = {"sweep": sweep_frame(), "psa": psa_frame(),
+    ranking = pd.DataFrame({"parameter": ["a", "b"], "prcc_nmb_20000_gbp": [0.5, -0.2],
+                            "method": "prcc"})
+    extras = {"sweep": sweep_frame(), "psa": psa_frame(), "ranking": ranking,
               "staffing_search": pd.DataFrame({"wte": [1, 2], "share_meeting_target": [0.2, 1]})}
     richer = dataclasses.replace(results, extras=extras)
     drawn = {spec.name for spec, fig, _ in build_figures(richer) if fig is not None}
