@@ -18,6 +18,7 @@ from hubsim.figures.style import (
     LIGHT_GREY,
     LINE_WIDTH,
     OKABE_ITO,
+    SERIES_COLOURS,
     SHADE_ALPHA,
     SOURCE_SIZE,
     date_axis,
@@ -190,3 +191,41 @@ def triage_backlog_fan(timeseries: pd.DataFrame, **kwargs) -> Figure:
         ylabel="clients awaiting a triage call\n(end of day)", colour=OKABE_ITO["vermillion"],
         **kwargs,
     )
+
+
+OVERLAY_SERIES: dict[str, tuple[str, str]] = {
+    "therapy_waitlist": ("Hub therapy waiting list", "clients waiting for Hub therapy"),
+    "triage_backlog": ("Triage queue", "clients awaiting a triage call"),
+}
+"""Series that ``waitlists_overlaid`` draws: (title words, y-axis words)."""
+
+
+def waitlists_overlaid(
+    series: dict[str, pd.DataFrame], column: str = "therapy_waitlist", *,
+    source: str | None = None,
+) -> Figure:
+    """One daily series of several scenarios on one axis: each scenario's median across
+    replications on its middle-50% band, in its own colour.
+
+    Parameters
+    ----------
+    series : scenario label -> its timeseries (as for ``fan_chart``; Hubs are summed)
+    column : ``therapy_waitlist`` or ``triage_backlog``
+    source : source line for the foot of the figure
+    """
+    title, ylabel = OVERLAY_SERIES[column]
+    with house_style():
+        fig, (ax,) = new_figure()
+        handles = []
+        for colour, (label, timeseries) in zip(SERIES_COLOURS, series.items(), strict=False):
+            bands = percentile_bands(replication_totals(timeseries, [column]), column, by="date",
+                                     quantiles=QUANTILES)
+            draw_bands(ax, bands, "date", colour, outer=False)
+            handles.append(band_handle(colour, label))
+        ax.set_ylabel(f"{ylabel}\n(end of day)")
+        ax.set_xlabel("date (end of day)")
+        ax.set_ylim(bottom=0)
+        date_axis(ax)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2,
+                  title="median and middle 50% of replications")
+        return finish(fig, f"{title}: scenarios compared", source)

@@ -72,7 +72,9 @@ TOP_INPUTS = 5
 
 
 def _money_or_qalys(value: float, column: str) -> str:
-    return f"{value:,.3f}" if "qalys" in column else f"£{value:,.0f}"
+    if "qalys" in column:
+        return f"{value:,.3f}"
+    return f"−£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
 
 
 def psa_text(draws: pd.DataFrame, ranking: pd.DataFrame | None, meta: Mapping[str, Any]) -> str:
