@@ -21,18 +21,22 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "app"))
-from browser import launch_chromium, served_app, wait_idle  # noqa: E402
+from browser import launch_chromium, served_app, type_number, wait_idle  # noqa: E402
 
 OUT = REPO_ROOT / "docs" / "img"
 VIEWPORT = {"width": 1200, "height": 900}  # px: a laptop screen
 RUN = ["scenarios/staffing-growth.toml", "--replications", "5", "--seed", "0"]
 PSA = ["scenarios/baseline.toml", "--draws", "40", "--replications", "1", "--seed", "0"]
 REPORT_SECTIONS = ("results", "figures", "assumptions", "validation")
-APP_LOAD_S = 120_000  # ms: a first run of the app on a loaded machine
+APP_LOAD_MS = 180_000  # a first page load and a run of the app on a loaded machine
+APP_VIEWPORT = {"width": 1400, "height": 1500}  # tall enough for the cards and the KPI table
+COMPARE_VIEWPORT = {"width": 1400, "height": 2700}  # the side-by-side table and both charts
+THERAPISTS_WTE = "1.5"  # down from the baseline's 2.4
+SIDE_BY_SIDE = ("staffing-growth.toml", "staffing-cut.toml")  # shipped scenarios added
 
 logger = logging.getLogger("make_screenshots")
 
@@ -79,14 +83,43 @@ def reports(browser) -> None:
 
 
 def app_pages(browser) -> None:
-    from app_screens import shoot_app  # the app's pages: see tests/app/app_screens.py
-
+    """The results page after a change of staffing, the side-by-side comparison with two
+    shipped scenarios, and the downloads page."""
     with tempfile.TemporaryDirectory() as tmp, served_app(Path(tmp) / "app.log") as url:
-        page = browser.new_page(viewport=VIEWPORT)
-        page.set_default_timeout(APP_LOAD_S)
+        page = browser.new_page(viewport=APP_VIEWPORT)
+        page.set_default_timeout(APP_LOAD_MS)
+        expect.set_options(timeout=APP_LOAD_MS)
         page.goto(url)
+        expect(page.get_by_role("heading", name="Choose a scenario")).to_be_visible()
         wait_idle(page)
-        shoot_app(page, url, OUT)
+        type_number(page, "Therapists (WTE)", THERAPISTS_WTE)
+        wait_idle(page)
+        page.get_by_role("link", name="Run & results").click()
+        wait_idle(page)
+        page.get_by_role("button", name="Run", exact=True).click()
+        expect(page.get_by_text("Clients awaiting a triage call over time.")).to_be_visible()
+        wait_idle(page)
+        page.screenshot(path=OUT / "app-results.png")
+        page.get_by_role("link", name="Compare scenarios").click()
+        wait_idle(page)
+        for name in SIDE_BY_SIDE:
+            box = page.get_by_role("combobox").last
+            box.click()
+            box.fill(name)
+            page.keyboard.press("Enter")
+            wait_idle(page)
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Run side by side").click()
+        expect(page.get_by_alt_text("0").or_(page.locator("img")).nth(1)).to_be_visible()
+        wait_idle(page)
+        page.set_viewport_size(COMPARE_VIEWPORT)  # the app scrolls inside its own frame
+        wait_idle(page)
+        page.screenshot(path=OUT / "app-compare.png")
+        page.set_viewport_size(APP_VIEWPORT)
+        page.get_by_role("link", name="Downloads").click()
+        wait_idle(page)
+        page.screenshot(path=OUT / "app-downloads.png")
+        logger.info("wrote app-results.png, app-compare.png, app-downloads.png")
 
 
 def main(which: list[str]) -> None:

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from hubsim import load_scenario, run_experiment
 from hubsim.app.limits import MAX_UPLOAD_BYTES
-from hubsim.app.views import sentence
+from hubsim.app.views import CARD_TITLES, sentence
 from hubsim.columns import kpi_label
 from hubsim.loader import ScenarioError
 from hubsim.staffing_search import search_wte
@@ -134,7 +134,7 @@ def test_side_by_side_runs_each_scenario_as_the_api_does(app, baseline_path) -> 
                         {"horizon_days": TEST_HORIZON_DAYS})
     expected = run_experiment(other, TEST_REPLICATIONS, 0, keep_records=False).summary
     mean = expected.loc[expected["kpi"] == "triage_wait_days_mean", "mean"].iloc[0]
-    shown = table.loc[sentence(kpi_label("triage_wait_days_mean")), shipped]
+    shown = table.loc[CARD_TITLES["triage_wait_days_mean"], shipped]
     assert shown.startswith(f"{mean:,.1f} days")
     assert len(at.get("image")) == 2  # therapy waiting lists and triage queues, overlaid
     chosen.set_value(list(chosen.options[:4])).run()  # four at most

@@ -14,6 +14,7 @@ from hubsim.app.common import require_built, sidebar, start_run
 from hubsim.app.outputs import run_key
 from hubsim.app.shipped import scenarios_dir, shipped_scenarios, title
 from hubsim.app.views import (
+    CARD_TITLES,
     fmt_change,
     fmt_interval,
     plain_text,
@@ -130,9 +131,10 @@ def _run_side_by_side(chosen: list[str], built: state.Built, replications: int, 
 
 
 def side_table(experiments: dict[str, Experiment],
-               kpis: tuple[str, ...] = CORE_KPIS) -> pd.DataFrame:
-    """One row per KPI, one column per scenario: mean (95% CI) with units."""
-    columns = {"Measure": [sentence(kpi_label(k)) for k in kpis]}
+               kpis: tuple[str, ...] = tuple(CARD_TITLES)) -> pd.DataFrame:
+    """One row per headline KPI (the results page's cards, by their short titles), one column
+    per scenario: mean (95% CI) with units."""
+    columns = {"Measure": [CARD_TITLES[k] for k in kpis]}
     for label, experiment in experiments.items():
         columns[label] = [_cell(experiment.summary, k) for k in kpis]
     return pd.DataFrame(columns)
