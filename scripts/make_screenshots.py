@@ -43,7 +43,7 @@ logger = logging.getLogger("make_screenshots")
 
 def hubsim(*args: str) -> None:
     """Run a hubsim command from the repository root; stop on failure."""
-    subprocess.run([sys.executable, "-c", "from hubsim.cli import main; main()", *args],
+    subprocess.run([sys.executable, "-c", "from hubsim.cli.main import main; main()", *args],
                    cwd=REPO_ROOT, check=True,
                    stdout=subprocess.DEVNULL)
 

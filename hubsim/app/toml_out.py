@@ -17,8 +17,8 @@ from typing import Any
 
 import tomli_w
 
-from hubsim.loader import apply_overrides, deep_merge, read_layers
-from hubsim.scenario import AnyScenario, Scenario
+from hubsim.scenario.loader import apply_overrides, deep_merge, read_layers
+from hubsim.scenario.schema import AnyScenario, Scenario
 
 
 def plain(value: Any) -> Any:

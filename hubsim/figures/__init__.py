@@ -1,7 +1,7 @@
 """Figures from results tables (matplotlib ``Figure`` objects; PNG via Agg, and SVG).
 
 Every function takes DataFrames (never files) and returns a figure with a title, axis labels
-with units and, given ``source=``, a source line. ``hubsim.results_folder.load_results`` reads a
+with units and, given ``source=``, a source line. ``hubsim.results.read.load_results`` reads a
 results folder into frames; ``write_figures`` saves every figure that applies to one. The helpers
 ``staffing_changes``, ``caseload_slots``, ``source_line`` and ``staff_from_metadata`` (staff
 funded, in post and at work, drawn again from the run's seed) read a run's metadata.
@@ -26,8 +26,8 @@ from hubsim.figures.staff import (
 )
 from hubsim.figures.style import png_bytes, save_figure
 from hubsim.figures.waits import kpi_windows, therapy_waits
-from hubsim.run_facts import caseload_slots, source_line, staffing_changes
-from hubsim.staff_in_post import staff_from_metadata
+from hubsim.results.run_facts import caseload_slots, source_line, staffing_changes
+from hubsim.results.staff_in_post import staff_from_metadata
 
 __all__ = [
     "SPECS", "acceptability_curve", "build_figures", "caseload_slots", "caseload_utilisation",

@@ -18,14 +18,14 @@ from hubsim.figures.costs import cost_components, costs_by_component
 from hubsim.figures.curves import staffing_search_curve, sweep_curves
 from hubsim.figures.flow import pathway_flow
 from hubsim.figures.psa import COST, QALYS, acceptability_curve, psa_plane
+from hubsim.figures.psa_ranking import ranking_chart
 from hubsim.figures.queues import therapy_waitlist_fan, triage_backlog_fan
 from hubsim.figures.staff import staff_in_post, staff_utilisation
 from hubsim.figures.style import save_figure
 from hubsim.figures.waits import kpi_windows, therapy_waits
-from hubsim.plots_psa import ranking_chart
-from hubsim.results_folder import ResultsFolder
-from hubsim.run_facts import caseload_slots, hubs, staffing_changes, to_date
-from hubsim.staff_in_post import staff_from_metadata
+from hubsim.results.read import ResultsFolder
+from hubsim.results.run_facts import caseload_slots, hubs, staffing_changes, to_date
+from hubsim.results.staff_in_post import staff_from_metadata
 
 logger = logging.getLogger(__name__)
 PERCENT = 100.0

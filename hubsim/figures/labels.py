@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import textwrap
 
-from hubsim import registry
-from hubsim.columns import kpi_label, kpi_unit
-from hubsim.run_facts import ROLE_LABELS
+from hubsim.results.columns import kpi_label, kpi_unit
+from hubsim.results.run_facts import ROLE_LABELS
+from hubsim.scenario import registry
 
 TITLE_WRAP_CHARS = 55  # a panel title wraps at this many characters (half a figure width)
 SUPTITLE_WRAP_CHARS = 80  # a figure title wraps at this many characters

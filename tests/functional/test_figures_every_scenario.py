@@ -17,9 +17,9 @@ from hubsim import load_scenario, run_experiment
 from hubsim.app.shipped import shipped_scenarios
 from hubsim.figures import build_figures, png_bytes
 from hubsim.figures.psa import acceptability_curve, psa_plane
-from hubsim.plots_experiments import sweep_figure
-from hubsim.plots_psa import ranking_chart
-from hubsim.results_folder import results_from_experiment
+from hubsim.figures.psa_ranking import ranking_chart
+from hubsim.figures.sweeps import sweep_figure
+from hubsim.results.read import results_from_experiment
 
 REPLICATIONS = 2  # enough for the bands; each scenario runs in well under a second
 LOW_DPI = 40  # the layout is the same at any resolution; a small render is quick

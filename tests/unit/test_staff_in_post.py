@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from hubsim import load_scenario, run_experiment
-from hubsim.results_folder import results_from_experiment
-from hubsim.staff_in_post import staff_from_metadata, staff_over_time
-from hubsim.staff_schema import THERAPY_ROLES
+from hubsim.results.read import results_from_experiment
+from hubsim.results.staff_in_post import staff_from_metadata, staff_over_time
+from hubsim.scenario.staff import THERAPY_ROLES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 MATCH_SHARE = 0.99

@@ -22,13 +22,13 @@ from hubsim.app.views import (
     show_error,
     summary_row,
 )
-from hubsim.columns import kpi_label
-from hubsim.compare import Comparison, compare_scenarios
-from hubsim.experiment import Experiment, run_experiment
+from hubsim.experiments.compare import Comparison, compare_scenarios
+from hubsim.experiments.replications import Experiment, run_experiment
 from hubsim.figures import png_bytes, waitlists_overlaid
-from hubsim.kpis import CORE_KPIS
-from hubsim.loader import ScenarioError, build, read_layers
-from hubsim.scenario import AnyScenario
+from hubsim.results.columns import kpi_label
+from hubsim.results.kpis import CORE_KPIS
+from hubsim.scenario.loader import ScenarioError, build, read_layers
+from hubsim.scenario.schema import AnyScenario
 
 RESULT = "result.compare"
 SIDE_BY_SIDE = "result.side_by_side"
