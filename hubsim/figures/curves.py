@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from hubsim.figures.labels import kpi_title, parameter_label, target_words
+from hubsim.figures.labels import (
+    SUPTITLE_WRAP_CHARS,
+    kpi_title,
+    parameter_label,
+    target_words,
+)
 from hubsim.figures.style import (
     FULL_SCALE_HEADROOM,
     GREY,
@@ -189,8 +195,10 @@ def staffing_search_curve(
         colour = OKABE_ITO["blue"]
         ax.plot(points[x], share, color=colour, linestyle=":", label="staffing levels tried")
         faces = colour if held is None else [colour if h else "white" for h in held]
-        ax.scatter(points[x], share, facecolors=faces, edgecolors=colour, zorder=3,
-                   label=None if held is None else "filled: target met often enough")
+        ax.scatter(points[x], share, facecolors=faces, edgecolors=colour, zorder=3)
+        if held is not None:  # a legend entry with a filled point (the first point may be hollow)
+            ax.plot([], [], marker="o", color=colour, linestyle="none",
+                    label="filled: target met often enough")
         if target_pct is not None:
             ax.axhline(target_pct, color=OKABE_ITO["vermillion"], linestyle="--",
                        label=f"required: {target_pct:g}% of replications")
@@ -209,5 +217,6 @@ def staffing_search_curve(
         ax.set_xlabel(label)
         ax.set_ylabel("replications meeting the target (%)")
         ax.legend(loc="lower right")
-        title = f"Staffing search: {target_words(target)}" if target else "Staffing search"
+        title = (textwrap.fill(f"Staffing search: {target_words(target, 0)}", SUPTITLE_WRAP_CHARS)
+                 if target else "Staffing search")
         return finish(fig, title, source)

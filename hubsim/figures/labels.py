@@ -14,7 +14,7 @@ from hubsim.results.run_facts import ROLE_LABELS
 from hubsim.scenario import registry
 
 TITLE_WRAP_CHARS = 55  # a panel title wraps at this many characters (half a figure width)
-SUPTITLE_WRAP_CHARS = 80  # a figure title wraps at this many characters
+SUPTITLE_WRAP_CHARS = 66  # a bold figure title wraps at this many characters
 MAX_UNIT_CHARS = 24  # a longer registry unit is a sentence, not an axis unit
 SHORT_UNITS: dict[str, str] = {"wte": "WTE", "share 0-1": "share, 0-1"}
 """Field or unit -> the form written on an axis."""
@@ -60,12 +60,13 @@ def kpi_title(kpi: str, width: int = TITLE_WRAP_CHARS) -> str:
 
 def target_words(target: str, width: int = SUPTITLE_WRAP_CHARS) -> str:
     """A staffing target such as ``therapy_started_within_18w_pct >= 95`` in words, with the
-    unit: 'share of all who joined ... >= 95 %' (wrapped to ``width`` characters)."""
+    unit: 'share of all who joined ... ≥ 95 %' (wrapped to ``width`` characters; 0: not
+    wrapped)."""
     kpi, _, rest = target.strip().partition(" ")
     unit = kpi_unit(kpi)
     rest = rest.replace(">=", "≥").replace("<=", "≤")
     words = f"{kpi_label(kpi)} {rest}{' ' + unit if unit and rest else ''}"
-    return textwrap.fill(words.strip(), width)
+    return textwrap.fill(words.strip(), width) if width else words.strip()
 
 
-__all__ = ["kpi_axis_label", "kpi_title", "parameter_label", "target_words"]
+__all__ = ["SUPTITLE_WRAP_CHARS", "kpi_axis_label", "kpi_title", "parameter_label", "target_words"]
