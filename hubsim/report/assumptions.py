@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubsim import __version__
-from hubsim.report.html import esc, para
+from hubsim.report.html import breakable, esc, para
 from hubsim.report.words import describe_dist, num
 from hubsim.results.run_facts import hubs
 from hubsim.scenario import registry
@@ -122,7 +122,7 @@ def _row_html(row: Mapping[str, Any]) -> str:
         badges += ' <span class="badge overridden">differs from registry</span>'
         value += f'<br><span class="note">registry default: {esc(row["default"])}</span>'
     cls = ' class="assumption"' if row["status"] == "assumption" else ""
-    return (f"<tr{cls}><td><code>{esc(row['name'])}</code></td><td>{value}</td>"
+    return (f"<tr{cls}><td><code>{breakable(row['name'])}</code></td><td>{value}</td>"
             f"<td>{esc(row['unit'])}</td><td>{badges}</td><td>{esc(row['range'])}</td>"
             f"<td>{esc(row['source'])}</td></tr>")
 

@@ -21,9 +21,8 @@ h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 nav ol { columns: 2; padding-left: 1.2rem; }
 table { border-collapse: collapse; width: 100%; margin: 0.8rem 0; font-size: 0.92rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left;
-         vertical-align: top; overflow-wrap: anywhere; }
-th { font-size: 0.85rem; overflow-wrap: normal; hyphens: auto; }
-td code { overflow-wrap: anywhere; word-break: break-word; }
+         vertical-align: top; overflow-wrap: break-word; }
+th { font-size: 0.85rem; }
 table.wide { font-size: 0.82rem; }
 table.wide th, table.wide td { padding: 0.25rem 0.35rem; }
 .scroll { overflow-x: auto; }
@@ -51,6 +50,12 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def breakable(value: object) -> str:
+    """``value`` escaped, with a line-break opportunity after each ``_`` and ``.``, so long
+    identifiers (``screen_functioning_pct``, ``population.risk_factors.x``) wrap in a table."""
+    return esc(value).replace("_", "_<wbr>").replace(".", ".<wbr>")
+
+
 def para(text: str, cls: str | None = None) -> str:
     """A paragraph of escaped ``text``."""
     attr = f' class="{esc(cls)}"' if cls else ""
@@ -74,7 +79,7 @@ def table(
     for i, row in enumerate(rows):
         cls = f' class="{esc(row_classes[i])}"' if row_classes and row_classes[i] else ""
         cells = "".join(
-            f'<td class="num">{esc(c)}</td>' if j in numeric else f"<td>{esc(c)}</td>"
+            f'<td class="num">{esc(c)}</td>' if j in numeric else f"<td>{breakable(c)}</td>"
             for j, c in enumerate(row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")

@@ -115,7 +115,7 @@ def test_validation_table_from_a_results_folder_file(tmp_path):
                           "simulated": [71.5], "passed": [True]})
     table.to_csv(folder / "validation.csv", index=False)
     page = write_report(folder, save_figures=False).read_text(encoding="utf-8")
-    section = page.split('id="validation"')[1].split("</section>")[0]
+    section = page.split('id="validation"')[1].split("</section>")[0].replace("<wbr>", "")
     assert "validation.csv" in section and "followup_contact_pct" in section
     assert "1 of 1 published figures within tolerance" in section
 
@@ -124,7 +124,8 @@ def test_validation_computed_from_records():
     scenario = load_scenario(BASELINE, {"horizon_days": 400})
     results = results_from_experiment(run_experiment(scenario, 2, seed=1),
                                       scenario_file="scenarios/baseline.toml")
-    section = render_report(results).split('id="validation"')[1].split("</section>")[0]
+    page = render_report(results).replace("<wbr>", "")
+    section = page.split('id="validation"')[1].split("</section>")[0]
     assert "published figures within tolerance" in section
     assert "followup_contact_pct" in section
 
@@ -138,7 +139,8 @@ def test_sparse_folder_degrades_gracefully(tmp_path):
     assert [h for h in Parsed(page).h2 if h != "Contents"] == list(SECTION_TITLES.values())
     assert "Not part of this run: the results folder has no summary table" in page
     assert "Not part of this run: the results folder has no per-client records" in page
-    assert "not part of this run" not in page.split('id="figures"')[1].split("</section>")[0]
+    figures = page.split('id="figures"')[1].split("</section>")[0]
+    assert "not part of this run" not in figures
     assert "No figure applies to this results folder" in page
     assert not (folder / "figures").exists() or not any((folder / "figures").iterdir())
 
@@ -186,7 +188,7 @@ def metadata_only(tmp_path: Path, **extra: object) -> Path:
 
 
 def results_section(page: str) -> str:
-    return page.split('id="results"')[1].split("</section>")[0]
+    return page.split('id="results"')[1].split("</section>")[0].replace("<wbr>", "")
 
 
 def test_sweep_folder_reports_its_points(tmp_path):
@@ -212,14 +214,14 @@ def test_search_folder_reports_its_answer(tmp_path):
 
 
 def test_run_report_lists_no_figure_that_does_not_apply(page):
-    figures = page.split('id="figures"')[1].split("</section>")[0]
+    figures = page.split('id="figures"')[1].split("</section>")[0].replace("<wbr>", "")
     assert "not part of this run" not in figures.lower()
     assert "sweep" not in figures.lower() and "acceptability" not in figures.lower()
     assert "staff funded, in post and at work" in figures.lower()
 
 
 def test_price_year_reads_as_a_year(page):
-    section = page.split('id="assumptions"')[1].split("</section>")[0]
+    section = page.split('id="assumptions"')[1].split("</section>")[0].replace("<wbr>", "")
     row = section.split("<code>price_year</code>")[1].split("</tr>")[0]
     assert "2,0" not in row and re.search(r"<td>20\d\d", row)
 
@@ -252,7 +254,7 @@ def test_psa_folder_gets_its_report(tmp_path):
     assert "unnamed scenario" not in page
     assert "<title>baseline against signpost-only comparator</title>" in page
     assert "cost-effective against the signpost-only comparator" in page
-    results = page.split('id="results"')[1].split("</section>")[0]
+    results = page.split('id="results"')[1].split("</section>")[0].replace("<wbr>", "")
     assert "incremental cost (GBP)" in results and "central 95% of draws" in results
     share = float(((20_000 * pd.read_csv(folder / "psa_draws.csv")["incremental_qalys"]
                     - pd.read_csv(folder / "psa_draws.csv")["incremental_cost_gbp"]) > 0).mean())
