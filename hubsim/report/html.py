@@ -31,7 +31,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 tr.assumption td { background: var(--flag); }
 tr.assumption td:first-child { border-left: 4px solid var(--flag-edge); }
 .badge { display: inline-block; padding: 0 0.4rem; border-radius: 0.6rem; font-size: 0.8rem;
-         background: #eee; white-space: nowrap; overflow-wrap: normal; }
+         background: #eee; overflow-wrap: normal; }
 .badge.assumption { background: var(--flag-edge); color: black; }
 .badge.overridden { background: var(--accent); color: white; }
 figure { margin: 1.5rem 0; }
