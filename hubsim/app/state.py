@@ -100,7 +100,10 @@ def _layers(src: Source) -> dict[str, Any]:
 
 def layers() -> dict[str, Any]:
     """The chosen scenario's own files merged (no registry defaults, no lever)."""
-    return _layers(source())
+    src = source()
+    if src is None:
+        raise ScenarioError("app", "scenario", "no scenario chosen: upload one")
+    return _layers(src)
 
 
 def _build(src: Source, overrides: dict[str, Any]) -> AnyScenario:
