@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from hubsim.results.experiment import Experiment
-from hubsim.results.run_facts import source_line
+from hubsim.results.run_facts import run_name, source_line
 from hubsim.results.write import build_metadata
 from hubsim.scenario.schema import NEED_TIERS, PATHWAYS
 
@@ -66,7 +66,7 @@ class ResultsFolder:
     @property
     def name(self) -> str:
         """Scenario name."""
-        return str(self.metadata.get("scenario_name", "unnamed scenario"))
+        return run_name(self.metadata)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table present, core tables first, by name."""
