@@ -8,6 +8,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from hubsim import financial_year
 from hubsim.arrivals import all_arrivals
 from hubsim.kpis import Usage, combine_kpis, compute_kpis
 from hubsim.model import SAMPLED_SERIES, HubModel
@@ -67,6 +68,9 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
         "therapists": model.therapy.usage(lo, hi),
         "brief": model.brief.usage(lo, hi),
         "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
+        "paid_wte_years_by_fy": {year: model.capacity.paid_wte_years(a, b)
+                                 for year, a, b in financial_year.spans(scenario.start_date,
+                                                                        lo, hi)},
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
     return clients, _timeseries(model, scenario), usage

@@ -1,4 +1,11 @@
-"""Plain-text tables for the terminal (no colours, readable in any log)."""
+"""Plain-text tables for the terminal (no colours, readable in any log).
+
+Numbers a person reads follow one format per unit (``fmt_value``): money as £ with thousands
+separators, percentages (and shares 0-1, shown as percentages) to 1 decimal place, days to 1
+decimal place, counts of people with thousands separators (whole numbers from 100, else 1
+decimal place, since they are means over replications). Rows carry the KPI's short title
+(``hubsim.columns.kpi_title``) and its name, the name used in the CSV files.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,98 @@ import math
 
 import pandas as pd
 
-from hubsim.kpis import KPI_UNITS
+from hubsim.columns import kpi_title, kpi_unit
 
 _BIG = 1000
+PERCENT = 100.0
+WHOLE_FROM = 100.0  # counts at or above this are shown as whole numbers
 WAIT_NOTE = ("Waits count everyone who joined a list: a client still waiting at the end is given a"
              " forecast start from their place in the queue and the list's recent throughput"
-             " (Kaplan-Meier over all joiners); *_wait_days_mean is the restricted mean, capped"
+             " (Kaplan-Meier over all joiners); the mean wait is the restricted mean, capped"
              " at 364 days; *_started figures count only clients who started.")
+_COUNTS = ("clients", "staff", "count", "working days", "slots")
 
 
 def fmt(value: float) -> str:
-    """A number as people read it: thousands separated, 2 decimals for small values."""
+    """A number without a known unit: thousands separated, 2 decimals for small values."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if abs(value) >= _BIG:
         return f"{value:,.0f}"
     return f"{value:.2f}"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_number(value: float, unit: str) -> str:
+    """``value`` in ``unit`` as digits only (no unit words; money keeps its £), '-' if missing."""
+    if _missing(value):
+        return "-"
+    value = float(value)
+    if unit == "share 0-1":
+        return f"{PERCENT * value:.1f}"
+    if unit == "%":
+        return f"{value:.1f}"
+    if unit.startswith("GBP"):
+        return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+    if unit == "days":
+        return f"{value:,.1f}"
+    if unit in _COUNTS or unit == "month":
+        return f"{value:,.0f}" if abs(value) >= WHOLE_FROM else f"{value:,.1f}"
+    if unit.startswith("QALY"):
+        return f"{value:,.2f}"
+    return fmt(value)
+
+
+def unit_suffix(unit: str) -> str:
+    """What follows a number in ``unit``: ' %', ' days', ' per client', ''."""
+    if unit in ("%", "share 0-1"):
+        return " %"
+    if unit == "days":
+        return " days"
+    if unit.startswith("GBP per "):
+        return f" {unit[len('GBP '):]}"
+    if unit.startswith("GBP") or unit in ("clients", "month", ""):
+        return ""
+    return f" {unit}"
+
+
+def fmt_value(value: float, unit: str) -> str:
+    """``value`` with its unit: '93.0 %', '£2,226,150', '139.3 days', '1,168'."""
+    if _missing(value):
+        return "-"
+    return fmt_number(value, unit) + unit_suffix(unit)
+
+
+def _clip(value: float, unit: str) -> float:
+    """An interval end cut at the KPI's possible range (0, and 100% for shares)."""
+    top = PERCENT if unit == "%" else 1.0 if unit == "share 0-1" else math.inf
+    bottom = 0.0 if (unit in ("%", "share 0-1", "days", "month") or unit in _COUNTS) \
+        else -math.inf
+    return min(max(value, bottom), top)
+
+
+def fmt_estimate(mean: float, low: float, high: float, unit: str) -> str:
+    """A mean and its 95% interval: '93.0 (88.0 to 97.0) %'; no interval: '93.0 %'."""
+    if _missing(mean):
+        return "-"
+    if _missing(low) or _missing(high):
+        return fmt_value(mean, unit)
+    low, high = _clip(float(low), unit), _clip(float(high), unit)
+    return (f"{fmt_number(mean, unit)} ({fmt_number(low, unit)} to {fmt_number(high, unit)})"
+            f"{unit_suffix(unit)}")
+
+
+def fmt_difference(mean: float, low: float, high: float, unit: str) -> str:
+    """A difference and its interval, signed: '+12.5 (3.1 to 21.9) days'."""
+    if _missing(mean):
+        return "-"
+    sign = "+" if float(mean) > 0 else ""
+    interval = ("" if _missing(low) or _missing(high)
+                else f" ({fmt_number(low, unit)} to {fmt_number(high, unit)})")
+    return f"{sign}{fmt_number(mean, unit)}{interval}{unit_suffix(unit)}"
 
 
 def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str:
@@ -31,10 +114,11 @@ def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str
     if kpis is not None:
         present = set(summary["kpi"])
         rows = summary.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
-    lines = [("KPI", "unit", "mean", "95% interval")]
+    lines = [("KPI", "mean (95% interval)", "name in the CSV files")]
     for row in rows.itertuples(index=False):
-        interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
-        lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean), interval))
+        unit = kpi_unit(row.kpi)
+        lines.append((kpi_title(row.kpi), fmt_estimate(row.mean, row.ci_low, row.ci_high, unit),
+                      row.kpi))
     note = any("wait_days" in str(k) for k in rows["kpi"])
     return render(lines) + (f"\n{WAIT_NOTE}" if note else "")
 
