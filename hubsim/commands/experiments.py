@@ -41,14 +41,22 @@ from hubsim.cli import (
     set_verbosity,
     warn_dask_local,
 )
+from hubsim.columns import kpi_title, kpi_unit
 from hubsim.compare import compare_scenarios
 from hubsim.incremental import incremental_report
-from hubsim.kpis import CORE_KPIS, KPI_UNITS
+from hubsim.kpis import CORE_KPIS
 from hubsim.loader import ScenarioError, load_scenario
 from hubsim.output import atomic_folder, build_metadata
 from hubsim.plots_experiments import save_png, source_line, sweep_figure, warmup_figure
 from hubsim.sweep import SWEEP_KPIS, grid, parse_vary, replications_table, run_sweep, tidy
-from hubsim.tables import WAIT_NOTE, fmt, render
+from hubsim.tables import (
+    WAIT_NOTE,
+    fmt_difference,
+    fmt_estimate,
+    fmt_number,
+    fmt_value,
+    render,
+)
 from hubsim.warmup import DEFAULT_WARMUP_REPLICATIONS, WARMUP_SERIES, suggest_warmup
 
 MIN_PAIRED_REPLICATIONS = 2  # a paired t-interval needs at least two differences
@@ -90,16 +98,64 @@ def _atomic_file(path: Path, force: bool, option: str) -> Iterator[Path]:
 
 
 def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
-    """Paired differences as text: KPI, unit, A mean, B mean, B - A with 95% CI, significant;
-    in the order of ``kpis`` (so each wait's long-wait share sits beside its mean)."""
-    lines = [("KPI", "unit", "A mean", "B mean", "B - A (95% CI)", "significant")]
+    """Paired differences as text: KPI title, A mean, B mean, B - A with its 95% interval,
+    significant, KPI name; in the order of ``kpis`` (so each wait's long-wait share sits beside
+    its mean). Numbers in the KPI's unit (``hubsim.tables``)."""
+    lines = [("KPI", "A mean", "B mean", "B - A (95% interval)", "significant", "name")]
     present = set(differences["kpi"])
     shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
     for row in shown.itertuples(index=False):
-        interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
-        lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean_a), fmt(row.mean_b),
-                      f"{fmt(row.diff_mean)} ({interval})", "yes" if row.significant else "no"))
+        unit = kpi_unit(row.kpi)
+        lines.append((kpi_title(row.kpi), fmt_value(row.mean_a, unit), fmt_value(row.mean_b, unit),
+                      fmt_difference(row.diff_mean, row.ci_low, row.ci_high, unit),
+                      "yes" if row.significant else "no", row.kpi))
     return render(lines) + _wait_note(kpis)
+
+
+COMPARE_WORDS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("cost_total_gbp", "B costs", "more", "less", "than A over the results window"),
+    ("therapy_wait_days_mean", "B's mean wait for therapy is", "longer", "shorter", "than A's"),
+    ("therapy_started_within_18w_pct", "B's share of therapy clients starting within 18 weeks "
+     "is", "higher", "lower", "than A's"),
+    ("therapy_waitlist_end", "B's therapy waiting list at the end is", "longer", "shorter",
+     "than A's"),
+)
+"""KPIs the comparison states in words: (KPI, subject, word if B is larger, if smaller, end)."""
+
+
+_AMOUNT_WORDS = {"%": " percentage points", "clients": " clients"}
+
+
+def _amount(value: float, unit: str, words: bool = True) -> str:
+    """A size of difference: percentages in percentage points, counts as clients (``words``
+    False: the number alone, as for the low end of an interval)."""
+    if unit in _AMOUNT_WORDS:
+        return fmt_number(value, unit) + (_AMOUNT_WORDS[unit] if words else "")
+    return fmt_value(value, unit) if words or unit.startswith("GBP") else fmt_number(value, unit)
+
+
+def comparison_sentences(differences: pd.DataFrame) -> list[str]:
+    """Plain sentences on the main differences B - A: 'B costs £1,234 less than A over the
+    results window (95% interval £1,000 to £1,500)'; 'no clear difference' when the interval
+    includes 0."""
+    rows = {r.kpi: r for r in differences.itertuples(index=False)}
+    out = []
+    for kpi, subject, larger, smaller, end in COMPARE_WORDS:
+        row = rows.get(kpi)
+        if row is None or math.isnan(row.diff_mean):
+            continue
+        unit = kpi_unit(kpi)
+        if not row.significant:
+            out.append(f"{subject} not clearly different {end.replace('than', 'from')} (the "
+                       "95% interval of the "
+                       f"difference, {fmt_difference(row.diff_mean, row.ci_low, row.ci_high, unit)}"
+                       ", includes 0).")
+            continue
+        low, high = sorted((abs(row.ci_low), abs(row.ci_high)))
+        out.append(f"{subject} {_amount(abs(row.diff_mean), unit)} "
+                   f"{larger if row.diff_mean > 0 else smaller} {end} (95% interval "
+                   f"{_amount(low, unit, words=False)} to {_amount(high, unit)}).")
+    return out
 
 
 def _wait_note(kpis: list[str]) -> str:
@@ -144,6 +200,9 @@ def compare(
     shown_rows = diffs[diffs["kpi"].isin(shown)]
     typer.echo(f"\n{int(shown_rows['significant'].sum())} of {len(shown_rows)} differences "
                "significant at the 5% level (paired t-interval excludes 0)")
+    words = comparison_sentences(diffs)
+    if words:
+        typer.echo("\nIn plain words:\n" + "\n".join(f"- {w}" for w in words))
     report = incremental_report(result.a.kpis, result.b.kpis)
     if report:
         typer.echo("\n" + report)
@@ -242,12 +301,15 @@ def sweep(
 
 
 def _sweep_means(points, experiments, kpis: list[str]) -> str:
-    """One line per point: the varied values and the mean of each plotted KPI."""
-    lines = [("point", *kpis)]
+    """One line per point: the varied values and each plotted KPI's mean and 95% interval, in
+    the KPI's unit, with the KPIs' titles as headers."""
+    lines = [("point", *(kpi_title(k) for k in kpis))]
     for point, experiment in zip(points, experiments, strict=True):
-        means = experiment.summary.set_index("kpi")["mean"]
+        rows = experiment.summary.set_index("kpi")
         label = ", ".join(f"{k}={v}" for k, v in point.items())
-        lines.append((label, *(fmt(float(means[k])) for k in kpis)))
+        lines.append((label, *(fmt_estimate(rows.loc[k, "mean"], rows.loc[k, "ci_low"],
+                                            rows.loc[k, "ci_high"], kpi_unit(k))
+                               for k in kpis)))
     return render(lines) + _wait_note(kpis)
 
 
