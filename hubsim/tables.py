@@ -78,8 +78,11 @@ def fmt_value(value: float, unit: str) -> str:
     return fmt_number(value, unit) + unit_suffix(unit)
 
 
-def _clip(value: float, unit: str) -> float:
-    """An interval end cut at the KPI's possible range (0, and 100% for shares)."""
+def clip_to_range(value: float, unit: str) -> float:
+    """An interval end cut at the KPI's possible range (0 for counts, days and shares; 100% for
+    percentages, 1 for shares 0-1): a t-interval can run past them."""
+    if _missing(value):
+        return value
     top = PERCENT if unit == "%" else 1.0 if unit == "share 0-1" else math.inf
     bottom = 0.0 if (unit in ("%", "share 0-1", "days", "month") or unit in _COUNTS) \
         else -math.inf
@@ -92,7 +95,7 @@ def fmt_estimate(mean: float, low: float, high: float, unit: str) -> str:
         return "-"
     if _missing(low) or _missing(high):
         return fmt_value(mean, unit)
-    low, high = _clip(float(low), unit), _clip(float(high), unit)
+    low, high = clip_to_range(float(low), unit), clip_to_range(float(high), unit)
     return (f"{fmt_number(mean, unit)} ({fmt_number(low, unit)} to {fmt_number(high, unit)})"
             f"{unit_suffix(unit)}")
 
