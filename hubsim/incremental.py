@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from hubsim.stats import DEFAULT_CONFIDENCE, REPLICATION_COLUMN, t_interval
-from hubsim.tables import fmt, render
+from hubsim.tables import fmt, fmt_value, render
 
 NICE_WTP_GBP_PER_QALY: tuple[float, ...] = (20_000.0, 30_000.0)
 """NICE's usual range of cost-effectiveness thresholds (PMG36, 2022, 4.10), GBP per QALY."""
@@ -120,7 +120,26 @@ def incremental_text(table: pd.DataFrame) -> str:
         at = "" if math.isnan(row.wtp_gbp_per_qaly) else f"{row.wtp_gbp_per_qaly:,.0f}"
         lines.append((row.measure, UNITS.get(row.measure, ""), at,
                       f"{fmt(row.mean)} ({interval})", row.note))
-    return render(lines)
+    return render(lines) + "\n" + incremental_sentence(table)
+
+
+def incremental_sentence(table: pd.DataFrame) -> str:
+    """The cost per QALY of B against A in plain words (from an ``incremental`` table)."""
+    rows = {r.measure: r for r in table.itertuples(index=False) if math.isnan(r.wtp_gbp_per_qaly)}
+    cost, qalys, icer = (rows.get(k) for k in ("incremental_cost_gbp", "incremental_qalys",
+                                               "icer_gbp_per_qaly"))
+    if cost is None or qalys is None or icer is None:
+        return ""
+    more = "more" if cost.mean >= 0 else "less"
+    gains = "gains" if qalys.mean >= 0 else "loses"
+    text = (f"In plain words: B costs {fmt_value(abs(cost.mean), 'GBP')} {more} than A and "
+            f"{gains} {abs(qalys.mean):,.2f} QALYs")
+    if icer.note:
+        return f"{text}: {icer.note}."
+    interval = ("" if math.isnan(icer.ci_low) else
+                f" (95% interval {fmt_value(icer.ci_low, 'GBP')} to "
+                f"{fmt_value(icer.ci_high, 'GBP')})")
+    return f"{text}: {fmt_value(icer.mean, 'GBP')} per QALY gained{interval}."
 
 
 def incremental_report(a_kpis: pd.DataFrame, b_kpis: pd.DataFrame) -> str:

@@ -63,22 +63,28 @@ def when_lines(summary: pd.DataFrame, start: dt.date) -> list[str]:
     out = []
     peak = rows.get("therapy_waitlist_peak_month")
     if peak is not None and not math.isnan(peak["mean"]):
+        sizes = ""
+        if "therapy_waitlist_max" in rows and "therapy_waitlist_end" in rows:
+            sizes = (f", at {fmt_value(rows['therapy_waitlist_max']['mean'], 'clients')} "
+                     f"clients; at the end it holds "
+                     f"{fmt_value(rows['therapy_waitlist_end']['mean'], 'clients')}")
         out.append(f"The therapy waiting list is largest at {month_words(peak['mean'], start)} "
-                   f"on average over replications (95% interval "
-                   f"{_months(peak, start)}).")
+                   f"on average over replications (95% interval {_months(peak, start)})"
+                   f"{sizes}.")
     met = rows.get("therapy_18w_met_from_month")
     if met is not None:
         n = int(met["n"])
         total = int(peak["n"]) if peak is not None else n
-        others = ("" if n >= total else
-                  f"; in {n} of {total} replications, the others still miss it at the end")
         if n == 0 or math.isnan(met["mean"]):
             out.append("The therapy waiting list does not meet the 18-week standard at the end "
                        "of the horizon in any replication.")
+        elif n < total:
+            out.append(f"In {n} of {total} replications the therapy waiting list meets the "
+                       f"18-week standard for good, from {month_words(met['mean'], start)} on "
+                       "average; in the others it still misses it at the end.")
         else:
             out.append(f"The therapy waiting list meets the 18-week standard for good from "
-                       f"{month_words(met['mean'], start)} on average ({_months(met, start)}"
-                       f"{others}).")
+                       f"{month_words(met['mean'], start)} on average ({_months(met, start)}).")
     return out
 
 

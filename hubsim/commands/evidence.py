@@ -124,6 +124,10 @@ def check_evidence(
     table = check_table(figures_by_replication(experiment.clients, loaded), loaded)
     typer.echo(f"{loaded.name}: {replications} replications, seed {seed}\n")
     typer.echo(validation_text(table))
+    passed = int(table["passed"].sum())
+    failed = ", ".join(table.loc[~table["passed"].astype(bool), "figure"].astype(str))
+    typer.echo(f"\nIn plain words: {passed} of {len(table)} published figures are reproduced "
+               "within tolerance" + (f"; outside it: {failed}." if failed else "."))
     typer.echo("\nNot matched by design:")
     for figure, reason in NOT_MATCHED:
         typer.echo(f"  - {figure}: {reason}")

@@ -114,6 +114,7 @@ def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
 
 COMPARE_WORDS: tuple[tuple[str, str, str, str, str], ...] = (
     ("cost_total_gbp", "B costs", "more", "less", "than A over the results window"),
+    ("triage_wait_days_mean", "B's mean wait for triage is", "longer", "shorter", "than A's"),
     ("therapy_wait_days_mean", "B's mean wait for therapy is", "longer", "shorter", "than A's"),
     ("therapy_started_within_18w_pct", "B's share of therapy clients starting within 18 weeks "
      "is", "higher", "lower", "than A's"),
@@ -145,6 +146,9 @@ def comparison_sentences(differences: pd.DataFrame) -> list[str]:
         if row is None or math.isnan(row.diff_mean):
             continue
         unit = kpi_unit(kpi)
+        if row.diff_mean == 0 and row.ci_low == row.ci_high:
+            out.append(f"{subject} the same {end.replace('than', 'as')} in every replication.")
+            continue
         if not row.significant:
             out.append(f"{subject} not clearly different {end.replace('than', 'from')} (the "
                        "95% interval of the "
@@ -173,6 +177,12 @@ def compare(
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
+    set_a: Annotated[list[str] | None, typer.Option(
+        "--set-a", help="Override a field of A only: KEY=VALUE, repeatable (after --set).")]
+    = None,
+    set_b: Annotated[list[str] | None, typer.Option(
+        "--set-b", help="Override a field of B only: KEY=VALUE, repeatable (after --set); "
+                        "with A and B the same file, compares one change.")] = None,
     kpi: KpiOpt = None,
     out: Annotated[Path | None, typer.Option(help="Also write every KPI's row to this CSV.")]
     = None,
@@ -184,7 +194,8 @@ def compare(
     Common random numbers: replication r of A and of B see the same clients, so the paired
     intervals are narrow; a difference is significant when its interval excludes 0.
     """
-    scenario_a, scenario_b = _load(a, set_), _load(b, set_)
+    scenario_a = _load(a, [*(set_ or []), *(set_a or [])])
+    scenario_b = _load(b, [*(set_ or []), *(set_b or [])])
     _check_same_hubs(a, scenario_a, b, scenario_b)
     shown = check_kpi_names(scenario_a, kpi or CORE_KPIS)
     _refuse_existing(out, force, "--out")
@@ -194,7 +205,8 @@ def compare(
         result = compare_scenarios(scenario_a, scenario_b, replications, seed, handle.executor,
                                    progress=True)
     diffs = result.differences
-    typer.echo(f"A: {a} ({scenario_a.name})\nB: {b} ({scenario_b.name})\n"
+    typer.echo(f"A: {a} ({scenario_a.name}){_changes(set_a)}\n"
+               f"B: {b} ({scenario_b.name}){_changes(set_b)}\n"
                f"{replications} paired replications, seed {seed}\n")
     typer.echo(comparison_table(diffs, shown))
     shown_rows = diffs[diffs["kpi"].isin(shown)]
@@ -210,6 +222,11 @@ def compare(
         with _atomic_file(out, force, "--out") as tmp:
             diffs.to_csv(tmp, index=False)
         typer.echo(f"table: {out}")
+
+
+def _changes(pairs: list[str] | None) -> str:
+    """' with KEY=VALUE, ...' for the overrides of one side ('' without)."""
+    return f" with {', '.join(pairs)}" if pairs else ""
 
 
 def _hub_ids(scenario) -> list[str]:
