@@ -38,11 +38,15 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt_number(value: float, unit: str) -> str:
-    """``value`` in ``unit`` as digits only (no unit words; money keeps its £), '-' if missing."""
+def fmt_number(value: float, unit: str, like: float | None = None) -> str:
+    """``value`` in ``unit`` as digits only (no unit words; money keeps its £), '-' if missing.
+
+    ``like``: format as that value would be (so a mean and its interval ends, whole or with a
+    decimal, read alike)."""
     if _missing(value):
         return "-"
     value = float(value)
+    size = abs(value if like is None or _missing(like) else float(like))
     if unit == "share 0-1":
         return f"{PERCENT * value:.1f}"
     if unit == "%":
@@ -52,7 +56,7 @@ def fmt_number(value: float, unit: str) -> str:
     if unit == "days":
         return f"{value:,.1f}"
     if unit in _COUNTS or unit == "month":
-        return f"{value:,.0f}" if abs(value) >= WHOLE_FROM else f"{value:,.1f}"
+        return f"{value:,.0f}" if size >= WHOLE_FROM else f"{value:,.1f}"
     if unit.startswith("QALY"):
         return f"{value:,.2f}"
     return fmt(value)
@@ -96,8 +100,8 @@ def fmt_estimate(mean: float, low: float, high: float, unit: str) -> str:
     if _missing(low) or _missing(high):
         return fmt_value(mean, unit)
     low, high = clip_to_range(float(low), unit), clip_to_range(float(high), unit)
-    return (f"{fmt_number(mean, unit)} ({fmt_number(low, unit)} to {fmt_number(high, unit)})"
-            f"{unit_suffix(unit)}")
+    return (f"{fmt_number(mean, unit)} ({fmt_number(low, unit, mean)} to "
+            f"{fmt_number(high, unit, mean)}){unit_suffix(unit)}")
 
 
 def fmt_difference(mean: float, low: float, high: float, unit: str) -> str:
@@ -106,7 +110,7 @@ def fmt_difference(mean: float, low: float, high: float, unit: str) -> str:
         return "-"
     sign = "+" if float(mean) > 0 else ""
     interval = ("" if _missing(low) or _missing(high)
-                else f" ({fmt_number(low, unit)} to {fmt_number(high, unit)})")
+                else f" ({fmt_number(low, unit, mean)} to {fmt_number(high, unit, mean)})")
     return f"{sign}{fmt_number(mean, unit)}{interval}{unit_suffix(unit)}"
 
 
