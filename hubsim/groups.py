@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.kpis import client_arrays, client_kpis
-from hubsim.scenario import AnyScenario, Scenario
+from hubsim.scenario import NEED_TIERS, AnyScenario, Scenario
 from hubsim.stats import t_interval
 
 GROUPINGS: tuple[str, ...] = ("population", "need_tier")
@@ -39,10 +39,14 @@ def _hubs(scenario: AnyScenario) -> dict[str, Scenario]:
 
 
 def _groups(column: pd.Series) -> list[str]:
-    """The groups of a column: its categories in order (a categorical), else its sorted values."""
+    """The groups of a column: its categories in order (a categorical), else (as read from a
+    CSV file) its values in the same order: need tiers low to high, the own population first."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         return [str(c) for c in column.cat.categories]
-    return sorted(str(v) for v in column.dropna().unique())
+    values = {str(v) for v in column.dropna().unique()}
+    if column.name == "need_tier":
+        return [t for t in NEED_TIERS if t in values]
+    return sorted(values, key=lambda v: (v != OWN_POPULATION, v))
 
 
 def group_kpis(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFrame:

@@ -146,3 +146,11 @@ def test_group_table_columns():
     frame = group_kpis(scenario, simulate(scenario, 0, 0).clients)
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == ["group_by", "group", "kpi", "value"]
+
+
+def test_groups_from_a_csv_file_equal_those_in_memory(baseline_run, tmp_path):
+    """A resumed run recomputes the groups from clients.csv: same groups, order and values."""
+    scenario, run = baseline_run
+    run.clients.to_csv(tmp_path / "clients.csv", index=False)
+    again = group_kpis(scenario, pd.read_csv(tmp_path / "clients.csv"))
+    pd.testing.assert_frame_equal(again, group_kpis(scenario, run.clients))
