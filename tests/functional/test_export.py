@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from results_helpers import REPO_ROOT, SMALL_RESULTS, copy_results, invoke
 
-from hubsim.export import ExportExistsError, fit_rows, sheet_name, write_workbook
-from hubsim.results_folder import load_results
+from hubsim.results.excel import ExportExistsError, fit_rows, sheet_name, write_workbook
+from hubsim.results.read import load_results
 
 BAD_INPUT = 2
 TABLES = ("summary", "replications", "clients", "timeseries")
@@ -45,7 +45,7 @@ def closure_results(tmp_path_factory):
     """A fresh small run of the funding-ends scenario (2 replications, about a second), so the
     folder has every table this version writes."""
     from hubsim import load_scenario, run_experiment
-    from hubsim.output import build_metadata, write_results
+    from hubsim.results.write import build_metadata, write_results
 
     scenario = load_scenario(REPO_ROOT / "scenarios" / "funding-ends.toml")
     experiment = run_experiment(scenario, 2, seed=0)

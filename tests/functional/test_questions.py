@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import app
+from hubsim.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "| Question | Command | The answer in its output |"

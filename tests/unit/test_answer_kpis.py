@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim import financial_year, load_scenario
-from hubsim.closure import CLOSURE_KPIS
-from hubsim.groups import GROUP_KPIS, group_kpis
-from hubsim.simulation import simulate
-from hubsim.tables import fmt_estimate, fmt_value
-from hubsim.waits import (
+from hubsim import load_scenario
+from hubsim.experiments.simulate import simulate
+from hubsim.results import financial_year
+from hubsim.results.closure import CLOSURE_KPIS
+from hubsim.results.groups import GROUP_KPIS, group_kpis
+from hubsim.results.number_format import fmt_estimate, fmt_value
+from hubsim.results.waits import (
     WEEKS_18_DAYS,
     ListRecords,
     kaplan_meier,
