@@ -7,6 +7,8 @@ the CSV files.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from hubsim.results.columns import kpi_title, kpi_unit
@@ -43,7 +45,7 @@ def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str
     return render(lines) + (f"\n{WAIT_NOTE}" if note else "")
 
 
-def render(lines: list[tuple[str, ...]]) -> str:
+def render(lines: Sequence[tuple[str, ...]]) -> str:
     """Left-aligned text columns with a rule under the header."""
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(lines[0]))]
     out = []

@@ -7,7 +7,7 @@ over the clients of the group who arrived in their Hub's KPI window, every Hub p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -123,7 +123,7 @@ def group_word(group: str) -> str:
     return GROUP_WORDS.get(group, group)
 
 
-def side_by_side(summary: pd.DataFrame, kpis: Mapping[str, str] | None = None) -> pd.DataFrame:
+def side_by_side(summary: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.DataFrame:
     """The summary as KPI rows and group columns of means (a view for tables)."""
     wide = summary.pivot_table(index="kpi", columns=["group_by", "group"], values="mean",
                                sort=False)
