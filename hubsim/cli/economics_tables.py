@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from hubsim.cli.tables import fmt, fmt_value, render
+from hubsim.cli.tables import fmt, fmt_difference, fmt_estimate, fmt_value, render
 from hubsim.experiments.incremental import COST, EFFECT, EMPLOYER, UNITS, incremental
 
 
@@ -59,17 +59,18 @@ def _interval(low: float, high: float) -> str:
 
 
 def cost_consequence_text(table: pd.DataFrame) -> str:
-    """The table for a terminal."""
+    """The table for a terminal: numbers in one format per unit (``fmt_estimate``)."""
     paired = "difference" in table.columns
-    header = ("", "item", "unit", "mean (95% CI)")
+    header: tuple[str, ...] = ("", "item", "mean (95% interval)")
     if paired:
-        header += ("comparator", "difference (95% CI)")
+        header += ("comparator", "difference (95% interval)")
     lines = [header]
     for row in table.itertuples(index=False):
-        interval = _interval(row.ci_low, row.ci_high)
-        line = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
+        unit = str(row.unit)
+        line: tuple[str, ...] = (row.kind, row.item,
+                                 fmt_estimate(row.mean, row.ci_low, row.ci_high, unit))
         if paired:
-            line += (fmt(row.comparator_mean),
-                     f"{fmt(row.difference)} ({_interval(row.diff_ci_low, row.diff_ci_high)})")
+            line += (fmt_value(row.comparator_mean, unit),
+                     fmt_difference(row.difference, row.diff_ci_low, row.diff_ci_high, unit))
         lines.append(line)
     return render(lines)

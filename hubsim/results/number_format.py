@@ -14,7 +14,7 @@ import math
 _BIG = 1000
 PERCENT = 100.0
 WHOLE_FROM = 100.0  # counts at or above this are shown as whole numbers
-_COUNTS = ("clients", "staff", "count", "working days", "slots")
+_COUNTS = ("clients", "staff", "count", "working days", "slots", "courses")
 
 
 def fmt(value: float) -> str:
