@@ -35,7 +35,7 @@ from hubsim.cli.common import (
     set_verbosity,
 )
 from hubsim.cli.economics_tables import cost_consequence_text, incremental_text
-from hubsim.cli.tables import fmt, render
+from hubsim.cli.tables import fmt_value, render
 from hubsim.experiments.cost_consequence import cost_consequence
 from hubsim.experiments.incremental import incremental
 from hubsim.experiments.psa import PsaResult, PsaSetup, run_psa
@@ -143,7 +143,9 @@ def _psa_summary(result: PsaResult) -> str:
     for column in ("incremental_cost_gbp", "incremental_qalys", "employer_savings_gbp",
                    *(f"nmb_{w:.0f}_gbp" for w in result.wtp)):
         low, high = pd.Series(draws[column]).quantile([p / 100 for p in PERCENTILES])
-        lines.append((column, fmt(draws[column].mean()), f"{fmt(low)} to {fmt(high)}"))
+        unit = "GBP" if column.endswith("_gbp") else "QALYs"
+        lines.append((column, fmt_value(draws[column].mean(), unit),
+                      f"{fmt_value(low, unit)} to {fmt_value(high, unit)}"))
     text = [render(lines), ""]
     for w in result.wtp:
         share = float((draws[f"nmb_{w:.0f}_gbp"] > 0).mean())

@@ -26,7 +26,7 @@ from hubsim.results.closure import CLOSURE_KPIS
 from hubsim.results.columns import kpi_title, kpi_unit
 from hubsim.results.financial_year import cost_table
 from hubsim.results.groups import GROUP_KPIS, group_word, populations, side_by_side
-from hubsim.results.waits import month_date
+from hubsim.results.waits import month_date, month_end_days
 from hubsim.scenario.schema import AnyScenario, Scenario
 
 WHEN_KPIS: tuple[str, ...] = ("therapy_waitlist_peak_month", "therapy_18w_met_from_month")
@@ -45,6 +45,14 @@ def start_date(scenario: AnyScenario) -> dt.date:
     return min(hub.start_date for hub in scenario.hubs)
 
 
+def month_count(scenario: AnyScenario) -> int:
+    """How many calendar month ends the "when" KPIs can fall on (to the earliest Hub end)."""
+    start = start_date(scenario)
+    hubs = [scenario] if isinstance(scenario, Scenario) else list(scenario.hubs)
+    end = min((h.start_date - start).days + h.horizon_days for h in hubs)
+    return len(month_end_days(start, end))
+
+
 def _rows(summary: pd.DataFrame) -> dict[str, Mapping]:
     return {str(r["kpi"]): r for r in summary.to_dict("records")}
 
@@ -57,8 +65,9 @@ def month_words(month: float, start: dt.date) -> str:
     return f"month {month:.0f} ({pd.Timestamp(date):%B %Y})"
 
 
-def when_lines(summary: pd.DataFrame, start: dt.date) -> list[str]:
-    """Plain sentences on when the therapy list peaks and meets the 18-week standard."""
+def when_lines(summary: pd.DataFrame, start: dt.date, months: int | None = None) -> list[str]:
+    """Plain sentences on when the therapy list peaks and meets the 18-week standard
+    (``months``: month ends in the run, where an interval is cut)."""
     rows = _rows(summary)
     out = []
     peak = rows.get("therapy_waitlist_peak_month")
@@ -69,7 +78,7 @@ def when_lines(summary: pd.DataFrame, start: dt.date) -> list[str]:
                      f"clients; at the end it holds "
                      f"{fmt_value(rows['therapy_waitlist_end']['mean'], 'clients')}")
         out.append(f"The therapy waiting list is largest at {month_words(peak['mean'], start)} "
-                   f"on average over replications (95% interval {_months(peak, start)})"
+                   f"on average over replications (95% interval {_months(peak, start, months)})"
                    f"{sizes}.")
     met = rows.get("therapy_18w_met_from_month")
     if met is not None:
@@ -84,14 +93,17 @@ def when_lines(summary: pd.DataFrame, start: dt.date) -> list[str]:
                        "average; in the others it still misses it at the end.")
         else:
             out.append(f"The therapy waiting list meets the 18-week standard for good from "
-                       f"{month_words(met['mean'], start)} on average ({_months(met, start)}).")
+                       f"{month_words(met['mean'], start)} on average "
+                       f"({_months(met, start, months)}).")
     return out
 
 
-def _months(row: Mapping, start: dt.date) -> str:
+def _months(row: Mapping, start: dt.date, months: int | None = None) -> str:
+    """A month-number interval as dates, cut to the run's month ends."""
     low, high = row["ci_low"], row["ci_high"]
     if low is None or math.isnan(low):
         return "no interval"
+    high = min(high, months) if months else high
     first, last = month_date(start, max(low, 1.0)), month_date(start, high)
     return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y}"
 
@@ -196,7 +208,7 @@ def run_summary(summary: pd.DataFrame, scenario: AnyScenario,
         parts.append("By population (where clients came from); 95% intervals in "
                      f"kpis_by_group.csv:\n{group_table(groups, 'population')}")
         parts.append(f"By need tier:\n{group_table(groups, 'need_tier')}")
-    words = [*when_lines(summary, start), *longest_lines(summary),
+    words = [*when_lines(summary, start, month_count(scenario)), *longest_lines(summary),
              *closure_lines(summary, scenario, compare_command), *population_lines(groups)]
     if words:
         parts.append("In plain words:\n" + "\n".join(f"- {w}" for w in words))
