@@ -32,6 +32,7 @@ client's downstream cost in the year they were screened. The years add up to ``c
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -277,12 +278,12 @@ def costs_by_financial_year(
         return {}
     unit_factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
     roles = scenario.staff.roles()
-    paid = usage.get("paid_wte_years_by_fy") or {
+    paid = cast(Mapping[int, Mapping[str, float]], usage.get("paid_wte_years_by_fy")) or {
         year: {n: r.wte * (b - a) / DAYS_PER_YEAR for n, r in roles.items()}
         for year, a, b in years}
     screened = financial_year.years_of_days(scenario.start_date,
                                             window["arrival_day"].to_numpy(float))
-    out = {}
+    out: dict[str, float] = {}
     for year, a, b in years:
         staff = sum(v * roles[n].annual_cost_gbp for n, v in paid.get(year, {}).items())
         cost = (float(staff) + scenario.costs.non_staff_annual_gbp * (b - a) / DAYS_PER_YEAR
