@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from hubsim.cli.common import (
@@ -41,30 +40,11 @@ from hubsim.cli.common import (
     set_verbosity,
     warn_dask_local,
 )
-from hubsim.cli.economics_tables import incremental_report
-from hubsim.cli.tables import (
-    WAIT_NOTE,
-    fmt_difference,
-    fmt_estimate,
-    fmt_number,
-    fmt_value,
-    render,
-)
-from hubsim.experiments.compare import compare_scenarios
-from hubsim.experiments.sweep import (
-    SWEEP_KPIS,
-    grid,
-    parse_vary,
-    replications_table,
-    run_sweep,
-    tidy,
-)
-from hubsim.experiments.warmup import DEFAULT_WARMUP_REPLICATIONS, WARMUP_SERIES, suggest_warmup
-from hubsim.figures.sweeps import save_png, source_line, sweep_figure, warmup_figure
-from hubsim.results.columns import kpi_title, kpi_unit
-from hubsim.results.kpis import CORE_KPIS
-from hubsim.results.write import atomic_folder, build_metadata
+from hubsim.experiments.defaults import DEFAULT_WARMUP_REPLICATIONS
 from hubsim.scenario.loader import ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
 
 MIN_PAIRED_REPLICATIONS = 2  # a paired t-interval needs at least two differences
 ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output.")]
@@ -108,6 +88,9 @@ def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
     """Paired differences as text: KPI title, A mean, B mean, B - A with its 95% interval,
     significant, KPI name; in the order of ``kpis`` (so each wait's long-wait share sits beside
     its mean). Numbers in the KPI's unit (``hubsim.tables``)."""
+    from hubsim.cli.tables import fmt_difference, fmt_value, render
+    from hubsim.results.columns import kpi_title, kpi_unit
+
     lines = [("KPI", "A mean", "B mean", "B - A (95% interval)", "significant", "name")]
     present = set(differences["kpi"])
     shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
@@ -137,6 +120,8 @@ _AMOUNT_WORDS = {"%": " percentage points", "clients": " clients"}
 def _amount(value: float, unit: str, words: bool = True) -> str:
     """A size of difference: percentages in percentage points, counts as clients (``words``
     False: the number alone, as for the low end of an interval)."""
+    from hubsim.cli.tables import fmt_number, fmt_value
+
     if unit in _AMOUNT_WORDS:
         return fmt_number(value, unit) + (_AMOUNT_WORDS[unit] if words else "")
     return fmt_value(value, unit) if words or unit.startswith("GBP") else fmt_number(value, unit)
@@ -146,6 +131,9 @@ def comparison_sentences(differences: pd.DataFrame) -> list[str]:
     """Plain sentences on the main differences B - A: 'B costs £1,234 less than A over the
     results window (95% interval £1,000 to £1,500)'; 'no clear difference' when the interval
     includes 0."""
+    from hubsim.cli.tables import fmt_difference
+    from hubsim.results.columns import kpi_unit
+
     rows = {r.kpi: r for r in differences.itertuples(index=False)}
     out = []
     for kpi, subject, larger, smaller, end in COMPARE_WORDS:
@@ -171,6 +159,7 @@ def comparison_sentences(differences: pd.DataFrame) -> list[str]:
 
 def _wait_note(kpis: list[str]) -> str:
     """How waits are counted, under a table that shows a wait KPI."""
+    from hubsim.cli.tables import WAIT_NOTE
     return f"\n{WAIT_NOTE}" if any("_wait" in k for k in kpis) else ""
 
 
@@ -201,6 +190,9 @@ def compare(
     Common random numbers: replication r of A and of B see the same clients, so the paired
     intervals are narrow; a difference is significant when its interval excludes 0.
     """
+    from hubsim.cli.economics_tables import incremental_report
+    from hubsim.experiments.compare import compare_scenarios
+    from hubsim.results.kpis import CORE_KPIS
     scenario_a = load_or_fail(a, [*(set_ or []), *(set_a or [])])
     scenario_b = load_or_fail(b, [*(set_ or []), *(set_b or [])])
     _check_same_hubs(a, scenario_a, b, scenario_b)
@@ -255,6 +247,7 @@ def _check_same_hubs(a: Path, scenario_a, b: Path, scenario_b) -> None:
 
 def _sweep_points(scenario: Path, vary: list[str], set_: list[str] | None):
     """Grid points and their validated scenarios (exit 2 naming the field on bad input)."""
+    from hubsim.experiments.sweep import grid, parse_vary
     try:
         points = grid([parse_vary(v) for v in vary])
         base = overrides_from(set_)
@@ -265,6 +258,8 @@ def _sweep_points(scenario: Path, vary: list[str], set_: list[str] | None):
 
 
 def _write_sweep(out_dir: Path, force: bool, table, reps, figures, meta) -> None:
+    from hubsim.figures.sweeps import save_png
+    from hubsim.results.write import atomic_folder
     try:
         with atomic_folder(out_dir, force) as tmp:
             table.to_csv(tmp / "sweep.csv", index=False)
@@ -300,6 +295,9 @@ def sweep(
 
     sweep.csv has one row per point and KPI: the varied keys, kpi, mean, ci_low, ci_high, n.
     """
+    from hubsim.experiments.sweep import SWEEP_KPIS, replications_table, run_sweep, tidy
+    from hubsim.figures.sweeps import source_line, sweep_figure
+    from hubsim.results.write import build_metadata
     points, scenarios = _sweep_points(scenario, vary, set_)
     plotted = check_kpi_names(scenarios[0], kpi or SWEEP_KPIS)
     out_dir = out or Path("results") / f"sweep-{scenarios[0].hub}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -327,6 +325,9 @@ def sweep(
 def _sweep_means(points, experiments, kpis: list[str]) -> str:
     """One line per point: the varied values and each plotted KPI's mean and 95% interval, in
     the KPI's unit, with the KPIs' titles as headers."""
+    from hubsim.cli.tables import fmt_estimate, render
+    from hubsim.results.columns import kpi_title, kpi_unit
+
     lines = [("point", *(kpi_title(k) for k in kpis))]
     for point, experiment in zip(points, experiments, strict=True):
         rows = experiment.summary.set_index("kpi")
@@ -353,6 +354,8 @@ def warmup(
     verbose: VerboseOpt = False,
 ) -> None:
     """Suggest warmup_days by MSER-5 on the mean daily therapy waiting list."""
+    from hubsim.experiments.warmup import WARMUP_SERIES, suggest_warmup
+    from hubsim.figures.sweeps import save_png, source_line, warmup_figure
     loaded = load_or_fail(scenario, [*(set_ or []), "warmup_days=0"])
     _refuse_existing(plot, force, "--plot")
     set_verbosity(verbose)

@@ -8,10 +8,8 @@ the CSV files.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from hubsim.results.columns import kpi_title, kpi_unit
 from hubsim.results.number_format import (  # noqa: F401  (the formats, for the faces)
     PERCENT,
     clip_to_range,
@@ -23,6 +21,9 @@ from hubsim.results.number_format import (  # noqa: F401  (the formats, for the 
     unit_suffix,
 )
 
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
+
 WAIT_NOTE = ("Waits count everyone who joined a list: a client still waiting at the end is given a"
              " forecast start from their place in the queue and the list's recent throughput"
              " (Kaplan-Meier over all joiners); the mean wait is the restricted mean, capped"
@@ -32,6 +33,8 @@ WAIT_NOTE = ("Waits count everyone who joined a list: a client still waiting at 
 def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str:
     """Mean and 95% interval of each KPI, one line each (in the order of ``kpis`` when given),
     with a note on how waits are counted when a wait KPI is shown."""
+    from hubsim.results.columns import kpi_title, kpi_unit
+
     rows = summary
     if kpis is not None:
         present = set(summary["kpi"])
