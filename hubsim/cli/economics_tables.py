@@ -41,9 +41,9 @@ def incremental_sentence(table: pd.DataFrame) -> str:
     gains = "gains" if qalys.mean >= 0 else "loses"
     text = (f"In plain words: B costs {fmt_value(abs(cost.mean), 'GBP')} {more} than A and "
             f"{gains} {abs(qalys.mean):,.2f} QALYs")
-    if icer.note:
-        return f"{text}: {icer.note}."
-    interval = ("" if math.isnan(icer.ci_low) else
+    if cost.mean < 0 or qalys.mean <= 0 or math.isnan(icer.mean):
+        return f"{text}: {icer.note}." if icer.note else f"{text}."
+    interval = (f" ({icer.note})" if math.isnan(icer.ci_low) else
                 f" (95% interval {fmt_value(icer.ci_low, 'GBP')} to "
                 f"{fmt_value(icer.ci_high, 'GBP')})")
     return f"{text}: {fmt_value(icer.mean, 'GBP')} per QALY gained{interval}."
