@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 METADATA_FILE = "run_metadata.json"
 CORE_TABLES = ("summary", "replications", "clients", "timeseries")
+RECORD_TABLES = ("clients", "timeseries")
+"""The per-client and per-day records among the core tables."""
 NOT_REACHED = "none"  # the ``pathway`` of a client triage never reached
 
 
@@ -111,8 +113,9 @@ def _read_metadata(folder: Path) -> dict[str, Any]:
     return meta
 
 
-def load_results(path: str | Path) -> ResultsFolder:
-    """Read the results folder at ``path``.
+def load_results(path: str | Path, records: bool = True) -> ResultsFolder:
+    """Read the results folder at ``path`` (without ``records``: not its per-client and per-day
+    records, ``clients.csv`` and ``timeseries.csv``, the bulk of a big folder).
 
     Raises
     ------
@@ -127,7 +130,8 @@ def load_results(path: str | Path) -> ResultsFolder:
     tables: dict[str, pd.DataFrame | None] = {}
     for name in CORE_TABLES:
         file = folder / f"{name}.csv"
-        tables[name] = _read_csv(file) if file.is_file() else None
+        wanted = records or name not in RECORD_TABLES
+        tables[name] = _read_csv(file) if wanted and file.is_file() else None
     extras = {
         file.stem: _read_csv(file)
         for file in sorted(folder.glob("*.csv")) if file.stem not in CORE_TABLES

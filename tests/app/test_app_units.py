@@ -200,7 +200,7 @@ def test_outputs_are_made_by_hubsim_from_the_run(small_run: RunResult) -> None:
     summary = pd.read_csv(io.BytesIO(small_run.csv("summary")))
     pd.testing.assert_frame_equal(summary, small_run.experiment.summary, check_dtype=False)
     book = openpyxl.load_workbook(io.BytesIO(small_run.workbook()), read_only=True)
-    assert book.sheetnames[0] == "README" and "summary" in book.sheetnames
+    assert book.sheetnames[:2] == ["Headline", "README"] and "summary" in book.sheetnames
     report = small_run.report().decode("utf-8")
     assert "<html" in report and small_run.experiment.scenario.name in report
     for name in FIGURES:

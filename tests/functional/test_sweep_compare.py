@@ -84,7 +84,10 @@ def test_compare_command_prints_table_and_writes_csv(runner, files) -> None:
     result = runner.invoke(app, ["compare", str(files["a"]), str(files["b"]), "--replications",
                                  REPLICATIONS, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "B - A (95% CI)" in result.stdout and "significant at the 5% level" in result.stdout
+    assert "B - A (95% interval)" in result.stdout
+    assert "significant at the 5% level" in result.stdout
+    assert "Total cost" in result.stdout and "cost_total_gbp" in result.stdout  # title and name
+    assert "In plain words:" in result.stdout and "B costs £" in result.stdout
     table = pd.read_csv(out)
     assert {"kpi", "mean_a", "mean_b", "diff_mean", "ci_low", "ci_high", "significant"} <= set(
         table.columns)
