@@ -72,8 +72,9 @@ def test_staff_command_prints_each_point_and_the_answer_and_writes_the_folder(tm
     for heading in ("WTE", "meeting target", "KPI mean (95% interval)",
                     "role GBP/year payroll / full"):
         assert heading in result.stdout
-    for wte in table["wte"]:
-        assert any(line.split()[0] == f"{wte:g}" for line in result.stdout.splitlines() if line)
+    levels = result.stdout.split("levels evaluated, in WTE order:")[1].split("answer:")[0]
+    shown = [float(line.split()[0]) for line in levels.splitlines()[3:] if line.strip()]
+    assert shown == sorted(table["wte"])  # every level, in WTE order (not search order)
     assert "answer: " in result.stdout and "per year" in result.stdout
     _check_role_cost(result.stdout, json.loads((out / "run_metadata.json").read_text()))
     assert {p.name for p in out.iterdir()} == {
