@@ -77,6 +77,20 @@ def _money_or_qalys(value: float, column: str) -> str:
     return f"−£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
 
 
+def _cost_per_qaly(summary: Any) -> str:
+    """The PSA's cost per QALY with its interval from parameter uncertainty and the exploratory
+    line, from ``run_metadata.json``'s ``cost_effectiveness`` ('' when absent)."""
+    if not isinstance(summary, Mapping) or summary.get("icer_gbp_per_qaly") is None:
+        return ""
+    icer = float(summary["icer_gbp_per_qaly"])
+    interval = summary.get("icer_interval_gbp_per_qaly")
+    spread = (f" (95% interval from the uncertain inputs: £{interval[0]:,.0f} to "
+              f"£{interval[1]:,.0f})" if interval else
+              " (its 95% interval is unbounded: too many draws lose QALYs)")
+    text = f"Cost per QALY gained over the draws: £{icer:,.0f}{spread}."
+    return para(text) + para(str(summary.get("exploratory", "")), "note")
+
+
 def psa_text(draws: pd.DataFrame, ranking: pd.DataFrame | None, meta: Mapping[str, Any]) -> str:
     """A PSA's answer: mean and central 95% of the draws for cost, QALYs and net monetary
     benefit, the chance of being cost-effective at each threshold, and the inputs that matter."""
@@ -102,6 +116,7 @@ def psa_text(draws: pd.DataFrame, ranking: pd.DataFrame | None, meta: Mapping[st
                            "of draws")
     if chances:
         out.append(para("The Hub is " + "; ".join(chances) + "."))
+    out.append(_cost_per_qaly(meta.get("cost_effectiveness")))
     if ranking is not None and "parameter" in ranking:
         top = ", ".join(map(str, ranking["parameter"].head(TOP_INPUTS)))
         out.append(para(f"Inputs that move the net monetary benefit most: {top}."))

@@ -265,3 +265,19 @@ def test_psa_folder_gets_its_report(tmp_path):
     assert saved == ["acceptability", "psa_plane", "psa_ranking"]
     assert len(Parsed(page).images) == 3
     assert "No figure applies" not in page
+
+
+def test_psa_report_gives_the_cost_per_qaly_with_its_interval_and_caveat(tmp_path):
+    """What ``hubsim psa`` keeps in run_metadata.json under ``cost_effectiveness`` is reported:
+    the cost per QALY over the draws, its interval from the uncertain inputs, the caveat."""
+    folder = psa_folder(tmp_path)
+    meta = json.loads((folder / "run_metadata.json").read_text(encoding="utf-8"))
+    meta["cost_effectiveness"] = {
+        "icer_gbp_per_qaly": 197060.4, "icer_interval_gbp_per_qaly": [82570.2, 1002111.6],
+        "exploratory": "Exploratory: this cost per QALY rests on 89 assumed inputs."}
+    (folder / "run_metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    page = write_report(folder).read_text(encoding="utf-8")
+    results = page.split('id="results"')[1].split("</section>")[0].replace("<wbr>", "")
+    assert ("Cost per QALY gained over the draws: £197,060 (95% interval from the uncertain "
+            "inputs: £82,570 to £1,002,112)") in results
+    assert "Exploratory: this cost per QALY rests on 89 assumed inputs." in results
