@@ -91,11 +91,6 @@ def _activity_minutes(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.
     }
 
 
-def activity_minutes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Expected staff minutes per client and activity (columns ``ACTIVITIES``)."""
-    return pd.DataFrame(_activity_minutes(window, scenario), index=window.index)
-
-
 def _activity_gbp(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
     """Staff cost of each client's activities, GBP at ``price_year``, one array per activity."""
     rates = activity_rates_gbp_per_minute(scenario)
@@ -218,7 +213,7 @@ def staff_cost_gbp(scenario: Scenario, usage: Mapping[str, object]) -> float:
     ``annual_cost_gbp`` (at ``costs.unit_costs_price_year``)."""
     roles = scenario.staff.roles()
     paid = usage.get("paid_wte_years")
-    if paid is None:
+    if not isinstance(paid, Mapping):  # None: not measured
         paid = {name: role.wte * window_years(scenario) for name, role in roles.items()}
     total = sum(years * roles[name].annual_cost_gbp for name, years in paid.items())
     return float(total) * to_price_year(scenario, scenario.costs.unit_costs_price_year)

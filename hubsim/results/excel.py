@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 
 from hubsim.results.columns import TABLE_WORDS, table_columns
@@ -56,10 +56,12 @@ def fit_rows(frame: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, str]:
     if "replication" in frame:
         sizes = frame.groupby("replication", sort=False).size()
         kept = sizes.index[sizes.cumsum() <= limit]
+        if not len(kept):  # the first replication alone is too long
+            return frame.iloc[:limit], "first rows only"
         cut = frame[frame["replication"].isin(kept)]
         return cut, (f"cut to replications {', '.join(map(str, kept[:1]))} to {kept[-1]} "
                      f"({len(kept)} of {len(sizes)}; Excel's row limit): all rows are in the "
-                     "CSV file") if len(kept) else (frame.iloc[:limit], "first rows only")
+                     "CSV file")
     return frame.iloc[:limit], f"first {limit:,} of {len(frame):,} rows (Excel's row limit)"
 
 
@@ -76,7 +78,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
+def _header(sheet, names: Iterable[str]) -> list[Cell]:
     cells = []
     for name in names:
         cell = WriteOnlyCell(sheet, value=str(name))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hubsim.scenario.schema import AnyScenario, Scenario
+from hubsim.scenario.schema import AnyScenario, MultiHubScenario, Scenario
 
 PERCENT = 100.0
 _COURSES = ("hub_therapy", "brief_support")
@@ -84,7 +84,7 @@ def followup_figures(respondents: pd.DataFrame) -> dict[str, float]:
 
 def evaluation_figures(clients: pd.DataFrame, scenario: AnyScenario) -> dict[str, float]:
     """All published-figure measures of one replication: totals, and per Hub as ``HUB:NAME``."""
-    hubs = getattr(scenario, "hubs", (scenario,))
+    hubs = scenario.hubs if isinstance(scenario, MultiHubScenario) else (scenario,)
     screened, respondents, out = [], [], {}
     for hub in hubs:
         window = evaluation_window(clients, hub)

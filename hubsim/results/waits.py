@@ -57,6 +57,7 @@ Only numpy here: this module is imported by every worker process.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -348,7 +349,7 @@ def snapshot_kpis(kind: str, snap: Mapping[str, float]) -> dict[str, float]:
     return {f"{kind}_{measure}_end": value for measure, value in snap.items()}
 
 
-def month_end_days(start_date: object, horizon_days: float) -> list[tuple[np.datetime64, float]]:
+def month_end_days(start_date: dt.date, horizon_days: float) -> list[tuple[np.datetime64, float]]:
     """Every calendar month end within the horizon: ``(date, day)`` where ``day`` is the end of
     that date in days from ``start_date`` (the time of the daily sample dated that day)."""
     start = np.datetime64(start_date, "D")
@@ -370,7 +371,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
 _MONTHLY_NAMES = dict(zip(SNAPSHOT_MEASURES, MONTHLY_COLUMNS[4:], strict=True))
 
 
-def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: object,
+def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: dt.date,
                      horizon_days: float) -> pd.DataFrame:
     """Month-end snapshots of one Hub's three lists in one replication.
 
