@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -52,7 +52,7 @@ DaskLocalOpt = Annotated[int | None, typer.Option(
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each replication.")]
 
 
-def fail(message: str, code: int = BAD_INPUT) -> None:
+def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     """Print one line to stderr and exit."""
     typer.echo(f"hubsim: error: {message}", err=True)
     raise typer.Exit(code)

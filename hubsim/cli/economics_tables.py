@@ -7,6 +7,7 @@ return DataFrames; this module only lays them out for the terminal.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from hubsim.experiments.incremental import COST, EFFECT, EMPLOYER, UNITS, increm
 def incremental_text(table: pd.DataFrame) -> str:
     """``incremental`` as a terminal table: measure, WTP, mean (95% CI), note."""
     lines = [("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in table.itertuples(index=False):
         interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
         at = "" if math.isnan(row.wtp_gbp_per_qaly) else f"{row.wtp_gbp_per_qaly:,.0f}"
@@ -42,13 +44,14 @@ def _interval(low: float, high: float) -> str:
 def cost_consequence_text(table: pd.DataFrame) -> str:
     """The table for a terminal."""
     paired = "difference" in table.columns
-    header = ("", "item", "unit", "mean (95% CI)")
+    header: tuple[str, ...] = ("", "item", "unit", "mean (95% CI)")
     if paired:
         header += ("comparator", "difference (95% CI)")
     lines = [header]
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in table.itertuples(index=False):
         interval = _interval(row.ci_low, row.ci_high)
-        line = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
+        line: tuple[str, ...] = (row.kind, row.item, row.unit, f"{fmt(row.mean)} ({interval})")
         if paired:
             line += (fmt(row.comparator_mean),
                      f"{fmt(row.difference)} ({_interval(row.diff_ci_low, row.diff_ci_high)})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -121,6 +121,7 @@ def check_evidence(
     if csv is not None:  # before the run: a bad --csv must not cost a whole simulation
         check_writable_file(csv, "--csv")
     experiment = run_experiment(loaded, replications, seed, progress=replications >= 4)
+    assert experiment.clients is not None  # records are kept by default
     table = check_table(figures_by_replication(experiment.clients, loaded), loaded)
     typer.echo(f"{loaded.name}: {replications} replications, seed {seed}\n")
     typer.echo(validation_text(table))
@@ -146,6 +147,7 @@ def check_writable_file(path: Path, option: str) -> None:
 def validation_text(table: pd.DataFrame) -> str:
     """The validation table as aligned text."""
     rows = [("figure", "published", "simulated", "95% interval", "tolerance", "result")]
+    r: Any  # a row of itertuples: its fields are typed at run time
     for r in table.itertuples(index=False):
         rows.append((r.figure, str(r.published), f"{r.simulated:.1f}",
                      f"{r.ci_low:.1f} to {r.ci_high:.1f}", f"±{r.tolerance:g}",

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -102,6 +102,7 @@ def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
     lines = [("KPI", "unit", "A mean", "B mean", "B - A (95% CI)", "significant")]
     present = set(differences["kpi"])
     shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in shown.itertuples(index=False):
         interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
         lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean_a), fmt(row.mean_b),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +17,7 @@ WAIT_NOTE = ("Waits count everyone who joined a list: a client still waiting at 
              " at 364 days; *_started figures count only clients who started.")
 
 
-def fmt(value: float) -> str:
+def fmt(value: float | None) -> str:
     """A number as people read it: thousands separated, 2 decimals for small values."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -32,6 +34,7 @@ def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str
         present = set(summary["kpi"])
         rows = summary.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
     lines = [("KPI", "unit", "mean", "95% interval")]
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in rows.itertuples(index=False):
         interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
         lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean), interval))
@@ -39,7 +42,7 @@ def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str
     return render(lines) + (f"\n{WAIT_NOTE}" if note else "")
 
 
-def render(lines: list[tuple[str, ...]]) -> str:
+def render(lines: Sequence[tuple[str, ...]]) -> str:
     """Left-aligned text columns with a rule under the header."""
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(lines[0]))]
     out = []

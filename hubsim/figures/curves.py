@@ -45,7 +45,7 @@ def _panel(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None, kpi: str) -> N
     groups = rows.groupby(hue, sort=True) if hue else [(None, rows)]
     for colour, (value, group) in zip(SERIES_COLOURS, groups, strict=False):
         group = group.sort_values(x)
-        label = f"{hue} = {value}" if hue else None
+        label = f"{hue} = {value!s}" if hue else None
         ax.plot(group[x], group["mean"], marker="o", color=colour, label=label)
         if {"ci_low", "ci_high"} <= set(group.columns):
             ax.fill_between(group[x], group["ci_low"], group["ci_high"], color=colour,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -65,6 +66,8 @@ def band_handle(colour: str, label: str) -> tuple:
 class _Labelled(tuple):
     """A (patch, line) legend handle that carries its label (matplotlib reads ``get_label``)."""
 
+    _label: str
+
     def __new__(cls, handles: tuple, label: str) -> _Labelled:
         obj = super().__new__(cls, handles)
         obj._label = label
@@ -84,20 +87,23 @@ def mark_changes(ax: Axes, changes: pd.DataFrame | None) -> None:
     for when, rows in changes.groupby("date", sort=True):
         words = []
         for row in rows.itertuples(index=False):
-            who = ROLE_LABELS.get(row.role, row.role)
+            role = str(row.role)
+            who = ROLE_LABELS.get(role, role)
             hub = f"{row.hub} " if several_hubs else ""
             words.append(f"{hub}{who} {row.wte_before:g}→{row.wte:g} WTE")
-        stamp = pd.Timestamp(when)
-        ax.axvline(stamp, color=GREY, linestyle="--", linewidth=1)
-        ax.text(stamp, LABEL_TOP, f" {'; '.join(words)}", transform=top, rotation=90, va="top",
-                ha="right", fontsize=SOURCE_SIZE, color=GREY)
+        stamp = pd.Timestamp(cast(dt.date, when))
+        # matplotlib's stubs take floats; its unit registry converts dates (as for the lines)
+        ax.axvline(stamp, color=GREY, linestyle="--", linewidth=1)  # type: ignore[arg-type]
+        ax.text(stamp, LABEL_TOP, f" {'; '.join(words)}",  # type: ignore[arg-type]
+                transform=top, rotation=90, va="top", ha="right", fontsize=SOURCE_SIZE, color=GREY)
 
 
 def shade_warmup(ax: Axes, start: dt.date | None, until: dt.date | None) -> None:
     """Grey span over the warm-up period (results do not count it)."""
     if start is None or until is None or until <= start:
         return
-    ax.axvspan(pd.Timestamp(start), pd.Timestamp(until), color=LIGHT_GREY, alpha=SHADE_ALPHA,
+    ax.axvspan(pd.Timestamp(start), pd.Timestamp(until),  # type: ignore[arg-type]  # dates
+               color=LIGHT_GREY, alpha=SHADE_ALPHA,
                linewidth=0, label="warm-up (not in results)")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -29,7 +31,8 @@ OPEN_SMOOTHING_DAYS = 28  # rolling window for the slots-open line (leave and si
 
 def _daily(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """``column`` summed over Hubs per replication and date."""
-    return frame.groupby(["replication", "date"], as_index=False)[column].sum()
+    daily = frame.groupby(["replication", "date"], as_index=False)[column].sum()
+    return cast(pd.DataFrame, daily)  # a frame with as_index=False (pandas-stubs say Series)
 
 
 def _shares(timeseries: pd.DataFrame, slots: pd.DataFrame, suffix: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -34,7 +35,7 @@ def source_line(scenario: str, replications: int, seed: int) -> str:
     return f"Source: hubsim simulation. Scenario: {scenario}; {replications} {noun}; seed {seed}"
 
 
-def _figure(title: str, source: str) -> tuple[Figure, object]:
+def _figure(title: str, source: str) -> tuple[Figure, Axes]:
     fig = Figure(figsize=FIG_SIZE_IN)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
