@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,6 +23,9 @@ except ImportError:  # pragma: no cover - older typer, on the click package
         NoArgsIsHelpError,
         UsageError,
     )
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    pass
 
 
 
