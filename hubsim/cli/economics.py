@@ -138,13 +138,15 @@ def _layers(path: Path | None) -> dict[str, Any] | None:
 def _psa_summary(result: PsaResult) -> str:
     import pandas as pd
 
-    from hubsim.cli.tables import fmt, render
+    from hubsim.cli.tables import fmt_value, render
     draws = result.draws
     lines = [("", "mean", "2.5th to 97.5th percentile of draws")]
     for column in ("incremental_cost_gbp", "incremental_qalys", "employer_savings_gbp",
                    *(f"nmb_{w:.0f}_gbp" for w in result.wtp)):
         low, high = pd.Series(draws[column]).quantile([p / 100 for p in PERCENTILES])
-        lines.append((column, fmt(draws[column].mean()), f"{fmt(low)} to {fmt(high)}"))
+        unit = "GBP" if column.endswith("_gbp") else "QALYs"
+        lines.append((column, fmt_value(draws[column].mean(), unit),
+                      f"{fmt_value(low, unit)} to {fmt_value(high, unit)}"))
     text = [render(lines), ""]
     for w in result.wtp:
         share = float((draws[f"nmb_{w:.0f}_gbp"] > 0).mean())

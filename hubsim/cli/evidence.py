@@ -201,6 +201,10 @@ def check_evidence(
     table = check_table(figures_by_replication(experiment.clients, loaded), loaded)
     typer.echo(f"{loaded.name}: {replications} replications, seed {seed}\n")
     typer.echo(validation_text(table))
+    passed = int(table["passed"].sum())
+    failed = ", ".join(table.loc[~table["passed"].astype(bool), "figure"].astype(str))
+    typer.echo(f"\nIn plain words: {passed} of {len(table)} published figures are reproduced "
+               "within tolerance" + (f"; outside it: {failed}." if failed else "."))
     typer.echo(f"\n{TOLERANCE_RULE}")
     typer.echo("\nNot compared here:")
     for figure, reason in NOT_MATCHED:

@@ -13,6 +13,7 @@ from hubsim.model.pathway import SAMPLED_SERIES, HubModel
 from hubsim.model.population import sample_all
 from hubsim.model.records import WAIT_LISTS
 from hubsim.model.rng import Streams
+from hubsim.results import financial_year
 from hubsim.results.kpis import HubPart, Usage, combine_kpis, compute_kpis
 from hubsim.results.wait_forecast import forecast_start_day
 from hubsim.results.waits import FORECAST_COLUMN
@@ -69,6 +70,9 @@ def simulate_hub(
         "therapists": model.therapy.usage(lo, hi),
         "brief": model.brief.usage(lo, hi),
         "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
+        "paid_wte_years_by_fy": {year: model.capacity.paid_wte_years(a, b)
+                                 for year, a, b in financial_year.spans(scenario.start_date,
+                                                                        lo, hi)},
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
     return clients, _timeseries(model, scenario), usage
