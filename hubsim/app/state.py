@@ -72,6 +72,14 @@ def source() -> Source | None:
     return st.session_state[SOURCE]
 
 
+def chosen_source() -> Source:
+    """``source()``, for pages shown only once there is one (``RuntimeError`` if none)."""
+    src = source()
+    if src is None:
+        raise RuntimeError("no scenario to show: none is shipped and none was uploaded")
+    return src
+
+
 def set_source(new: Source) -> None:
     """Choose another scenario: levers, lever widgets, the horizon and results are reset.
 
@@ -120,7 +128,7 @@ def hubs(scenario: AnyScenario) -> dict[str | None, Scenario]:
 
 def original() -> AnyScenario:
     """The chosen scenario as its file has it (raises ``ScenarioError`` when it is invalid)."""
-    src = source()
+    src = chosen_source()
     cache = st.session_state.setdefault(BUILT, {})
     if src.ident not in cache:
         cache[src.ident] = _build(src, {})
@@ -220,7 +228,7 @@ def current() -> Built:
     hubsim.scenario.loader.ScenarioError
         the command line's message for an invalid scenario, lever or setting.
     """
-    src, orig = source(), original()
+    src, orig = chosen_source(), original()
     _, _, horizon = settings()
     lever_overrides: dict[str, Any] = {}
     for hub_id, hub in hubs(orig).items():

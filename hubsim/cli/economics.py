@@ -107,7 +107,7 @@ def cost_consequence_command(
                f"{_preset(loaded)}\n")
     typer.echo(cost_consequence_text(table))
     typer.echo("\n" + team_cost_text(loaded))
-    if base is not None and other is not None:
+    if base is not None and other is not None:  # a comparator was given
         typer.echo(f"\nB = {loaded.name}; A = {other.name}\n")
         typer.echo(incremental_report(base.kpis, exp.kpis, other, loaded))
     if out is not None:
@@ -254,8 +254,9 @@ def psa(
     psa_parameters.csv, ce_plane.png, ceac.png, ranking.png and run_metadata.json.
     """
     from hubsim.experiments.psa import PsaSetup, run_psa
-    setup = PsaSetup(_layers(scenario), _layers(comparator), overrides_from(set_), str(scenario),
-                     str(comparator or "signpost-only comparator"), tuple(only or ()))
+    setup = PsaSetup(_layers(scenario) or {}, _layers(comparator), overrides_from(set_),
+                     str(scenario), str(comparator or "signpost-only comparator"),
+                     tuple(only or ()))
     loaded = load_or_fail(scenario, set_)
     out_dir = out or Path("results") / f"psa-{loaded.hub}-{datetime.now():%Y%m%d-%H%M%S}"
     check_out_dir(out_dir, force)

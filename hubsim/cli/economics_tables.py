@@ -10,7 +10,7 @@ terminal. Imports are made where used, to keep start-up light.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
     import pandas as pd
@@ -32,6 +32,7 @@ def incremental_text(table: pd.DataFrame) -> str:
     from hubsim.cli.tables import fmt, render
     from hubsim.experiments.incremental import UNITS
     lines = [("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in table.itertuples(index=False):
         interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
         at = "" if math.isnan(row.wtp_gbp_per_qaly) else f"{row.wtp_gbp_per_qaly:,.0f}"
@@ -42,9 +43,9 @@ def incremental_text(table: pd.DataFrame) -> str:
 
 def incremental_sentence(table: pd.DataFrame) -> str:
     """The cost per QALY of B against A in plain words (from an ``incremental`` table)."""
-    from hubsim.cli.tables import fmt_value
+    from hubsim.cli.tables import fmt_value, rows_of
 
-    rows = {r.measure: r for r in table.itertuples(index=False) if math.isnan(r.wtp_gbp_per_qaly)}
+    rows = {r.measure: r for r in rows_of(table) if math.isnan(r.wtp_gbp_per_qaly)}
     cost, qalys, icer = (rows.get(k) for k in ("incremental_cost_gbp", "incremental_qalys",
                                                "icer_gbp_per_qaly"))
     if cost is None or qalys is None or icer is None:
@@ -92,6 +93,7 @@ def cost_consequence_text(table: pd.DataFrame) -> str:
     if paired:
         header += ("comparator", "difference (95% interval)")
     lines = [header]
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in table.itertuples(index=False):
         unit = str(row.unit)
         line: tuple[str, ...] = (row.kind, row.item,

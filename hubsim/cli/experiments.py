@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -94,6 +94,7 @@ def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
     lines = [("KPI", "A mean", "B mean", "B - A (95% interval)", "significant", "name")]
     present = set(differences["kpi"])
     shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in shown.itertuples(index=False):
         unit = kpi_unit(row.kpi)
         lines.append((kpi_title(row.kpi), fmt_value(row.mean_a, unit), fmt_value(row.mean_b, unit),
@@ -131,10 +132,10 @@ def comparison_sentences(differences: pd.DataFrame) -> list[str]:
     """Plain sentences on the main differences B - A: 'B costs £1,234 less than A over the
     results window (95% interval £1,000 to £1,500)'; 'no clear difference' when the interval
     includes 0."""
-    from hubsim.cli.tables import fmt_difference
+    from hubsim.cli.tables import fmt_difference, rows_of
     from hubsim.results.columns import kpi_unit
 
-    rows = {r.kpi: r for r in differences.itertuples(index=False)}
+    rows = {r.kpi: r for r in rows_of(differences)}
     out = []
     for kpi, subject, larger, smaller, end in COMPARE_WORDS:
         row = rows.get(kpi)

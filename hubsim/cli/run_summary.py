@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from hubsim.cli.tables import fmt_estimate, fmt_value, kpi_table, render
+from hubsim.cli.tables import fmt_estimate, fmt_value, kpi_table, render, rows_of
 from hubsim.results.closure import CLOSURE_KPIS
 from hubsim.results.columns import kpi_title, kpi_unit
 from hubsim.results.financial_year import cost_table
@@ -105,6 +106,8 @@ def _months(row: Mapping, start: dt.date, months: int | None = None) -> str:
         return "no interval"
     high = min(high, months) if months else high
     first, last = month_date(start, max(low, 1.0)), month_date(start, high)
+    if first is None or last is None:  # a NaN end
+        return "no interval"
     return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y}"
 
 
@@ -151,7 +154,7 @@ def cost_lines(summary: pd.DataFrame) -> str:
     if table.empty:
         return ""
     lines = [("Financial year (April-March)", "total cost (95% interval)")]
-    for row in table.itertuples(index=False):
+    for row in rows_of(table):
         lines.append((row.financial_year, fmt_estimate(row.mean, row.ci_low, row.ci_high,
                                                        "GBP")))
     return render(lines)
@@ -166,7 +169,7 @@ def group_table(groups: pd.DataFrame, grouping: str) -> str:
     if part.empty:
         return ""
     wide = side_by_side(part, SIDE_BY_SIDE_KPIS)
-    columns = list(wide.columns)
+    columns = cast("list[tuple[str, str]]", list(wide.columns))  # (grouping, group) pairs
     lines = [("KPI (mean)", *(group_word(g) for _, g in columns))]
     for kpi in wide.index:
         unit = kpi_unit(kpi)
@@ -226,6 +229,6 @@ def population_lines(groups: pd.DataFrame | None) -> list[str]:
         if part.empty:
             continue
         each = [f"{group_word(r.group)} {fmt_estimate(r.mean, r.ci_low, r.ci_high, 'days')}"
-                for r in part.itertuples(index=False) if not np.isnan(r.mean)]
+                for r in rows_of(part) if not np.isnan(r.mean)]
         out.append(f"{kpi_title(kpi)} by population: {'; '.join(each)}.")
     return out

@@ -7,8 +7,8 @@ the CSV files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from hubsim.results.number_format import (  # noqa: F401  (the formats, for the faces)
     PERCENT,
@@ -40,12 +40,18 @@ def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str
         present = set(summary["kpi"])
         rows = summary.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
     lines = [("KPI", "mean (95% interval)", "name in the CSV files")]
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in rows.itertuples(index=False):
         unit = kpi_unit(row.kpi)
         lines.append((kpi_title(row.kpi), fmt_estimate(row.mean, row.ci_low, row.ci_high, unit),
                       row.kpi))
     note = any("wait_days" in str(k) for k in rows["kpi"])
     return render(lines) + (f"\n{WAIT_NOTE}" if note else "")
+
+
+def rows_of(frame: pd.DataFrame) -> Iterable[Any]:
+    """The rows of ``frame`` as named tuples (index left out): fields typed at run time."""
+    return frame.itertuples(index=False)
 
 
 def render(lines: Sequence[tuple[str, ...]]) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,22 @@ from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
 
-Replicate = tuple[dict[str, float], pd.DataFrame | None, pd.DataFrame | None]
+
+
+class Replicate(NamedTuple):
+    """One replication's results as plain data (picklable, for any executor)."""
+
+    kpis: dict[str, float]
+    clients: pd.DataFrame | None  # None when its records are not kept
+    timeseries: pd.DataFrame | None
+
+    def records(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(clients, timeseries); ValueError if the records were not kept."""
+        if self.clients is None or self.timeseries is None:
+            raise ValueError("this replication's records were not kept")
+        return self.clients, self.timeseries
+
+
 OnResult = Callable[[int], None]
 """Hook called in the calling process with each replication id as it completes."""
 COMPACT_EVERY = 16
@@ -102,8 +118,8 @@ class RecordStream:
         (a Ctrl-C landed between a result's arrival and ``add``) are taken from there.
         """
         for replication, result in (completed or {}).items():
-            if result[1] is not None and replication not in self.written:
-                self._waiting.setdefault(replication, (result[1], result[2]))
+            if result.clients is not None and replication not in self.written:
+                self._waiting.setdefault(replication, result.records())
         for replication in [r for r in self.order if r in self._waiting]:
             self._write(replication)
 
@@ -163,8 +179,8 @@ def replicate(scenario: AnyScenario, seed: int, replication: int, keep_records: 
     """One replication as plain data (picklable, for any executor)."""
     run = simulate(scenario, seed=seed, replication=replication)
     if not keep_records:
-        return dict(run.kpis), None, None
-    return dict(run.kpis), run.clients, run.timeseries
+        return Replicate(dict(run.kpis), None, None)
+    return Replicate(dict(run.kpis), run.clients, run.timeseries)
 
 
 def _stack(frames: Sequence[pd.DataFrame], ids: Sequence[int]) -> pd.DataFrame:
@@ -187,7 +203,7 @@ def assemble(
     With ``stream``, the records are in its files (``Experiment.records``) and the bands and
     month-end tables come from what it kept.
     """
-    kpis = pd.DataFrame([r[0] for r in results])
+    kpis = pd.DataFrame([r.kpis for r in results])
     kpis.insert(0, "replication", list(ids))
     clients = timeseries = bands = monthly = groups = None
     if stream is not None:
@@ -195,9 +211,10 @@ def assemble(
             scenario, seed, len(ids), kpis, summarise(kpis), None, None, stream.bands(), partial,
             stream.monthly(), stream.folder if stream.written else None, stream.groups(),
         )
-    if results and results[0][1] is not None:
-        clients = _stack([r[1] for r in results], ids)
-        timeseries = _stack([r[2] for r in results], ids)
+    if results and results[0].clients is not None:
+        records = [r.records() for r in results]
+        clients = _stack([c for c, _ in records], ids)
+        timeseries = _stack([t for _, t in records], ids)
         bands = timeseries_bands(timeseries)
         monthly = waitlist_monthly_table(scenario, clients)
         groups = group_kpis_table(scenario, clients)
@@ -211,7 +228,7 @@ def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
               stream: RecordStream | None = None):
     def hook(index: int, result: Replicate) -> None:
         if stream is not None:
-            stream.add(ids[index], result[1], result[2])
+            stream.add(ids[index], *result.records())
         logger.info("replication %d done (%d requested)", ids[index], total)
         if on_result is not None:
             on_result(ids[index])
@@ -221,7 +238,7 @@ def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
 
 def _kpis_only(_index: int, result: Replicate) -> Replicate:
     """A result without its records (already streamed to disk)."""
-    return result[0], None, None
+    return Replicate(result.kpis, None, None)
 
 
 def run_replications(

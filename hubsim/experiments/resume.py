@@ -113,7 +113,7 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 def merge_results(partial: PartialRun, ids: list[int], results: list[Replicate],
                   complete: bool) -> Experiment:
     """The partial folder's tables with ``results`` of replications ``ids`` merged in order."""
-    kpis = pd.DataFrame([r[0] for r in results])
+    kpis = pd.DataFrame([r.kpis for r in results])
     kpis.insert(0, "replication", ids)
     old_kpis = _read(partial.folder / "replications.csv")
     all_kpis = _merge(old_kpis, kpis) if ids else old_kpis
@@ -122,8 +122,9 @@ def merge_results(partial: PartialRun, ids: list[int], results: list[Replicate],
         clients = _read(partial.folder / "clients.csv")
         timeseries = _read(partial.folder / "timeseries.csv")
         if ids:
-            clients = _merge(clients, _new_frame([r[1] for r in results], ids))
-            timeseries = _merge(timeseries, _new_frame([r[2] for r in results], ids))
+            records = [r.records() for r in results]
+            clients = _merge(clients, _new_frame([c for c, _ in records], ids))
+            timeseries = _merge(timeseries, _new_frame([t for _, t in records], ids))
         bands = timeseries_bands(timeseries)
         monthly = waitlist_monthly_table(partial.scenario, clients)
         groups = group_kpis_table(partial.scenario, clients)

@@ -14,7 +14,7 @@ from hubsim.model.population import sample_all
 from hubsim.model.records import WAIT_LISTS
 from hubsim.model.rng import Streams
 from hubsim.results import financial_year
-from hubsim.results.kpis import Usage, combine_kpis, compute_kpis
+from hubsim.results.kpis import HubPart, Usage, combine_kpis, compute_kpis
 from hubsim.results.wait_forecast import forecast_start_day
 from hubsim.results.waits import FORECAST_COLUMN
 from hubsim.scenario.schema import AnyScenario, Scenario
@@ -54,7 +54,9 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     })
 
 
-def simulate_hub(scenario: Scenario, seed: int, replication: int):
+def simulate_hub(
+    scenario: Scenario, seed: int, replication: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, Usage]:
     """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
     days, profile = all_arrivals(scenario, streams)
@@ -140,12 +142,12 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
         clients, timeseries, usage = simulate_hub(scenario, seed, replication)
         kpis = compute_kpis(clients, timeseries, scenario, usage, Streams(seed, replication))
         return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
-    parts = [(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
+    parts = [HubPart(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
     kpis = combine_kpis(parts, Streams(seed, replication))
     for hub, clients, timeseries, usage in parts:
         hub_kpis = compute_kpis(clients, timeseries, hub, usage, Streams(seed, replication))
         for name, value in hub_kpis.items():
             kpis[f"{hub.hub}:{name}"] = value
-    clients = pd.concat([p[1] for p in parts], ignore_index=True)
-    timeseries = pd.concat([p[2] for p in parts], ignore_index=True)
+    clients = pd.concat([p.clients for p in parts], ignore_index=True)
+    timeseries = pd.concat([p.timeseries for p in parts], ignore_index=True)
     return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))

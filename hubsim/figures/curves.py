@@ -72,7 +72,7 @@ def draw_points(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None) -> None:
             error = [mean - group["ci_low"].to_numpy(float),
                      group["ci_high"].to_numpy(float) - mean]
         ax.errorbar(position, mean, yerr=error, fmt="o", color=colour, capsize=CAP_SIZE,
-                    label=f"{parameter_label(hue)} = {value}" if hue else None)
+                    label=f"{parameter_label(hue)} = {value!s}" if hue else None)
     ax.set_xticks(range(len(categories)), categories)
     ax.set_xlim(-0.5, len(categories) - 0.5)
 
@@ -82,7 +82,7 @@ def draw_lines(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None) -> None:
     groups = rows.groupby(hue, sort=True) if hue else [(None, rows)]
     for colour, (value, group) in zip(SERIES_COLOURS, groups, strict=False):
         group = group.assign(**{x: pd.to_numeric(group[x])}).sort_values(x)
-        label = f"{parameter_label(hue)} = {value}" if hue else None
+        label = f"{parameter_label(hue)} = {value!s}" if hue else None
         ax.plot(group[x], group["mean"], marker="o", color=colour, label=label)
         if {"ci_low", "ci_high"} <= set(group.columns):
             ax.fill_between(group[x], group["ci_low"], group["ci_high"], color=colour,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from typing import cast
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -67,6 +68,8 @@ def band_handle(colour: str, label: str) -> tuple:
 class _Labelled(tuple):
     """A (patch, line) legend handle that carries its label (matplotlib reads ``get_label``)."""
 
+    _label: str
+
     def __new__(cls, handles: tuple, label: str) -> _Labelled:
         obj = super().__new__(cls, handles)
         obj._label = label
@@ -89,7 +92,8 @@ def _change_words(rows: pd.DataFrame, several_hubs: bool) -> str:
         return f"{hubs + ': ' if hubs else ''}all staff posts end (funding ends)"
     words = []
     for row in rows.itertuples(index=False):
-        who = ROLE_LABELS.get(row.role, row.role)
+        role = str(row.role)
+        who = ROLE_LABELS.get(role, role)
         hub = f"{row.hub} " if several_hubs else ""
         words.append(f"{hub}{who} {row.wte_before:g}→{row.wte:g} WTE")
     return "; ".join(words)
@@ -108,10 +112,11 @@ def mark_changes(ax: Axes, changes: pd.DataFrame | None) -> list:
     top = blended_transform_factory(ax.transData, ax.transAxes)
     handles = []
     for number, (when, rows) in enumerate(changes.groupby("date", sort=True), start=1):
-        stamp = pd.Timestamp(when)
-        ax.axvline(stamp, color=GREY, linestyle="--", linewidth=1)
-        ax.plot([stamp], [LABEL_TOP], transform=top, marker=f"${number}$", color=GREY,
-                markersize=MARKER_SIZE, linestyle="none", clip_on=False)
+        stamp = pd.Timestamp(cast(dt.date, when))
+        # matplotlib's stubs take floats; its unit registry converts dates (as for the lines)
+        ax.axvline(stamp, color=GREY, linestyle="--", linewidth=1)  # type: ignore[arg-type]
+        ax.plot([stamp], [LABEL_TOP], transform=top, marker=f"${number}$",  # type: ignore[arg-type]
+                color=GREY, markersize=MARKER_SIZE, linestyle="none", clip_on=False)
         words = f"{stamp:%-d %b %Y}: {_change_words(rows, several_hubs)}"
         handles.append(Line2D([], [], color=GREY, marker=f"${number}$", linestyle="none",
                               markersize=MARKER_SIZE,
@@ -136,7 +141,8 @@ def shade_warmup(ax: Axes, start: dt.date | None, until: dt.date | None) -> None
     """Grey span over the warm-up period (results do not count it)."""
     if start is None or until is None or until <= start:
         return
-    ax.axvspan(pd.Timestamp(start), pd.Timestamp(until), color=LIGHT_GREY, alpha=SHADE_ALPHA,
+    ax.axvspan(pd.Timestamp(start), pd.Timestamp(until),  # type: ignore[arg-type]  # dates
+               color=LIGHT_GREY, alpha=SHADE_ALPHA,
                linewidth=0, label="warm-up (not in results)")
 
 

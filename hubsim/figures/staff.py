@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -35,7 +36,8 @@ OPEN_SMOOTHING_DAYS = 28  # rolling window for the slots-open line (leave and si
 
 def _daily(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """``column`` summed over Hubs per replication and date."""
-    return frame.groupby(["replication", "date"], as_index=False)[column].sum()
+    daily = frame.groupby(["replication", "date"], as_index=False)[column].sum()
+    return cast(pd.DataFrame, daily)  # a frame with as_index=False (pandas-stubs say Series)
 
 
 def _shares(timeseries: pd.DataFrame, slots: pd.DataFrame, suffix: str) -> pd.DataFrame:
@@ -172,8 +174,9 @@ def staff_in_post(
         for ax, role in zip(axes, roles, strict=False):
             part = totals[totals["role"] == role]
             line = part.groupby("date")["funded_wte"].median()
-            handles = ax.step(line.index, line.to_numpy(), where="post", color=FUNDED_COLOUR,
-                              linewidth=LINE_WIDTH, label="funded")
+            handles: list[Any] = ax.step(line.index, line.to_numpy(), where="post",
+                                         color=FUNDED_COLOUR, linewidth=LINE_WIDTH,
+                                         label="funded")
             for column, (words, colour) in STAFF_SERIES.items():
                 bands = percentile_bands(part, column, by="date", quantiles=QUANTILES)
                 draw_bands(ax, bands, "date", colour, outer=False)

@@ -39,11 +39,6 @@ STAGES: tuple[str, ...] = (
     "awaiting_triage", "navigation", "waiting_therapy", "in_therapy", "waiting_brief", "in_brief",
     "exited",
 )
-_TIME_FIELDS = (
-    "triage_day", "waitlist_join_day", "course_start_day", "referral_day",
-    "exit_day",
-)
-_COUNT_FIELDS = ("triage_attempts", "sessions_attended", "sessions_missed")
 _DTYPE_CACHE_SIZE = 64  # distinct category sets kept (populations, destinations per scenario)
 
 
@@ -51,7 +46,7 @@ _DTYPE_CACHE_SIZE = 64  # distinct category sets kept (populations, destinations
 def categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
     """The (immutable, shared) categorical dtype of ``categories``: building one validates the
     categories, which costs more than a whole column of codes."""
-    return pd.CategoricalDtype(categories)
+    return pd.CategoricalDtype(list(categories))
 
 
 _UNTRIAGED_OFFSET = 1  # log.pathway is -1 until triaged: category 0 is "none"
@@ -63,14 +58,27 @@ _STAGE_DTYPE = categorical_dtype(STAGES)
 class ClientLog:
     """Mutable per-client state during one run (struct of arrays, indexed by client id)."""
 
+    __slots__ = (
+        "triage_day", "waitlist_join_day", "course_start_day", "referral_day", "exit_day",
+        "triage_attempts", "sessions_attended", "sessions_missed",
+        "pathway", "exit_reason", "stage",
+    )
+
     def __init__(self, n: int) -> None:
-        for name in _TIME_FIELDS:
-            setattr(self, name, np.full(n, np.nan))
-        for name in _COUNT_FIELDS:
-            setattr(self, name, np.zeros(n, dtype=np.int64))
-        self.pathway = np.full(n, -1, dtype=np.int64)  # -1 until triaged
-        self.exit_reason = np.zeros(n, dtype=np.int64)  # 0 = open
-        self.stage = np.zeros(n, dtype=np.int64)
+        # days from the scenario start, NaN until the event happens
+        self.triage_day: np.ndarray = np.full(n, np.nan)
+        self.waitlist_join_day: np.ndarray = np.full(n, np.nan)
+        self.course_start_day: np.ndarray = np.full(n, np.nan)
+        self.referral_day: np.ndarray = np.full(n, np.nan)
+        self.exit_day: np.ndarray = np.full(n, np.nan)
+        # counts, from 0
+        self.triage_attempts: np.ndarray = np.zeros(n, dtype=np.int64)
+        self.sessions_attended: np.ndarray = np.zeros(n, dtype=np.int64)
+        self.sessions_missed: np.ndarray = np.zeros(n, dtype=np.int64)
+        # codes into PATHWAYS, EXIT_REASONS, STAGES
+        self.pathway: np.ndarray = np.full(n, -1, dtype=np.int64)  # -1 until triaged
+        self.exit_reason: np.ndarray = np.zeros(n, dtype=np.int64)  # 0 = open
+        self.stage: np.ndarray = np.zeros(n, dtype=np.int64)
 
     def exit(self, client: int, reason: str, day: float) -> None:
         """Close a client's episode with ``reason`` at ``day``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -25,7 +25,8 @@ def sweep_table(sweep: pd.DataFrame) -> str:
     rows = []
     for point, group in sweep.groupby(keys, sort=True):
         values = point if isinstance(point, tuple) else (point,)
-        by_kpi = {r["kpi"]: r for r in group.to_dict("records")}
+        records = cast("list[dict[str, Any]]", group.to_dict("records"))  # columns are names
+        by_kpi = {r["kpi"]: r for r in records}
         cells = []
         for kpi in kpis:
             row = by_kpi.get(kpi)

@@ -284,28 +284,6 @@ VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
-    **{k: MONTHLY_COLUMNS[k] for k in ("hub", "list", "date", "day")},
-    "measure": ("which month-end measure (a column of the waitlist_monthly sheet)", "name"),
-    "mean": ("mean over replications", "unit in the measure's name"),
-    "ci_low": ("lower end of the 95% t-interval for the mean", "unit in the measure's name"),
-    "ci_high": ("upper end of the 95% t-interval for the mean", "unit in the measure's name"),
-    "n": ("replications with a value", "count"),
-}
-
-VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
-    "figure": ("published figure of the evaluation (evidence registry target)", "name"),
-    "published": ("the published value (or range across Hubs)", "unit column"),
-    "unit": ("unit of the figure", "text"),
-    "simulated": ("mean of the same measure over replications", "unit column"),
-    "ci_low": ("95% interval, low end (range figures: lowest Hub mean)", "unit column"),
-    "ci_high": ("95% interval, high end (range figures: highest Hub mean)", "unit column"),
-    "passed": ("within tolerance of the published value", "true/false"),
-    "n": ("replications", "count"),
-    "tolerance": ("allowed difference from the published value", "unit column"),
-    "source": ("where the published figure comes from", "text"),
-}
-
-SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "kpi": ("KPI name ('HUB:KPI' for one Hub of several)", "name"),
     "mean": ("mean over replications", "unit of the KPI"),
     "sd": ("standard deviation over replications", "unit of the KPI"),

@@ -121,11 +121,6 @@ def _activity_minutes(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.
     }
 
 
-def activity_minutes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Expected staff minutes per client and activity (columns ``ACTIVITIES``)."""
-    return pd.DataFrame(_activity_minutes(window, scenario), index=window.index)
-
-
 def _activity_gbp(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
     """Staff cost of each client's activities, GBP at ``price_year``, one array per activity."""
     rates = activity_rates_gbp_per_minute(scenario)
@@ -285,12 +280,12 @@ def _role_costs(scenario: Scenario) -> dict[str, dict[str, float]]:
 def _paid(scenario: Scenario, usage: Mapping[str, object], key: str) -> Mapping[str, float]:
     """WTE-years paid per role: ``usage[key]``, or each role's ``wte`` over the window."""
     paid = usage.get(key)
-    if paid is None:
+    if not isinstance(paid, Mapping):  # None: not measured
         years = window_years(scenario)
         if key.startswith("discounted"):
             years = _annuity_years(scenario.costs.discount_rate, years)
         return {name: role.wte * years for name, role in scenario.staff.roles().items()}
-    return paid  # type: ignore[return-value]
+    return paid
 
 
 def staff_cost_gbp(

@@ -18,11 +18,11 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 
 from hubsim.results.closure import CLOSURE_KPIS
@@ -73,10 +73,12 @@ def fit_rows(frame: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, str]:
     if "replication" in frame:
         sizes = frame.groupby("replication", sort=False).size()
         kept = sizes.index[sizes.cumsum() <= limit]
+        if not len(kept):  # the first replication alone is too long
+            return frame.iloc[:limit], "first rows only"
         cut = frame[frame["replication"].isin(kept)]
         return cut, (f"cut to replications {', '.join(map(str, kept[:1]))} to {kept[-1]} "
                      f"({len(kept)} of {len(sizes)}; Excel's row limit): all rows are in the "
-                     "CSV file") if len(kept) else (frame.iloc[:limit], "first rows only")
+                     "CSV file")
     return frame.iloc[:limit], f"first {limit:,} of {len(frame):,} rows (Excel's row limit)"
 
 
@@ -93,7 +95,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
+def _header(sheet, names: Iterable[str]) -> list[Cell]:
     cells = []
     for name in names:
         cell = WriteOnlyCell(sheet, value=str(name))
@@ -225,8 +227,11 @@ def _headline_kpis(sheet, summary: pd.DataFrame | None, heading) -> None:
         row, unit = rows.loc[kpi], kpi_unit(kpi)
         form = excel_format(unit)
         sheet.append([kpi_title(kpi), _cell(sheet, row["mean"], number_format=form),
-                      _cell(sheet, clip_to_range(row["ci_low"], unit), number_format=form),
-                      _cell(sheet, clip_to_range(row["ci_high"], unit), number_format=form),
+                      # one KPI's row: its fields are numbers (pandas-stubs cannot know)
+                      _cell(sheet, clip_to_range(cast(float, row["ci_low"]), unit),
+                            number_format=form),
+                      _cell(sheet, clip_to_range(cast(float, row["ci_high"]), unit),
+                            number_format=form),
                       "%" if unit == "share 0-1" else unit, kpi_label(kpi), kpi])
 
 
@@ -249,6 +254,7 @@ def _headline_groups(sheet, groups: pd.DataFrame | None, heading) -> None:
     sheet.append([_cell(sheet, h, BOLD) for h in ("KPI", "mean", "95% interval low",
                                                   "95% interval high", "unit", "group",
                                                   "grouped by")])
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in groups.itertuples(index=False):
         unit = kpi_unit(str(row.kpi))
         form = excel_format(unit)

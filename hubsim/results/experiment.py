@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -96,6 +97,8 @@ def waitlist_monthly_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.D
     parts = []
     for (replication, hub), frame in clients.groupby(["replication", "hub"], sort=True,
                                                       observed=True):
+        # group keys are typed Hashable by pandas-stubs: here a replication id and a Hub id
+        replication, hub = cast("tuple[int, str]", (replication, hub))
         table = waitlist_monthly(frame, str(hub), hubs[hub].start_date, hubs[hub].horizon_days)
         table.insert(0, "replication", replication)
         parts.append(table)

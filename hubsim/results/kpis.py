@@ -7,7 +7,8 @@ arrive on or after ``warmup_days`` count, and series count from that day on.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -42,11 +43,30 @@ CORE_KPIS: tuple[str, ...] = (
 (``hubsim.results.waits``)."""
 
 
-Usage = dict[str, object]
-"""Resource use of one Hub's run: ``triage``, ``therapists``, ``brief`` -> (used, available) in
-working minutes or caseload slot-days; ``paid_wte_years`` -> role -> WTE-years paid;
-``paid_wte_years_by_fy`` -> financial year -> role -> WTE-years paid in it;
-``redeployed_weeks`` -> weeks therapists spent partly on triage."""
+class Usage(TypedDict):
+    """Resource use of one Hub's run: ``triage``, ``therapists``, ``brief`` -> (used, available)
+    in working minutes or caseload slot-days; ``paid_wte_years`` -> role -> WTE-years paid;
+    ``discounted_paid_wte_years`` -> role -> the same discounted at ``costs.discount_rate`` to
+    the start of the KPI window; ``paid_wte_years_by_fy`` -> financial year -> role -> WTE-years
+    paid in it;
+    ``redeployed_weeks`` -> weeks therapists spent partly on triage."""
+
+    triage: tuple[float, float]
+    therapists: tuple[float, float]
+    brief: tuple[float, float]
+    paid_wte_years: dict[str, float]
+    discounted_paid_wte_years: dict[str, float]
+    paid_wte_years_by_fy: dict[int, dict[str, float]]
+    redeployed_weeks: int
+
+
+class HubPart(NamedTuple):
+    """One Hub's run, as several Hubs' KPIs are combined from."""
+
+    scenario: Scenario
+    clients: pd.DataFrame
+    timeseries: pd.DataFrame
+    usage: Usage
 
 
 def _ratio(used: float, available: float) -> float:
@@ -106,7 +126,7 @@ def _client_kpis(
     return kpis
 
 
-def _snapshots_end(parts: list[tuple[Mapping[str, np.ndarray], float]]) -> dict[str, float]:
+def _snapshots_end(parts: Sequence[tuple[Mapping[str, np.ndarray], float]]) -> dict[str, float]:
     """Snapshot KPIs (``therapy_waitlist_end``, ...) of the triage and therapy lists of one or
     more Hubs, each ``(all its clients' _client_arrays, time of the snapshot on its clock)``."""
     kpis: dict[str, float] = {}
@@ -118,7 +138,7 @@ def _snapshots_end(parts: list[tuple[Mapping[str, np.ndarray], float]]) -> dict[
 
 def _finish(
     kpis: dict[str, float], snapshots_end: Mapping[str, float], waitlist_max: float,
-    usage: Usage,
+    usage: Usage | Mapping[str, tuple[float, float]],
 ) -> dict[str, float]:
     """Snapshot, peak and utilisation KPIs added to the client KPIs. Costs are not set here:
     ``hubsim.costs`` owns ``cost_total_gbp`` and ``cost_per_client_gbp`` (via
@@ -155,7 +175,7 @@ def compute_kpis(
     return kpis
 
 
-def _pooled_waitlist(parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]]) -> float:
+def _pooled_waitlist(parts: list[HubPart]) -> float:
     """Peak of the Hubs' therapy waiting lists summed by date (every Hub's list on each date),
     over the dates in any Hub's KPI window (each Hub's from its own ``warmup_days``)."""
     dates, waitlists, counted = [], [], []
@@ -173,22 +193,22 @@ def _pooled_waitlist(parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usa
 
 
 def _common_end(
-    parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
+    parts: list[HubPart],
 ) -> list[tuple[dict[str, np.ndarray], float]]:
     """Each Hub's clients (all of them) and the time, on its own clock, of one common instant:
     the end of the last day of the Hub whose horizon ends first (the time of its last daily
     sample), or a Hub's own horizon if that comes sooner. Snapshots of all the Hubs at it are
     added, as the daily series are summed by date."""
-    first = min(p[0].start_date for p in parts)
-    offset_days = [float((p[0].start_date - first).days) for p in parts]
-    end_days = math.ceil(min(off + p[0].horizon_days
+    first = min(p.scenario.start_date for p in parts)
+    offset_days = [float((p.scenario.start_date - first).days) for p in parts]
+    end_days = math.ceil(min(off + p.scenario.horizon_days
                              for off, p in zip(offset_days, parts, strict=True)))
-    return [(_client_arrays(p[1]), min(p[0].horizon_days, end_days - off))
+    return [(_client_arrays(p.clients), min(p.scenario.horizon_days, end_days - off))
             for off, p in zip(offset_days, parts, strict=True)]
 
 
 def combine_kpis(
-    parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
+    parts: list[HubPart],
     streams: Streams | None = None,
 ) -> dict[str, float]:
     """KPIs of several Hubs together: clients pooled, queues summed by date, usage and costs added.
@@ -202,25 +222,25 @@ def combine_kpis(
                for scenario, clients, timeseries, _ in parts]
     arrays = [_client_arrays(window) for window in windows]
     pooled = {name: np.concatenate([a[name] for a in arrays]) for name in arrays[0]}
-    horizon = np.concatenate([np.full(len(w), p[0].horizon_days, dtype=float)
+    horizon = np.concatenate([np.full(len(w), p.scenario.horizon_days, dtype=float)
                               for p, w in zip(parts, windows, strict=True)])
     usage = {
-        name: (sum(p[3][name][0] for p in parts), sum(p[3][name][1] for p in parts))
+        name: (sum(p.usage[name][0] for p in parts), sum(p.usage[name][1] for p in parts))
         for name in ("triage", "therapists", "brief")
     }
     kpis = _finish(
         _client_kpis(pooled, horizon), _snapshots_end(_common_end(parts)),
         _pooled_waitlist(parts), usage,
     )
-    per_hub = [(p[0], w, p[3]) for p, w in zip(parts, windows, strict=True)]
+    per_hub = [(p.scenario, w, p.usage) for p, w in zip(parts, windows, strict=True)]
     counted = pd.concat([w[list(COUNT_COLUMNS)] for w in windows], ignore_index=True)
     kpis.update(combine_economic_kpis(per_hub, counted, streams))
-    everyone = [_client_arrays(p[1]) for p in parts]
+    everyone = [_client_arrays(p.clients) for p in parts]
     for kind in WHEN_LISTS:
-        kpis.update(when_kpis(kind, [(list_rows(rows, kind)[1], p[0].start_date,
-                                      p[0].horizon_days)
+        kpis.update(when_kpis(kind, [(list_rows(rows, kind)[1], p.scenario.start_date,
+                                      p.scenario.horizon_days)
                                      for rows, p in zip(everyone, parts, strict=True)]))
-    kpis.update(combine_closure_kpis([(p[0], p[1]) for p in parts]))
+    kpis.update(combine_closure_kpis([(p.scenario, p.clients) for p in parts]))
     return kpis
 
 

@@ -57,6 +57,7 @@ Only numpy here: this module is imported by every worker process.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -379,7 +380,7 @@ def snapshot_kpis(kind: str, snap: Mapping[str, float]) -> dict[str, float]:
     return {f"{kind}_{measure}_end": value for measure, value in snap.items()}
 
 
-def month_end_days(start_date: object, horizon_days: float) -> list[tuple[np.datetime64, float]]:
+def month_end_days(start_date: dt.date, horizon_days: float) -> list[tuple[np.datetime64, float]]:
     """Every calendar month end within the horizon: ``(date, day)`` where ``day`` is the end of
     that date in days from ``start_date`` (the time of the daily sample dated that day)."""
     start = np.datetime64(start_date, "D")
@@ -399,7 +400,7 @@ WHEN_LISTS: tuple[str, ...] = ("therapy",)
 
 
 def when_kpis(
-    kind: str, parts: list[tuple[ListRecords, object, float]]
+    kind: str, parts: list[tuple[ListRecords, dt.date, float]]
 ) -> dict[str, float]:
     """When list ``kind`` peaks and when it meets the 18-week standard, from month-end snapshots.
 
@@ -423,7 +424,7 @@ def when_kpis(
     end = min(float((s - first).astype(int)) + h for s, (_, _, h) in zip(starts, parts,
                                                                           strict=True))
     sizes, met = [], []
-    for date, _ in month_end_days(first, end):
+    for date, _ in month_end_days(first.item(), end):  # the same day, as a date
         snap = pooled_snapshot([(records, float((date - start).astype(int) + 1))
                                 for (records, _, _), start in zip(parts, starts, strict=True)
                                 if date >= start])
@@ -439,7 +440,7 @@ def when_kpis(
             f"{kind}_18w_met_from_month": met_from}
 
 
-def month_date(start_date: object, month: float) -> np.datetime64 | None:
+def month_date(start_date: dt.date, month: float) -> np.datetime64 | None:
     """The calendar month end numbered ``month`` by ``when_kpis`` (1: the first month end on or
     after ``start_date``), rounded to the nearest month; None for NaN."""
     if month is None or np.isnan(month):
@@ -455,7 +456,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
 _MONTHLY_NAMES = dict(zip(SNAPSHOT_MEASURES, MONTHLY_COLUMNS[4:], strict=True))
 
 
-def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: object,
+def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: dt.date,
                      horizon_days: float) -> pd.DataFrame:
     """Month-end snapshots of one Hub's three lists in one replication.
 

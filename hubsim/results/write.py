@@ -39,7 +39,7 @@ from hubsim.results.experiment import (
 )
 from hubsim.results.financial_year import cost_table
 from hubsim.results.groups import summarise_groups
-from hubsim.scenario.schema import Scenario
+from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +71,12 @@ _LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?:[a-z0-9_]{8}|(?P<old>old-\d+))")
 """Names of the temporary folders ``atomic_folder`` and ``_swap_into_place`` make beside DIR."""
 
 
-def scenario_json(scenario: Scenario) -> dict[str, Any]:
+def scenario_json(scenario: AnyScenario) -> dict[str, Any]:
     """The resolved scenario as JSON-ready data (field names as in scenario files)."""
     return scenario.model_dump(mode="json", by_alias=True)
 
 
-def scenario_hash(scenario: Scenario) -> str:
+def scenario_hash(scenario: AnyScenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON: equal hashes, equal scenarios."""
     text = json.dumps(scenario_json(scenario), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -256,7 +256,7 @@ def write_results(
             for name in (CLIENTS_FILE, TIMESERIES_FILE):
                 os.replace(experiment.records / name, tmp / name)
                 os.chmod(tmp / name, _READABLE)
-        elif experiment.clients is not None:
+        elif experiment.clients is not None and experiment.timeseries is not None:
             experiment.clients.to_csv(tmp / "clients.csv", index=False)
             experiment.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         if experiment.waitlist_monthly is not None:

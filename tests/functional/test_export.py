@@ -126,6 +126,12 @@ def test_long_tables_are_cut_at_a_replication_boundary(results, tmp_path):
     assert "Excel's row limit" in readme_text(book["README"])
 
 
+def test_a_replication_longer_than_the_limit_keeps_the_first_rows(results):
+    limit = 5  # fewer rows than the first replication has
+    kept, note = fit_rows(results.clients, limit)
+    assert kept.equals(results.clients.iloc[:limit - 1]) and note == "first rows only"
+
+
 def test_short_tables_are_not_cut(results):
     kept, note = fit_rows(results.summary, 10_000)
     assert kept is results.summary and note == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from hubsim.app import levers, state
@@ -28,7 +30,7 @@ def _results(result: RunResult) -> None:
         if table not in result.results.tables():
             continue
         st.download_button(
-            f"{words} (CSV)", lambda t=table: result.csv(t), file_name=f"{stem}-{table}.csv",
+            f"{words} (CSV)", functools.partial(result.csv, table), file_name=f"{stem}-{table}.csv",
             mime="text/csv", on_click="ignore", icon=":material/table:", key=f"csv.{table}")
     st.download_button("Everything as an Excel workbook, with a README sheet (XLSX)",
                        result.workbook, file_name=f"{stem}-results.xlsx", mime=XLSX_MIME,
