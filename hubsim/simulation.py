@@ -15,6 +15,7 @@ from hubsim.population import sample_all
 from hubsim.records import WAIT_LISTS
 from hubsim.rng import Streams
 from hubsim.scenario import AnyScenario, Scenario
+from hubsim.starting_state import StartingPlaces, prepend, starting_draws
 from hubsim.wait_forecast import forecast_start_day
 from hubsim.waits import FORECAST_COLUMN
 
@@ -43,7 +44,8 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     ``date`` holds ``datetime.date`` objects (object dtype)."""
     days = len(model.series["triage_backlog"])
     day = np.arange(days)
-    arrivals = np.bincount(np.floor(model.draws.arrival_day).astype(np.int64), minlength=days)
+    arrived = model.draws.arrival_day[model.places.n if model.places is not None else 0:]
+    arrivals = np.bincount(np.floor(arrived).astype(np.int64), minlength=days)
     return pd.DataFrame({
         "hub": scenario.hub,
         "day": day,
@@ -53,11 +55,25 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     })
 
 
-def simulate_hub(scenario: Scenario, seed: int, replication: int):
-    """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
+def hub_model(scenario: Scenario, seed: int, replication: int,
+              run_scenario: Scenario | None = None) -> HubModel:
+    """The model of one replication of one Hub, ready to run: its clients drawn, those of the
+    scenario's ``[state]`` first (``hubsim.starting_state``). Streams are keyed by the Hub's id.
+    ``run_scenario``: the scenario the model runs (e.g. a longer horizon), if not ``scenario``,
+    from whose horizon arrivals are drawn."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
     days, profile = all_arrivals(scenario, streams)
-    model = HubModel(scenario, sample_all(scenario, streams, days, profile), streams)
+    draws = sample_all(scenario, streams, days, profile)
+    places: StartingPlaces | None = None
+    if scenario.state is not None and scenario.state.clients:
+        first, places = starting_draws(scenario, streams, scenario.state)
+        draws = prepend(first, draws)
+    return HubModel(run_scenario or scenario, draws, streams, places)
+
+
+def simulate_hub(scenario: Scenario, seed: int, replication: int):
+    """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
+    model = hub_model(scenario, seed, replication)
     model.run()
     clients = model.log.to_frame(model.draws, scenario)
     clients[FORECAST_COLUMN] = forecast_start_day(clients, scenario)
@@ -102,11 +118,8 @@ def simulate_drain(
     """
     extra_days = min(DRAIN_FIRST_EXTRA_DAYS, max_extra_days)
     while True:  # staff draws are prefix-stable, so a longer try repeats a shorter one's start
-        streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
-        days, profile = all_arrivals(scenario, streams)
-        draws = sample_all(scenario, streams, days, profile)
         longer = scenario.model_copy(update={"horizon_days": scenario.horizon_days + extra_days})
-        model = HubModel(longer, draws, streams)
+        model = hub_model(scenario, seed, replication, longer)
         model.run(drain_after_days=scenario.horizon_days, drain_lists=lists)
         if model.lists_empty(lists):
             return model.log.to_frame(model.draws, scenario)
