@@ -485,6 +485,7 @@ from hubsim.commands import (  # noqa: E402, F401
     economics,
     evidence,
     experiments,
+    projection,
     reporting,
     staffing,
     webapp,

@@ -7,7 +7,7 @@ plots. Clock: days from ``scenario.start_date``.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
@@ -65,7 +65,8 @@ class HubModel:
         self.series = {name: np.zeros(days, dtype=np.int64) for name in SAMPLED_SERIES}
 
     def run(
-        self, drain_after_days: float | None = None, drain_lists: tuple[str, ...] = WAIT_LISTS
+        self, drain_after_days: float | None = None, drain_lists: tuple[str, ...] = WAIT_LISTS,
+        pause: tuple[float, Callable[[], None]] | None = None,
     ) -> None:
         """Simulate to the end of the horizon.
 
@@ -73,6 +74,9 @@ class HubModel:
         that day (the arrival draws already end there) and the run stops at the first whole week
         after it on which every list in ``drain_lists`` is empty, or at the horizon, whichever
         comes first.
+
+        With ``pause = (day, look)``: ``look()`` is called when the clock reaches ``day`` (before
+        that instant's events), e.g. to copy the records as they stood; the run then goes on.
         """
         if self.places is not None:  # before any arrival: they hold their places at time 0
             for client, stage in enumerate(self.places.stage):
@@ -82,6 +86,9 @@ class HubModel:
         until: float | simpy.Event = self.scenario.horizon_days
         if drain_after_days is not None:
             until = self.env.process(self._drained(drain_after_days, drain_lists))
+        if pause is not None:
+            self.env.run(until=pause[0])
+            pause[1]()
         self.env.run(until=until)
         self._record(len(self.series["triage_backlog"]) - 1)  # the state at the end
 

@@ -156,3 +156,22 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
     clients = pd.concat([p[1] for p in parts], ignore_index=True)
     timeseries = pd.concat([p[2] for p in parts], ignore_index=True)
     return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
+
+
+def simulate_to_extract(
+    scenario: Scenario, as_of_day: float, seed: int = 0, replication: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One replication of one Hub, with its clients' records as they stood at ``as_of_day``.
+
+    Returns
+    -------
+    (clients at ``as_of_day``, the whole run's daily timeseries): the first is what a Hub's
+    records would have held then (for ``hubsim.extract_writer``), the second what happened after.
+    """
+    if not 0 < as_of_day < scenario.horizon_days:
+        raise ValueError(f"as_of_day: must be within the horizon (0, {scenario.horizon_days})")
+    model = hub_model(scenario, seed, replication)
+    taken: list[pd.DataFrame] = []
+    model.run(pause=(as_of_day, lambda: taken.append(
+        model.log.to_frame(model.draws, scenario).copy(deep=True))))
+    return taken[0], _timeseries(model, scenario)
