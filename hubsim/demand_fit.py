@@ -24,6 +24,7 @@ from hubsim.state_schema import Demand
 
 SEASONAL_MIN_MONTHS = int(registry.constant("fit.seasonal_min_months").value)
 MIN_MONTHS = 3  # a trend needs a few months, or the slope is a guess
+MIN_SCREENINGS = int(registry.constant("fit.min_rows").value)
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,16 @@ def fit_demand(screen_dates: list[dt.date], as_of: dt.date) -> DemandFit:
     Raises
     ------
     ValueError
-        fewer than ``MIN_MONTHS`` months of history.
+        fewer than ``MIN_MONTHS`` months of history or ``MIN_SCREENINGS`` screenings.
     """
     import statsmodels.api as sm  # lazily: only fitting needs it
 
     months, counts, exposure = monthly_counts(screen_dates, as_of)
     keep = exposure > 0
     months, counts, exposure = months[keep], counts[keep], exposure[keep]
+    if counts.sum() < MIN_SCREENINGS:
+        raise ValueError(f"screen_date: {counts.sum()} screenings; at least {MIN_SCREENINGS} "
+                         "are needed to fit demand")
     if months.size < MIN_MONTHS:
         raise ValueError(f"screen_date: {months.size} months of screenings; at least "
                          f"{MIN_MONTHS} are needed to fit demand")

@@ -50,6 +50,7 @@ class FittedParameter:
     source: str
     rows: int
     note: str = ""
+    trials: int = 0  # a share's denominator (sessions, attempts resolved, ...), for its error
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,13 @@ def _dump(value: Any) -> Any:
     return value.model_dump(mode="python") if hasattr(value, "model_dump") else value
 
 
-def _choose(name: str, fitted: Any, rows: int, base: Any, note: str = "") -> FittedParameter:
+def _choose(name: str, fitted: Any, rows: int, base: Any, note: str = "",
+            trials: int = 0) -> FittedParameter:
     if rows >= MIN_ROWS and fitted is not None:
-        return FittedParameter(name, fitted, EXTRACT, rows, note)
+        return FittedParameter(name, fitted, EXTRACT, rows, note, trials or rows)
     return FittedParameter(name, _dump(base), BASE, rows,
-                           f"fewer than {MIN_ROWS} rows" if rows < MIN_ROWS else note)
+                           f"fewer than {MIN_ROWS} rows" if rows < MIN_ROWS else note,
+                           trials or rows)
 
 
 def _routing(rows: pd.DataFrame, base: Scenario) -> list[FittedParameter]:
@@ -107,7 +110,7 @@ def _contact(rows: pd.DataFrame, base: Scenario) -> FittedParameter:
     attempts = base.triage.max_attempts
     p = 1.0 - (unreached / n) ** (1.0 / attempts) if n else None
     return _choose("triage.contact_success", p, n, base.triage.contact_success,
-                   f"{unreached} of {n} never reached after {attempts} attempts")
+                   f"{unreached} of {n} never reached after {attempts} attempts", n)
 
 
 def _course_rows(rows: pd.DataFrame, pathway: str) -> pd.DataFrame:
@@ -120,7 +123,8 @@ def _dna(rows: pd.DataFrame, base: Scenario, pathway: str, section: str) -> Fitt
     booked = int(attended + missed)
     value = float(missed) / booked if booked else None
     return _choose(f"{section}.dna_probability", value, len(courses),
-                   getattr(base, section).dna_probability, f"{int(missed)} of {booked} sessions")
+                   getattr(base, section).dna_probability, f"{int(missed)} of {booked} sessions",
+                   booked)
 
 
 def _dropout(rows: pd.DataFrame, base: Scenario) -> tuple[FittedParameter, float]:
@@ -133,7 +137,7 @@ def _dropout(rows: pd.DataFrame, base: Scenario) -> tuple[FittedParameter, float
     value = dropped / chances if chances > 0 else None
     chosen = _choose("therapy.dropout_per_session", value, len(ended),
                      base.therapy.dropout_per_session, f"{dropped} drop-outs in {chances} "
-                     "sessions that could be a last")
+                     "sessions that could be a last", max(chances, 0))
     return chosen, float(chosen.value)
 
 
