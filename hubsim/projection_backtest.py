@@ -135,7 +135,7 @@ def recovery(fit: ScenarioFit, truth: dict[str, float], trend: float, amplitude:
         errors = np.asarray(demand.standard_errors[2:])
         z = (effects - true_month_effects(amplitude)) / errors
         worst = int(np.argmax(np.abs(z)))
-        add(f"demand.month_effect_{worst + 2}_(worst of 11)", float(effects[worst]),
+        add("demand.month_effect (the worst of 11)", float(effects[worst]),
             float(true_month_effects(amplitude)[worst]), float(errors[worst]),
             demand.screenings)
     return pd.DataFrame(rows)
