@@ -226,3 +226,11 @@ def read_extract(path: Path, as_of: dt.date) -> Extract:
         return parse_extract(text, as_of, source)
     except csv.Error as exc:
         raise ExtractError(source, None, None, f"not a readable CSV ({exc})") from None
+
+
+def latest_date(extract: Extract) -> dt.date:
+    """The latest date in the extract (any date column): the as-of date it was exported on at
+    the earliest."""
+    rows = extract.rows
+    return max(d for column in DATE_COLUMNS for d in rows[column] if d is not None
+               and not (isinstance(d, float) and d != d))

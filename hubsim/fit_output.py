@@ -12,7 +12,8 @@ from typing import Any
 import tomli_w
 
 from hubsim.extract_fit import ScenarioFit
-from hubsim.loader import apply_overrides
+from hubsim.loader import apply_overrides, validate
+from hubsim.scenario import Scenario
 
 DEFAULT_HORIZON_DAYS = 365  # a year from the as-of date; ``hubsim project --months`` sets its own
 
@@ -58,3 +59,21 @@ def fitted_scenario_toml(
     data["state"] = fit.state
     comments = "".join(f"# {line}\n" for line in _comments(fit, source, as_of))
     return comments + tomli_w.dumps(data)
+
+
+def fitted_scenario(fit: ScenarioFit, base: Scenario, as_of: dt.date, name: str) -> Scenario:
+    """The fitted scenario in memory (as ``fitted_scenario_toml`` would load back): ``base``
+    with the fit's parameters, demand and state, starting on ``as_of``.
+
+    Raises
+    ------
+    ScenarioError
+        the fitted values do not make a valid scenario (names the field).
+    """
+    data = base.model_dump(mode="python", by_alias=True)
+    data.update(name=name, description=f"Projected from the Hub's own records as of {as_of}",
+                start_date=as_of, warmup_days=0, horizon_days=DEFAULT_HORIZON_DAYS)
+    apply_overrides(data, fit.overrides(), "fit")
+    data["demand"] = fit.demand.demand.model_dump(mode="python")
+    data["state"] = fit.state
+    return validate(data, "fit")

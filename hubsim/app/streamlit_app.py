@@ -1,8 +1,8 @@
 """hubsim web app: the script ``streamlit run`` executes (``hubsim app`` starts it).
 
-Five pages over hubsim's public API: choose a scenario and adjust its levers; run replications
+Six pages over hubsim's public API: choose a scenario and adjust its levers; run replications
 and see the results; compare against the unchanged scenario; search for the staffing that meets
-a target; download results, report and scenario.
+a target; download results, report and scenario; project from a Hub's own extract.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare with unchanged", icon=":material/compare_arrows:"),
     st.Page("pages/search.py", title="Staffing search", icon=":material/group_add:"),
     st.Page("pages/downloads.py", title="Downloads", icon=":material/download:"),
+    st.Page("pages/today.py", title="Project from today", icon=":material/update:"),
 ]
 
 st.navigation(PAGES).run()  # each page draws the sidebar itself (hubsim.app.common.sidebar)
