@@ -130,8 +130,7 @@ def project(
     if out is None:
         return
     source = f"Scenario: {loaded.name} · {replications} replications · seed {seed}"
-    figure = projection_fan(result.table, STANDARD_PCT,
-                            f"Projection from {loaded.start_date}", source)
+    figure = projection_fan(result.table, f"Projection from {loaded.start_date}", source)
     with atomic_folder(out, force) as folder:
         result.table.to_csv(folder / TABLE_FILE, index=False)
         result.monthly.to_csv(folder / MONTHLY_FILE, index=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hubsim import registry
 from hubsim.figures.style import (
     GREY,
     LINE_WIDTH,
@@ -21,6 +22,7 @@ from hubsim.figures.style import (
     percent_axis,
 )
 
+STANDARD_PCT = float(registry.constant("waits.rtt_standard_pct").value)
 _PANELS = (
     ("waiting_clients", "Clients waiting (each list)", ("triage", "therapy", "brief")),
     ("waiting_under_18w_pct", "Therapy list: waiting 18 weeks or less", ("therapy",)),
@@ -29,8 +31,8 @@ _PANELS = (
 )
 
 
-def projection_fan(table: pd.DataFrame, standard_pct: float, title: str,
-                   source: str | None = None) -> Figure:
+def projection_fan(table: pd.DataFrame, title: str, source: str | None = None,
+                   standard_pct: float = STANDARD_PCT) -> Figure:
     """Four panels of month-end fan charts from ``Projection.table``; the share panel marks the
     standard (``standard_pct``)."""
     with house_style():

@@ -108,8 +108,7 @@ def _run(scenario: Scenario) -> None:
                            f"less: {result.answer}."))
     therapy = result.table[result.table["list"] == "therapy"]
     st.dataframe(therapy[list(SHOWN)].round(1), hide_index=True)
-    st.image(png_bytes(projection_fan(result.table, STANDARD_PCT,
-                                      f"Projection from {scenario.start_date}",
+    st.image(png_bytes(projection_fan(result.table, f"Projection from {scenario.start_date}",
                                       f"{replications} replications · seed {seed}")),
              caption="Mean and 80% interval over replications, at each month end")
     st.download_button("The projection table, every list and measure (CSV)",
