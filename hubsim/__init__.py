@@ -1,14 +1,14 @@
 """hubsim: discrete-event simulation of NHS staff mental-health Resilience Hubs."""
 
-from hubsim.experiment import Experiment, run_experiment
-from hubsim.extract import ExtractError, read_extract
-from hubsim.extract_fit import fit_scenario
-from hubsim.fit_output import fitted_scenario
-from hubsim.loader import ScenarioError, load_scenario
-from hubsim.projection import project
-from hubsim.projection_backtest import backtest_run, recovery, seasonal_profile
-from hubsim.scenario import Scenario
-from hubsim.simulation import Run, simulate
+from hubsim.experiments.extract_fit import fit_scenario
+from hubsim.experiments.fit_output import fitted_scenario
+from hubsim.experiments.projection import project
+from hubsim.experiments.projection_backtest import backtest_run, recovery, seasonal_profile
+from hubsim.experiments.replications import Experiment, run_experiment
+from hubsim.experiments.simulate import Run, simulate
+from hubsim.scenario.extract import ExtractError, read_extract
+from hubsim.scenario.loader import ScenarioError, load_scenario
+from hubsim.scenario.schema import Scenario
 
 __version__ = "0.1.0"
 __all__ = [

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hubsim.extract import EXTRACT_COLUMNS
-from hubsim.extract_writer import extract_csv, extract_rows
-from hubsim.loader import load_scenario
-from hubsim.simulation import simulate
+from hubsim.experiments.simulate import simulate
+from hubsim.results.extract_writer import extract_csv, extract_rows
+from hubsim.scenario.extract import EXTRACT_COLUMNS
+from hubsim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "scenarios" / "data"

@@ -1,5 +1,5 @@
-"""Fan charts of a projection (``hubsim.projection``): each list's size, and the therapy list's
-share waiting 18 weeks or less and numbers over 18 and 52 weeks, by month end, mean and 80%
+"""Fan charts of a projection (``hubsim.experiments.projection``): each list's size, and the therapy
+list's share waiting 18 weeks or less and numbers over 18 and 52 weeks, by month end, mean and 80%
 interval over replications."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hubsim import registry
 from hubsim.figures.style import (
     GREY,
     LINE_WIDTH,
@@ -21,6 +20,7 @@ from hubsim.figures.style import (
     new_figure,
     percent_axis,
 )
+from hubsim.scenario import registry
 
 STANDARD_PCT = float(registry.constant("waits.rtt_standard_pct").value)
 _PANELS = (

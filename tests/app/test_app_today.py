@@ -11,10 +11,10 @@ from app_helpers import PAGES
 from streamlit.testing.v1 import AppTest
 
 from hubsim.app.limits import MAX_EXTRACT_UPLOAD_BYTES
-from hubsim.extract import latest_date, parse_extract, read_extract
-from hubsim.extract_fit import fit_scenario
-from hubsim.fit_output import fitted_scenario
-from hubsim.projection import project
+from hubsim.experiments.extract_fit import fit_scenario
+from hubsim.experiments.fit_output import fitted_scenario
+from hubsim.experiments.projection import project
+from hubsim.scenario.extract import latest_date, parse_extract, read_extract
 
 PAGE = "pages/today.py"
 MONTHS = 3

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.loader import load_scenario
-from hubsim.projection_backtest import backtest_run, recovery, seasonal_profile
+from hubsim.experiments.projection_backtest import backtest_run, recovery, seasonal_profile
+from hubsim.scenario.loader import load_scenario
 
 HISTORY_MONTHS, HELD_OUT_MONTHS = 24, 12
 PER_MONTH, TREND, AMPLITUDE = 45.0, 0.01, 0.2  # demand: 45 a month, +1% a month, +-20% seasonal

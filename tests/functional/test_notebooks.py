@@ -15,7 +15,7 @@ EXPECTED = (
     "04-crisis-repurposing.ipynb", "05-costs-and-logic-model.ipynb",
     "06-project-from-today.ipynb",
 )
-PUBLIC_MODULES = {"hubsim", "hubsim.figures", "hubsim.results_folder"}
+PUBLIC_MODULES = {"hubsim", "hubsim.figures", "hubsim.results.read"}
 SWITCH = "HUBSIM_NOTEBOOK_REPLICATIONS"
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import app
-from hubsim.extract import EXTRACT_COLUMNS, read_extract
-from hubsim.extract_writer import REFERENCE_PREFIX
+from hubsim.cli.main import app
+from hubsim.results.extract_writer import REFERENCE_PREFIX
+from hubsim.scenario.extract import EXTRACT_COLUMNS, read_extract
 
 RUNNER = CliRunner()
 AS_OF = "2020-07-30"  # the small results folder runs 120 days from 2020-04-01

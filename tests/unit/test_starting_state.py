@@ -8,9 +8,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from hubsim.loader import ScenarioError, load_scenario
-from hubsim.simulation import simulate
-from hubsim.waits import WEEKS_18_DAYS, list_records, snapshot
+from hubsim.experiments.simulate import simulate
+from hubsim.results.waits import WEEKS_18_DAYS, list_records, snapshot
+from hubsim.scenario.loader import ScenarioError, load_scenario
 
 AS_OF = dt.date(2022, 4, 1)
 WAITING_DAYS = (300, 200, 100, 10)  # days on the therapy list at the start

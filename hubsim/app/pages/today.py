@@ -18,14 +18,14 @@ from hubsim.app.limits import (
 )
 from hubsim.app.safe_upload import BYTES_PER_KIB, parse_extract_upload
 from hubsim.app.views import plain_text, show_error
-from hubsim.extract import EXTRACT_COLUMNS, ExtractError, latest_date
-from hubsim.extract_fit import fit_scenario
+from hubsim.experiments.extract_fit import fit_scenario
+from hubsim.experiments.fit_output import fitted_scenario
+from hubsim.experiments.projection import STANDARD_PCT, project, projection_scenario
 from hubsim.figures import png_bytes
 from hubsim.figures.projection import projection_fan
-from hubsim.fit_output import fitted_scenario
-from hubsim.loader import ScenarioError
-from hubsim.projection import STANDARD_PCT, project, projection_scenario
-from hubsim.scenario import Scenario
+from hubsim.scenario.extract import EXTRACT_COLUMNS, ExtractError, latest_date
+from hubsim.scenario.loader import ScenarioError
+from hubsim.scenario.schema import Scenario
 
 UPLOADER = "today.upload"
 AS_OF = "today.as_of"
