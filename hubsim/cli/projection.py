@@ -61,6 +61,7 @@ def fit(
             else build({"name": "Hub"}, None, "registry"))
     if not isinstance(base, Scenario):
         fail(f"{scenario}: a single-Hub scenario is needed (this one has several Hubs)")
+        return
     try:
         found = fit_scenario(read_extract(extract, day), base)
     except ExtractError as exc:

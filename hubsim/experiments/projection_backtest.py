@@ -117,9 +117,11 @@ def recovery(fit: ScenarioFit, truth: dict[str, float], trend: float, amplitude:
 
     for name in ("therapy.dna_probability", "therapy.dropout_per_session",
                  "routing.high.hub_therapy"):
-        p = fitted[name.removesuffix(".hub_therapy")]
-        value = float(p.value["hub_therapy"] if isinstance(p.value, dict) else p.value)
-        add(name, value, truth[name], math.sqrt(value * (1 - value) / p.trials), p.trials)
+        share = fitted[name.removesuffix(".hub_therapy")]
+        value = float(share.value["hub_therapy"] if isinstance(share.value, dict)
+                      else share.value)
+        add(name, value, truth[name], math.sqrt(value * (1 - value) / share.trials),
+            share.trials)
     contact = fitted["triage.contact_success"]
     attempts = max_attempts
     p = float(contact.value)

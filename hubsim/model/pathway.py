@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
+from typing import cast
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest
 
 from hubsim.model.capacity import HubCapacity
 from hubsim.model.courses import BREACH_PRIORITY, ENDED_BY_CLOSURE, IN_COURSE_PRIORITY, CoursePool
@@ -293,10 +295,10 @@ class HubModel:
             return
         log.course_start_day[client] = self.env.now
         log.stage[client] = _STAGE[f"in_{kind}"]
-        yield from self._sessions(client, pool, kind, slot)
+        yield from self._sessions(client, pool, kind, cast(PriorityRequest, slot))
 
     def _sessions(
-        self, client: int, pool: CoursePool, kind: str, slot: simpy.Event
+        self, client: int, pool: CoursePool, kind: str, slot: PriorityRequest
     ) -> Generator[simpy.Event, object, None]:
         """A course in its slot, to its end; the slot is released after."""
         log = self.log

@@ -193,7 +193,8 @@ def parse_extract(text: str, as_of: dt.date, source: str) -> Extract:
         raise ExtractError(source, 1, twice, "appears twice in the header")
     reader.fieldnames = list(header)
     domains = tuple(d for d in DOMAINS if d in header)
-    rows, seen = [], {}
+    rows: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
         if None in record or any(v is None for v in record.values()):

@@ -70,6 +70,7 @@ def _fitted(base: Scenario, upload) -> tuple[Scenario, object]:
 
 
 def _show_fit(scenario: Scenario, fit) -> None:
+    assert scenario.state is not None  # a fitted scenario always has one
     st.subheader("Fitted parameters and their sources")
     st.dataframe(fit.table(), hide_index=True)
     demand = fit.demand
