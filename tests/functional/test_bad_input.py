@@ -226,6 +226,7 @@ CASES: list[Case] = [
          ["--as-of", "not a date"], {"e.csv": EXTRACT_HEADER + GOOD_ROW}),
     Case("extract-missing", ["fit", "none.csv", "--as-of", "2022-04-01", "--out", "f.toml"],
          ["none.csv", "not found"]),
+    Case("export-extract-not-results", ["export", "nope", "--extract", "e.csv"], ["nope"]),
     Case("project-without-state", ["project", "{B}", "--replications", "2"],
          ["baseline.toml", "state"]),
 
