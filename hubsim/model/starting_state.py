@@ -11,8 +11,8 @@ Each client with the Hub on the start date becomes a client of the run with a ne
   that long again from the start (they are known to be still waiting);
 - ``in_therapy`` / ``in_brief``: hold a caseload slot from time 0 (before any waiting client is
   admitted) with the sessions attended and missed so far already counted; their planned course is
-  drawn as any client's, and taken to be one more than attended when the draw is shorter (they are
-  known to be still in it).
+  drawn from the course-length distribution given that it is longer than the sessions attended
+  (they are known to be still in it), on the stream ``state/sessions.in_course``.
 
 Attributes not in the state (demography, call durations, patience, course lengths, pathway of a
 client yet to be triaged, and need tier when not given) are drawn as for any client, from streams
@@ -27,6 +27,7 @@ import numpy as np
 
 from hubsim.model.population import ClientDraws, _pathways, sample_clients
 from hubsim.model.rng import Streams
+from hubsim.scenario.distributions import Distribution
 from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
 from hubsim.scenario.state import State, StateClient
 
@@ -104,9 +105,14 @@ def starting_draws(
         pathway[placed] = code
     stage = np.array(places.stage)
     in_course = np.char.startswith(stage.astype(str), "in_") if places.n else np.zeros(0, bool)
-    floor = places.attended + 1  # still in the course: at least one more session to come
-    sessions = np.where(in_course & (sessions < floor), floor, sessions)
-    brief = np.where(in_course & (draws.brief_sessions < floor), floor, draws.brief_sessions)
+    sessions, brief = sessions.copy(), draws.brief_sessions.copy()
+    rng = own["sessions.in_course"]
+    for i in np.flatnonzero(in_course):
+        therapy_course = places.stage[i] == "in_therapy"
+        dist = (getattr(therapy.sessions, NEED_TIERS[tier[i]]) if therapy_course
+                else scenario.brief_support.sessions)
+        planned = _longer_than(dist, int(places.attended[i]), therapy.max_sessions, rng)
+        (sessions if therapy_course else brief)[i] = planned
     waiting = ~np.isnan(places.join_day)
     patience = draws.patience_days.copy()
     ran_out = waiting & (places.join_day + patience <= 0.0)
@@ -115,6 +121,20 @@ def starting_draws(
                     pathway=pathway, patience_days=patience,
                     onward=np.ones(places.n, dtype=bool))
     return draws, places
+
+
+COURSE_TRIES = 256
+"""Draws per client in a course to find a course length longer than the sessions attended; a
+client whose course is that unusually long already gets one more session."""
+
+
+def _longer_than(dist: Distribution, attended: int, cap: int, rng: np.random.Generator) -> int:
+    """A course length (sessions, rounded and capped as ``population`` rounds them) drawn from
+    ``dist`` given that it is longer than ``attended``: the first of ``COURSE_TRIES`` draws that
+    is (rejection sampling), else ``attended + 1``."""
+    lengths = np.clip(np.rint(dist.sample(rng, COURSE_TRIES)), 1, cap).astype(np.int64)
+    longer = lengths[lengths > attended]
+    return int(longer[0]) if longer.size else attended + 1
 
 
 def prepend(first: ClientDraws, rest: ClientDraws) -> ClientDraws:

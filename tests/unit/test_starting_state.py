@@ -102,3 +102,18 @@ def test_same_seed_same_run_with_a_state(repo_root):
     assert np.allclose(list(a.kpis.values()), list(b.kpis.values()), rtol=0, atol=0,
                        equal_nan=True)
     assert np.array_equal(a.timeseries["therapy_waitlist"], b.timeseries["therapy_waitlist"])
+
+
+def test_courses_under_way_are_drawn_longer_than_the_sessions_attended(repo_root):
+    attended = 8
+    clients = [{"stage": "in_therapy", "screened": AS_OF - dt.timedelta(days=120),
+                "triaged": AS_OF - dt.timedelta(days=110),
+                "joined": AS_OF - dt.timedelta(days=110),
+                "started": AS_OF - dt.timedelta(days=70), "attended": attended,
+                "tier": "moderate"} for _ in range(15)]
+    scenario = _scenario(repo_root, state={"as_of": AS_OF, "clients": clients})
+    planned = simulate(scenario, seed=1).clients["sessions_planned"].to_numpy()[:15]
+    # given a course already past 8 sessions (moderate need: lognormal mean 8, sd 3.5), its
+    # length is drawn from the lengths above 8, not set to 9 whenever the draw was shorter
+    assert (planned > attended).all()
+    assert len(set(planned)) > 2
