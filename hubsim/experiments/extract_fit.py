@@ -162,6 +162,11 @@ def _sessions(rows: pd.DataFrame, base: Scenario, as_of: dt.date,
     return out
 
 
+def _text(value: Any) -> str | None:
+    """A text cell, or None when blank (pandas may hold a blank as None or NaN)."""
+    return value if isinstance(value, str) and value else None
+
+
 def _day(value: Any) -> dt.date | None:
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
 
@@ -173,9 +178,10 @@ def state_table(rows: pd.DataFrame, as_of: dt.date) -> tuple[dict[str, Any], int
     for record in open_.to_dict("records"):
         pathway = record["pathway"]
         entry: dict[str, Any] = {"screened": record["screen_date"]}
-        if record.get("need_tier"):
-            entry["tier"] = record["need_tier"]
-        if pathway is None or (isinstance(pathway, float) and np.isnan(pathway)):
+        tier = _text(record.get("need_tier"))
+        if tier is not None:
+            entry["tier"] = tier
+        if _text(pathway) is None:
             entry["stage"] = "awaiting_triage"
         elif pathway in ("hub_therapy", "brief_support"):
             kind = "therapy" if pathway == "hub_therapy" else "brief"

@@ -95,3 +95,19 @@ def test_monthly_segments_give_each_month_its_expected_count():
                                      np.asarray(demand.coefficients))
     assert list(starts) == [0.0, 17.0, 45.0]  # 15 Jan, 1 Feb, 1 Mar
     assert rates[0] == pytest.approx(62.0 / 31) and rates[1] == pytest.approx(62.0 / 28)
+
+
+def test_the_state_takes_blank_tiers_and_pathways_as_not_recorded():
+    from hubsim.experiments.extract_fit import state_table
+    from hubsim.scenario.state import State
+
+    text = HEADER + (
+        "A,2022-03-01,,,,,,,,,\n"
+        "B,2022-02-01,,2022-02-03,hub_therapy,2022-02-03,,,,,\n"
+        "C,2022-01-01,high,2022-01-02,hub_therapy,2022-01-02,2022-02-01,3,1,,\n")
+    state, navigation = state_table(parse_extract(text, AS_OF, "e.csv").rows, AS_OF)
+    parsed = State.model_validate(state)
+    assert [c.stage for c in parsed.clients] == ["awaiting_triage", "waiting_therapy",
+                                                 "in_therapy"]
+    assert parsed.clients[0].tier is None and parsed.clients[2].tier == "high"
+    assert parsed.clients[2].attended == 3 and navigation == 0
