@@ -4,7 +4,7 @@ compare with what happened (``hubsim.projection_backtest``).
 The generating scenario is the baseline with demand, triage contact, DNA, drop-out and routing
 the fit is not told (``HIDDEN``, a seasonal demand with a trend); ``fit`` sees only the extract
 and the baseline file. Print the figures with
-``python -m pytest tests/backtest/test_project_from_today.py -s -m "slow or not slow"``.
+``python -m pytest tests/backtest/test_projection_backtest.py -s -m "slow or not slow"``.
 """
 
 from __future__ import annotations
