@@ -9,9 +9,11 @@ table of ``FittedParameter`` says which source won and from how many rows):
 - ``triage.contact_success``: from the share of clients resolved at triage who were never reached,
   ``q = (1 - p) ** max_attempts``, so ``p = 1 - q ** (1 / max_attempts)``;
 - ``therapy.dna_probability`` / ``brief_support.dna_probability``: missed over booked sessions;
-- ``therapy.dropout_per_session``: drop-outs over the attended sessions after which a client could
-  have dropped out (every attended session but a completed course's last), among ended courses;
-- ``therapy.sessions.<tier>``: the mean and sd of completed courses' lengths (a lognormal), among
+- ``therapy.dropout_per_session`` / ``brief_support.dropout_per_session``: drop-outs over the
+  attended sessions after which a client could have dropped out (every attended session but a
+  completed course's last), among ended courses;
+- ``therapy.sessions.<tier>`` and ``brief_support.sessions``: the mean and sd of completed
+  courses' lengths (a lognormal), among
   courses started at least ``COURSE_LOOKBACK_DAYS`` before the as-of date (so nearly all have
   ended) and weighted by ``1 / (1 - dropout) ** (n - 1)``, undoing the drop-out that makes long
   courses less likely to be completed.
@@ -38,6 +40,7 @@ from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
 
 MIN_ROWS = int(registry.constant("fit.min_rows").value)
 COURSE_LOOKBACK_DAYS = 365  # courses started a year before the as-of date have nearly all ended
+MIN_SESSIONS_SD = 0.5  # sessions: a fitted sd never below half a session (a degenerate lognormal)
 EXTRACT, BASE = "extract", "base scenario"
 
 
@@ -127,38 +130,51 @@ def _dna(rows: pd.DataFrame, base: Scenario, pathway: str, section: str) -> Fitt
                    booked)
 
 
-def _dropout(rows: pd.DataFrame, base: Scenario) -> tuple[FittedParameter, float]:
-    courses = _course_rows(rows, "hub_therapy")
+def _dropout(rows: pd.DataFrame, base: Scenario, pathway: str,
+             section: str) -> tuple[FittedParameter, float]:
+    courses = _course_rows(rows, pathway)
     ended = courses[courses["discharge_reason"].isin(("completed", "dropped_out",
                                                       "discharged_dna"))]
     completed = int((ended["discharge_reason"] == "completed").sum())
     dropped = int((ended["discharge_reason"] == "dropped_out").sum())
     chances = int(ended["sessions_attended"].sum()) - completed
     value = dropped / chances if chances > 0 else None
-    chosen = _choose("therapy.dropout_per_session", value, len(ended),
-                     base.therapy.dropout_per_session, f"{dropped} drop-outs in {chances} "
-                     "sessions that could be a last", max(chances, 0))
+    chosen = _choose(f"{section}.dropout_per_session", value, len(ended),
+                     getattr(base, section).dropout_per_session, f"{dropped} drop-outs in "
+                     f"{chances} sessions that could be a last", max(chances, 0))
     return chosen, float(chosen.value)
 
 
-def _sessions(rows: pd.DataFrame, base: Scenario, as_of: dt.date,
-              dropout: float) -> list[FittedParameter]:
-    cutoff = as_of - dt.timedelta(days=COURSE_LOOKBACK_DAYS)
-    courses = _course_rows(rows, "hub_therapy")
-    done = courses[(courses["discharge_reason"] == "completed")
+def _lengths(done: pd.DataFrame, dropout: float) -> tuple[dict[str, Any] | None, int]:
+    """A lognormal of completed courses' lengths, weighted to undo drop-out, and the count."""
+    n = done["sessions_attended"].to_numpy(float)
+    if not n.size:
+        return None, 0
+    weight = (1.0 - dropout) ** -(n - 1.0)
+    mean = float(np.average(n, weights=weight))
+    sd = float(np.sqrt(np.average((n - mean) ** 2, weights=weight)))
+    return {"dist": "lognormal", "mean": mean, "sd": max(sd, MIN_SESSIONS_SD)}, int(n.size)
+
+
+def _completed(rows: pd.DataFrame, pathway: str, cutoff: dt.date) -> pd.DataFrame:
+    courses = _course_rows(rows, pathway)
+    return courses[(courses["discharge_reason"] == "completed")
                    & (courses["first_session_date"] <= cutoff)]
+
+
+def _sessions(rows: pd.DataFrame, base: Scenario, as_of: dt.date, therapy_dropout: float,
+              brief_dropout: float) -> list[FittedParameter]:
+    cutoff = as_of - dt.timedelta(days=COURSE_LOOKBACK_DAYS)
+    note = f"completed courses started by {cutoff}"
+    done = _completed(rows, "hub_therapy", cutoff)
     out = []
     for tier in NEED_TIERS:
-        n = done.loc[done["need_tier"] == tier, "sessions_attended"].to_numpy(float)
-        fitted = None
-        if n.size:
-            weight = (1.0 - dropout) ** -(n - 1.0)
-            mean = float(np.average(n, weights=weight))
-            sd = float(np.sqrt(np.average((n - mean) ** 2, weights=weight)))
-            fitted = {"dist": "lognormal", "mean": mean, "sd": max(sd, 0.5)}
-        out.append(_choose(f"therapy.sessions.{tier}", fitted, int(n.size),
-                           getattr(base.therapy.sessions, tier),
-                           f"completed courses started by {cutoff}"))
+        fitted, count = _lengths(done[done["need_tier"] == tier], therapy_dropout)
+        out.append(_choose(f"therapy.sessions.{tier}", fitted, count,
+                           getattr(base.therapy.sessions, tier), note))
+    fitted, count = _lengths(_completed(rows, "brief_support", cutoff), brief_dropout)
+    out.append(_choose("brief_support.sessions", fitted, count, base.brief_support.sessions,
+                       note))
     return out
 
 
@@ -214,7 +230,9 @@ def fit_scenario(extract: Extract, base: Scenario) -> ScenarioFit:
     parameters = [*_routing(rows, base), _contact(rows, base)]
     parameters.append(_dna(rows, base, "hub_therapy", "therapy"))
     parameters.append(_dna(rows, base, "brief_support", "brief_support"))
-    dropout, hazard = _dropout(rows, base)
-    parameters += [dropout, *_sessions(rows, base, extract.as_of, hazard)]
+    therapy, therapy_hazard = _dropout(rows, base, "hub_therapy", "therapy")
+    brief, brief_hazard = _dropout(rows, base, "brief_support", "brief_support")
+    parameters += [therapy, brief,
+                   *_sessions(rows, base, extract.as_of, therapy_hazard, brief_hazard)]
     state, navigation = state_table(rows, extract.as_of)
     return ScenarioFit(tuple(parameters), demand, state, navigation)
