@@ -213,8 +213,9 @@ def parse_extract(text: str, as_of: dt.date, source: str) -> Extract:
     return Extract(pd.DataFrame(rows), as_of, source)
 
 
-def read_extract(path: Path, as_of: dt.date) -> Extract:
+def read_extract(path: str | Path, as_of: dt.date) -> Extract:
     """Read and validate the extract at ``path`` (see ``parse_extract``)."""
+    path = Path(path)
     source = str(path)
     try:
         if check_regular_file(path) > MAX_EXTRACT_BYTES:
