@@ -26,7 +26,7 @@ SOURCE = "source"
 STORE = "lever_store"
 SETTINGS_STORE = "settings_store"  # run settings outlive a change of scenario (horizon aside)
 BUILT = "built_cache"
-RESULTS = ("result.run", "result.compare", "result.search")
+RESULTS = ("result.run", "result.compare", "result.search", "result.side_by_side")
 REPLICATIONS, SEED, HORIZON = "setting.replications", "setting.seed", "setting.horizon_days"
 SURGE_START_DAYS = 90  # a new surge's default date: three months in, once the Hub is running
 SURGE_PEAK_MULTIPLE = 2.0  # a new surge's default peak: twice the Hub's average weekly demand
@@ -96,6 +96,14 @@ def _layers(src: Source) -> dict[str, Any]:
     if src.layers is not None:
         return src.layers
     return read_layers(shipped_scenarios()[src.name])
+
+
+def layers() -> dict[str, Any]:
+    """The chosen scenario's own files merged (no registry defaults, no lever)."""
+    src = source()
+    if src is None:
+        raise ScenarioError("app", "scenario", "no scenario chosen: upload one")
+    return _layers(src)
 
 
 def _build(src: Source, overrides: dict[str, Any]) -> AnyScenario:

@@ -70,6 +70,9 @@ def figures_command(
         _cannot_write(folder, exc)
 
 
+BYTES_PER_MB = 1_000_000
+
+
 @app.command()
 def export(
     results_dir: ResultsArg,
@@ -80,6 +83,9 @@ def export(
         help="Workbook to write \\[default: RESULTS_DIR/results.xlsx].")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing workbook or extract.")]
     = False,
+    records: Annotated[bool, typer.Option(
+        "--records", help="Also write the per-client and per-day records (clients, "
+                          "timeseries sheets): large and slow for big runs.")] = False,
     extract: Annotated[Path | None, typer.Option(
         help="Write a synthetic Hub extract (CSV, the format hubsim fit reads) of one "
              "replication's clients, as at the horizon.")] = None,
@@ -88,15 +94,19 @@ def export(
     hub: Annotated[str | None, typer.Option(
         help="With --extract and several Hubs: the Hub.")] = None,
 ) -> None:
-    """Export a results folder's tables as an Excel workbook (--xlsx), or one replication's
-    clients as a synthetic Hub extract (--extract FILE)."""
+    """Export a results folder's tables as an Excel workbook (--xlsx): a Headline sheet for a
+    commissioner, a README sheet on every column, then one sheet per table; or one
+    replication's clients as a synthetic Hub extract (--extract FILE)."""
+    import time
+
     from hubsim.results.excel import ExportExistsError, write_workbook
     from hubsim.results.read import ResultsFolderError, load_results
 
     if not xlsx and extract is None:
         fail("export: choose a format: --xlsx or --extract FILE")
+    started = time.perf_counter()
     try:
-        results = load_results(results_dir)
+        results = load_results(results_dir, records=records or extract is not None)
     except ResultsFolderError as exc:
         fail(str(exc))
     if extract is not None:
@@ -105,12 +115,14 @@ def export(
             return
     path = out or results_dir / DEFAULT_WORKBOOK
     try:
-        write_workbook(results, path, force)
+        write_workbook(results, path, force, records=records)
     except ExportExistsError as exc:
         fail(str(exc))
     except OSError as exc:
         _cannot_write(path, exc)
-    typer.echo(f"workbook: {path}")
+    size_mb = path.stat().st_size / BYTES_PER_MB
+    typer.echo(f"workbook: {path} ({size_mb:.1f} MB, {time.perf_counter() - started:.1f} s"
+               f"{'' if records else '; records left out, add --records for them'})")
 
 
 def _export_extract(results, path: Path, replication: int, hub: str | None, force: bool) -> None:

@@ -31,6 +31,7 @@ from hubsim.results.experiment import (  # noqa: F401 (Experiment re-exported: p
     timeseries_bands,
     waitlist_monthly_table,
 )
+from hubsim.results.groups import group_kpis_table
 from hubsim.results.stats import summarise
 from hubsim.scenario.schema import AnyScenario
 
@@ -85,6 +86,7 @@ class RecordStream:
         self._waiting: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
         self._bands = _Pile()
         self._monthly = _Pile()
+        self._groups = _Pile()
 
     def add(self, replication: int, clients: pd.DataFrame, timeseries: pd.DataFrame) -> None:
         """Take one replication's records; write it and any held ones that may now follow."""
@@ -125,6 +127,7 @@ class RecordStream:
         del self._waiting[replication]
         self._bands.append(timeseries[["hub", "day", *BAND_SERIES, "replication"]])
         self._monthly.append(waitlist_monthly_table(self.scenario, clients))
+        self._groups.append(group_kpis_table(self.scenario, clients))
         self.written.append(replication)
 
     def bands(self) -> pd.DataFrame | None:
@@ -135,6 +138,10 @@ class RecordStream:
     def monthly(self) -> pd.DataFrame | None:
         """``waitlist_monthly_table`` of the replications written, or None if none was."""
         return self._monthly.frame()
+
+    def groups(self) -> pd.DataFrame | None:
+        """``group_kpis_table`` of the replications written, or None if none was."""
+        return self._groups.frame()
 
 
 class ExperimentInterrupted(KeyboardInterrupt):
@@ -182,20 +189,21 @@ def assemble(
     """
     kpis = pd.DataFrame([r[0] for r in results])
     kpis.insert(0, "replication", list(ids))
-    clients = timeseries = bands = monthly = None
+    clients = timeseries = bands = monthly = groups = None
     if stream is not None:
         return Experiment(
             scenario, seed, len(ids), kpis, summarise(kpis), None, None, stream.bands(), partial,
-            stream.monthly(), stream.folder if stream.written else None,
+            stream.monthly(), stream.folder if stream.written else None, stream.groups(),
         )
     if results and results[0][1] is not None:
         clients = _stack([r[1] for r in results], ids)
         timeseries = _stack([r[2] for r in results], ids)
         bands = timeseries_bands(timeseries)
         monthly = waitlist_monthly_table(scenario, clients)
+        groups = group_kpis_table(scenario, clients)
     return Experiment(
         scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial,
-        monthly,
+        monthly, kpis_by_group=groups,
     )
 
 

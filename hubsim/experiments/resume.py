@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from hubsim.experiments.replications import Experiment, Replicate, timeseries_bands
+from hubsim.experiments.replications import (
+    Experiment,
+    Replicate,
+    timeseries_bands,
+    waitlist_monthly_table,
+)
+from hubsim.results.groups import group_kpis_table
 from hubsim.results.read import METADATA_FILE, ResultsFolderError, _read_metadata
 from hubsim.results.stats import summarise
 from hubsim.results.write import scenario_hash
@@ -111,7 +117,7 @@ def merge_results(partial: PartialRun, ids: list[int], results: list[Replicate],
     kpis.insert(0, "replication", ids)
     old_kpis = _read(partial.folder / "replications.csv")
     all_kpis = _merge(old_kpis, kpis) if ids else old_kpis
-    clients = timeseries = bands = None
+    clients = timeseries = bands = monthly = groups = None
     if partial.records:
         clients = _read(partial.folder / "clients.csv")
         timeseries = _read(partial.folder / "timeseries.csv")
@@ -119,7 +125,10 @@ def merge_results(partial: PartialRun, ids: list[int], results: list[Replicate],
             clients = _merge(clients, _new_frame([r[1] for r in results], ids))
             timeseries = _merge(timeseries, _new_frame([r[2] for r in results], ids))
         bands = timeseries_bands(timeseries)
+        monthly = waitlist_monthly_table(partial.scenario, clients)
+        groups = group_kpis_table(partial.scenario, clients)
     logger.info("merged %d new replications into %d from %s", len(ids), len(old_kpis),
                 partial.folder)
     return Experiment(partial.scenario, partial.seed, len(all_kpis), all_kpis,
-                      summarise(all_kpis), clients, timeseries, bands, partial=not complete)
+                      summarise(all_kpis), clients, timeseries, bands, partial=not complete,
+                      waitlist_monthly=monthly, kpis_by_group=groups)

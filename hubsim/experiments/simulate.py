@@ -14,6 +14,7 @@ from hubsim.model.population import sample_all
 from hubsim.model.records import WAIT_LISTS
 from hubsim.model.rng import Streams
 from hubsim.model.starting_state import StartingPlaces, prepend, starting_draws
+from hubsim.results import financial_year
 from hubsim.results.kpis import Usage, combine_kpis, compute_kpis
 from hubsim.results.wait_forecast import forecast_start_day
 from hubsim.results.waits import FORECAST_COLUMN
@@ -83,6 +84,9 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
         "therapists": model.therapy.usage(lo, hi),
         "brief": model.brief.usage(lo, hi),
         "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
+        "paid_wte_years_by_fy": {year: model.capacity.paid_wte_years(a, b)
+                                 for year, a, b in financial_year.spans(scenario.start_date,
+                                                                        lo, hi)},
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
     return clients, _timeseries(model, scenario), usage

@@ -42,6 +42,7 @@ TITLE_X = 0.01  # figure fraction: title and source line start at the left edge
 NOTE_CORNER = (0.97, 0.05)  # axes fraction: bottom-right corner for a text box
 LABEL_TOP = 0.98  # axes fraction: the top end of labels written along vertical lines
 SHADE_ALPHA = 0.5
+PERCENT_SCALE = 100.0  # a share 0-1 times this is a percentage
 MIN_DATE_TICKS, MAX_DATE_TICKS = 4, 10
 
 FONT_SIZE = 10.5

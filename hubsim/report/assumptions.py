@@ -1,7 +1,8 @@
 """The assumptions table: evidence-registry rows for the parameters a run used.
 
-Each row shows the value the run used, the registry's status and source; ``assumption`` rows are
-highlighted, and values the scenario (or ``--set``) changed from the registry default are flagged.
+Each row shows the value the run used, the registry's status, confidence and source;
+``assumption`` rows are highlighted, and values the scenario (or ``--set``) changed from the
+registry default are flagged.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubsim import __version__
-from hubsim.report.html import esc, para
+from hubsim.report.html import breakable, esc, para
 from hubsim.report.words import describe_dist, num
 from hubsim.results.run_facts import hubs
 from hubsim.scenario import registry
@@ -66,6 +67,13 @@ def compact(value: Any) -> str:
     return str(value)
 
 
+def _value_text(name: str, value: Any) -> str:
+    """``compact(value)``, but a year as a year (2021, not 2,021)."""
+    if name.endswith("year") and isinstance(value, int | float) and float(value).is_integer():
+        return str(int(value))
+    return compact(value)
+
+
 def _entry_groups(name: str, runs: list[dict[str, Any]]) -> list[tuple[Entry, list[dict]]]:
     """The registry row each Hub of the run takes ``name`` from, grouping Hubs that share one."""
     groups: dict[int, tuple[Entry, list[dict]]] = {}
@@ -81,15 +89,16 @@ def _entry_groups(name: str, runs: list[dict[str, Any]]) -> list[tuple[Entry, li
 
 
 def _row(name: str, row: Entry, group: list[dict], several: bool) -> dict[str, Any]:
-    shown = {h.get("hub", "?"): compact(dotted(h, name)) for h in group}
+    shown = {h.get("hub", "?"): _value_text(name, dotted(h, name)) for h in group}
     value = next(iter(shown.values())) if len(set(shown.values())) == 1 else "; ".join(
         f"{k}: {v}" for k, v in shown.items())
     default = canonical(row.value)
     return {
         "name": f"{name} ({', '.join(shown)})" if several else name, "value": value,
-        "default": compact(row.value),
+        "default": _value_text(name, row.value),
         "overridden": any(canonical(dotted(h, name)) != default for h in group),
-        "unit": row.unit, "status": row.status, "source": row.source,
+        "unit": row.unit, "status": row.status, "confidence": row.confidence,
+        "source": row.source,
         "range": f"{num(row.range[0])} to {num(row.range[1])}" if row.range else "",
     }
 
@@ -98,7 +107,7 @@ def assumption_rows(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One dict per registry parameter present in the run's scenario (per registry row, when the
     Hubs of a multi-Hub run take it from different rows).
 
-    Keys: ``name, value, default, overridden, unit, status, source, range``.
+    Keys: ``name, value, default, overridden, unit, status, confidence, source, range``.
     """
     runs = hubs(meta)
     rows = []
@@ -110,12 +119,13 @@ def assumption_rows(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _row_html(row: Mapping[str, Any]) -> str:
     badges = f'<span class="badge {esc(row["status"])}">{esc(row["status"])}</span>'
+    badges += f' <span class="note">{esc(row["confidence"])} confidence</span>'
     value = esc(row["value"])
     if row["overridden"]:
         badges += ' <span class="badge overridden">differs from registry</span>'
         value += f'<br><span class="note">registry default: {esc(row["default"])}</span>'
     cls = ' class="assumption"' if row["status"] == "assumption" else ""
-    return (f"<tr{cls}><td><code>{esc(row['name'])}</code></td><td>{value}</td>"
+    return (f"<tr{cls}><td><code>{breakable(row['name'])}</code></td><td>{value}</td>"
             f"<td>{esc(row['unit'])}</td><td>{badges}</td><td>{esc(row['range'])}</td>"
             f"<td>{esc(row['source'])}</td></tr>")
 
@@ -127,14 +137,18 @@ def assumptions_section(meta: Mapping[str, Any]) -> str:
         return para("Not part of this run: the results folder does not record the scenario.")
     counts = {s: sum(r["status"] == s for r in rows) for s in registry.STATUSES}
     changed = sum(r["overridden"] for r in rows)
+    confidence = ", ".join(f"{sum(r['confidence'] == c for r in rows)} {c}"
+                           for c in registry.CONFIDENCES)
     intro = (f"{len(rows)} parameters from the evidence registry: {counts['evidenced']} "
              f"evidenced, {counts['derived']} derived, {counts['assumption']} assumptions "
              f"(highlighted: no direct evidence; the source column says why the value was "
-             f"chosen). {changed} differ from the default in the registry of hubsim "
-             f"{__version__} (making this report): set by the scenario or its overrides, or "
-             "changed in the registry since the run.")
+             f"chosen); by confidence {confidence}. {changed} differ from the default in the "
+             f"registry of hubsim {__version__} (making this report): set by the scenario or its "
+             "overrides, or changed in the registry since the run.")
     head = "".join(f"<th>{esc(h)}</th>" for h in
-                   ("parameter", "value in this run", "unit", "status", "plausible range",
+                   ("parameter", "value in this run", "unit", "status and confidence",
+                    "plausible range",
                     "source or reason"))
     body = "".join(_row_html(r) for r in rows)
-    return para(intro) + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return para(intro) + (f'<table class="wide"><thead><tr>{head}</tr></thead>'
+                          f"<tbody>{body}</tbody></table>")

@@ -51,6 +51,9 @@ class Experiment:
     records: Path | None = None
     """Folder holding ``clients.csv`` and ``timeseries.csv`` streamed to disk (see
     ``RecordStream``), when the records were written there rather than kept in memory."""
+    kpis_by_group: pd.DataFrame | None = None
+    """KPIs by population and by need tier, one row per replication, grouping, group and KPI
+    (``hubsim.results.groups.group_kpis_table``), or None when records were not kept."""
 
 
 CLIENTS_FILE = "clients.csv"

@@ -63,7 +63,7 @@ def test_validate_with_override(runner, baseline_path) -> None:
 
 def test_run_writes_results_and_refuses_to_overwrite(runner, baseline_path, tmp_path) -> None:
     out = tmp_path / "r"
-    args = ["run", str(baseline_path), "--replications", "2", "--out", str(out),
+    args = ["run", "--no-report", str(baseline_path), "--replications", "2", "--out", str(out),
             "--set", "staff.therapists.wte=4"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -114,7 +114,7 @@ def test_run_writes_results_and_refuses_to_overwrite(runner, baseline_path, tmp_
 
 
 def test_run_same_seed_same_kpis(runner, baseline_path, tmp_path) -> None:
-    common = ["run", str(baseline_path), "--replications", "2", "--seed", "5",
+    common = ["run", "--no-report", str(baseline_path), "--replications", "2", "--seed", "5",
               "--set", "horizon_days=120"]
     for name in ("a", "b"):
         assert runner.invoke(app, [*common, "--out", str(tmp_path / name)]).exit_code == 0
@@ -162,7 +162,8 @@ def test_bad_input_exits_2_with_one_line(
     (inputs / "broken.toml").write_text(BAD_TOML, encoding="utf-8")
     (inputs / "typo.toml").write_text(INVALID_FIELD, encoding="utf-8")
     _, args, words = next(c for c in _bad_cases(str(baseline_path)) if c[0] == case)
-    extra = ["--replications", "1", "--out", str(tmp_path / "out")] if verb == "run" else []
+    extra = (["--replications", "1", "--no-report", "--out", str(tmp_path / "out")]
+             if verb == "run" else [])
     result = runner.invoke(app, [verb, *args, *extra])
     assert result.exit_code == BAD_INPUT, result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped exception
@@ -198,7 +199,7 @@ def test_bad_replications_exit_2(runner, baseline_path, tmp_path, value) -> None
 def test_out_is_an_existing_file(runner, baseline_path, tmp_path) -> None:
     out = tmp_path / "taken"
     out.write_text("not a folder", encoding="utf-8")
-    result = runner.invoke(app, ["run", str(baseline_path), "--replications", "1",
+    result = runner.invoke(app, ["run", "--no-report", str(baseline_path), "--replications", "1",
                                  "--out", str(out), "--force", "--set", "horizon_days=30"])
     assert result.exit_code == BAD_INPUT
     assert "Traceback" not in result.output
@@ -242,12 +243,33 @@ def test_evidence_table_default(runner) -> None:
     result = runner.invoke(app, ["evidence"])
     assert result.exit_code == 0, result.output
     header = result.stdout.splitlines()[0].split()
-    assert header[0] == "name" and {"value", "unit", "status"} <= set(header)
+    assert header[0] == "name" and {"value", "status", "confidence"} <= set(header)
     assert set(result.stdout.splitlines()[1].replace(" ", "")) == {"-"}  # the rule under it
     assert "staff.therapists.wte" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--status", "guess"], ["--format", "xml"]])
+@pytest.mark.parametrize("args", [[], ["--sources"]])
+def test_evidence_table_lines_fit_120_characters(runner, args) -> None:
+    result = runner.invoke(app, ["evidence", *args])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 120
+    if args:  # a source line under each row: header, rule, 2 lines per row, note
+        assert sum(line.startswith("    ") for line in lines) == len(registry.entries())
+        assert "Source: HSDR-SS" in result.stdout
+
+
+def test_evidence_confidence_filter(runner) -> None:
+    result = runner.invoke(app, ["evidence", "--confidence", "high", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert frame["name"].tolist() == [r.name for r in registry.entries()
+                                      if r.confidence == "high"]
+    assert set(frame["confidence"]) == {"high"}
+
+
+@pytest.mark.parametrize("args", [["--status", "guess"], ["--format", "xml"],
+                                  ["--confidence", "certain"]])
 def test_evidence_bad_option(runner, args) -> None:
     result = runner.invoke(app, ["evidence", *args])
     assert result.exit_code == BAD_INPUT
