@@ -48,6 +48,7 @@ from hubsim.scenario.distributions import Fixed
 from hubsim.scenario.schema import Course
 
 BREACH_PRIORITY = -1  # clients past the breach threshold go ahead of other clients
+IN_COURSE_PRIORITY = -2  # a course under way when a run starts takes its slot before anyone
 ENDED_BY_CLOSURE = "course_ended_closure"  # what ``CoursePool.sessions`` returns at a closure
 DRAWS_PER_SESSION = 2  # uniforms drawn per planned session in a block: a DNA and a drop-out
 _STAFFED, _ACTIVE, _OCCUPIED = 1, 2, 3  # columns of ``CoursePool._slots_log`` after the day

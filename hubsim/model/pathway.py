@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Final
 
 import numpy as np
@@ -17,10 +17,11 @@ import simpy
 from simpy.resources.resource import PriorityRequest
 
 from hubsim.model.capacity import HubCapacity
-from hubsim.model.courses import BREACH_PRIORITY, ENDED_BY_CLOSURE, CoursePool
+from hubsim.model.courses import BREACH_PRIORITY, ENDED_BY_CLOSURE, IN_COURSE_PRIORITY, CoursePool
 from hubsim.model.population import ClientDraws
 from hubsim.model.records import STAGES, WAIT_LISTS, ClientLog
 from hubsim.model.rng import Streams
+from hubsim.model.starting_state import StartingPlaces
 from hubsim.model.triage import FIRST_ATTEMPT_PRIORITY, RETRY_PRIORITY
 from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
 
@@ -44,11 +45,18 @@ SAMPLED_SERIES = (
 
 
 class HubModel:
-    """One replication of one Hub."""
+    """One replication of one Hub.
 
-    def __init__(self, scenario: Scenario, draws: ClientDraws, streams: Streams) -> None:
+    With ``places`` (``hubsim.model.starting_state``) the first ``places.n`` clients of ``draws``
+    are with the Hub at time 0, where ``places`` puts them; the rest arrive as drawn.
+    """
+
+    def __init__(self, scenario: Scenario, draws: ClientDraws, streams: Streams,
+                 places: StartingPlaces | None = None) -> None:
         self.scenario = scenario
         self.draws = draws
+        self.places = places
+        self._first_arrival = 0 if places is None else places.n
         self.env = simpy.Environment()
         self.capacity = HubCapacity(self.env, scenario, streams)
         self.triage = self.capacity.triage
@@ -67,7 +75,8 @@ class HubModel:
         self.series = {name: np.zeros(days, dtype=np.int64) for name in SAMPLED_SERIES}
 
     def run(
-        self, drain_after_days: float | None = None, drain_lists: tuple[str, ...] = WAIT_LISTS
+        self, drain_after_days: float | None = None, drain_lists: tuple[str, ...] = WAIT_LISTS,
+        pause: tuple[float, Callable[[], None]] | None = None,
     ) -> None:
         """Simulate to the end of the horizon.
 
@@ -75,12 +84,21 @@ class HubModel:
         that day (the arrival draws already end there) and the run stops at the first whole week
         after it on which every list in ``drain_lists`` is empty, or at the horizon, whichever
         comes first.
+
+        With ``pause = (day, look)``: ``look()`` is called when the clock reaches ``day`` (before
+        that instant's events), e.g. to copy the records as they stood; the run then goes on.
         """
+        if self.places is not None:  # before any arrival: they hold their places at time 0
+            for client, stage in enumerate(self.places.stage):
+                self.env.process(self._resume(client, stage))
         self.env.process(self._arrivals())
         self.env.process(self._sampler())
         until: float | simpy.Event = self.scenario.horizon_days
         if drain_after_days is not None:
             until = self.env.process(self._drained(drain_after_days, drain_lists))
+        if pause is not None:
+            self.env.run(until=pause[0])
+            pause[1]()
         self.env.run(until=until)
         self._record(len(self.series["triage_backlog"]) - 1)  # the state at the end
 
@@ -102,7 +120,8 @@ class HubModel:
             yield self.env.timeout(horizon - self.env.now)
 
     def _arrivals(self) -> Generator[simpy.Event, object, None]:
-        for client, day in enumerate(self.draws.arrival_day):
+        first = self._first_arrival
+        for client, day in enumerate(self.draws.arrival_day[first:], start=first):
             yield self.env.timeout(day - self.env.now)
             self.env.process(self._client(client))
 
@@ -148,8 +167,11 @@ class HubModel:
             self.log.exit(client, "screen_negative", float(self.draws.arrival_day[client]))
             return
         reached = yield from self._triage(client)
-        if not reached:
-            return
+        if reached:
+            yield from self._triaged(client)
+
+    def _triaged(self, client: int) -> Generator[simpy.Event, object, None]:
+        """After a triage call reached the client: their pathway."""
         pathway = int(self.draws.pathway[client])
         self.log.pathway[client] = pathway
         if pathway == _HUB_THERAPY:
@@ -192,23 +214,58 @@ class HubModel:
         finally:
             self.awaiting_triage -= 1
 
-    def _therapy(self, client: int) -> Generator[simpy.Event, object, None]:
+    def _resume(self, client: int, stage: str) -> Generator[simpy.Event, object, None]:
+        """A client with the Hub at time 0 (``self.places``) carries on from ``stage``."""
+        places, log = self.places, self.log
+        assert places is not None
+        if stage == "awaiting_triage":
+            yield from self._client(client)
+            return
+        log.triage_day[client] = places.triage_day[client]
+        kind = stage.partition("_")[2]
+        log.pathway[client] = _HUB_THERAPY if kind == "therapy" else _BRIEF
+        joined = float(places.join_day[client])
+        if stage.startswith("waiting_"):
+            if kind == "therapy":
+                yield from self._therapy(client, joined)
+            else:
+                yield from self._course(client, self.brief, "brief", 0, np.inf, joined=joined)
+            return
+        pool = self.therapy if kind == "therapy" else self.brief
+        log.waitlist_join_day[client] = joined
+        log.course_start_day[client] = places.start_day[client]
+        log.sessions_attended[client] = places.attended[client]
+        log.sessions_missed[client] = places.missed[client]
+        log.stage[client] = _STAGE[f"in_{kind}"]
+        slot = pool.resource.request(priority=IN_COURSE_PRIORITY)
+        yield slot
+        yield from self._sessions(client, pool, kind, slot)
+
+    def _therapy(
+        self, client: int, joined: float | None = None
+    ) -> Generator[simpy.Event, object, None]:
         therapy = self.scenario.therapy
         need = therapy.priority in ("need", "breach")
         priority = _NEED_PRIORITY[int(self.draws.tier[client])] if need else 0
         breach = therapy.breach_after_days if therapy.priority == "breach" else math.inf
         patience = float(self.draws.patience_days[client])
-        yield from self._course(client, self.therapy, "therapy", priority, patience, breach)
+        yield from self._course(client, self.therapy, "therapy", priority, patience, breach,
+                                joined)
 
     def _wait_for_slot(
-        self, pool: CoursePool, priority: int, patience_days: float, breach_days: float
+        self, pool: CoursePool, priority: int, patience_days: float, breach_days: float,
+        joined: float | None = None,
     ) -> Generator[simpy.Event, object, PriorityRequest | _Closed | None]:
         """Wait on the list; return the granted request, or None if the client gave up.
 
         A client still waiting ``breach_days`` after joining re-joins the list with breach
-        priority; as all breach at the same wait, they keep their order of joining.
+        priority; as all breach at the same wait, they keep their order of joining. ``joined``:
+        the day they joined (before now for a client already waiting at the start; default now).
         """
-        joined = self.env.now
+        if joined is None:
+            joined = self.env.now
+        elif joined + breach_days <= self.env.now:  # already past the breach threshold
+            priority, breach_days = BREACH_PRIORITY, math.inf
         slot = pool.resource.request(priority=priority)
         while True:
             deadline = min(joined + patience_days, joined + breach_days)
@@ -232,21 +289,28 @@ class HubModel:
 
     def _course(
         self, client: int, pool: CoursePool, kind: str, priority: int, patience_days: float,
-        breach_days: float = math.inf,
+        breach_days: float = math.inf, joined: float | None = None,
     ) -> Generator[simpy.Event, object, None]:
         log = self.log
-        log.waitlist_join_day[client] = self.env.now
+        log.waitlist_join_day[client] = self.env.now if joined is None else joined
         log.stage[client] = _STAGE[f"waiting_{kind}"]
-        slot = yield from self._wait_for_slot(pool, priority, patience_days, breach_days)
+        slot = yield from self._wait_for_slot(pool, priority, patience_days, breach_days, joined)
         if slot is None:
             log.exit(client, "left_waitlist", self.env.now)
             return
         if slot is _CLOSED:
             self._closed_out(client)
             return
+        log.course_start_day[client] = self.env.now
+        log.stage[client] = _STAGE[f"in_{kind}"]
+        yield from self._sessions(client, pool, kind, slot)
+
+    def _sessions(
+        self, client: int, pool: CoursePool, kind: str, slot: PriorityRequest
+    ) -> Generator[simpy.Event, object, None]:
+        """A course in its slot, to its end; the slot is released after."""
+        log = self.log
         try:
-            log.course_start_day[client] = self.env.now
-            log.stage[client] = _STAGE[f"in_{kind}"]
             planned = getattr(self.draws, f"{kind}_sessions")[client]
             seed = getattr(self.draws, f"{kind}_seed")[client]
             reason = yield from pool.sessions(client, int(planned), int(seed), log)

@@ -491,7 +491,8 @@ def wait_curves(
     hub = clients["hub"].astype(str).to_numpy()
     warmup = np.array([windows[h][0] for h in hub], dtype=float)
     horizon = np.array([windows[h][1] for h in hub], dtype=float)
-    counted = clients["arrival_day"].to_numpy(float) >= warmup
+    arrival = clients["arrival_day"].to_numpy(float)
+    counted = (arrival >= warmup) | (warmup <= 0)  # no warm-up: a starting state's clients too
     clients = clients[counted].assign(_horizon_days=horizon[counted])
     groups = clients.groupby("replication", sort=True) if "replication" in clients else [
         (0, clients)]
