@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pandas as pd
@@ -53,23 +54,39 @@ _EXIT_DTYPE = categorical_dtype(EXIT_REASONS)
 _STAGE_DTYPE = categorical_dtype(STAGES)
 
 
+_EXIT_CODE = {reason: code for code, reason in enumerate(EXIT_REASONS)}
+_EXITED = STAGES.index("exited")
+
+
 class ClientLog:
-    """Mutable per-client state during one run (struct of arrays, indexed by client id)."""
+    """Mutable per-client state during one run (struct of arrays, indexed by client id).
+
+    During the run each field is a Python list (setting and reading one element of a list costs
+    a fraction of doing it on a numpy array); ``freeze`` turns them into numpy arrays, float for
+    days (NaN where not reached) and int64 for counts and codes.
+    """
 
     def __init__(self, n: int) -> None:
         for name in _TIME_FIELDS:
-            setattr(self, name, np.full(n, np.nan))
+            setattr(self, name, [math.nan] * n)
         for name in _COUNT_FIELDS:
-            setattr(self, name, np.zeros(n, dtype=np.int64))
-        self.pathway = np.full(n, -1, dtype=np.int64)  # -1 until triaged
-        self.exit_reason = np.zeros(n, dtype=np.int64)  # 0 = open
-        self.stage = np.zeros(n, dtype=np.int64)
+            setattr(self, name, [0] * n)
+        self.pathway = [-1] * n  # -1 until triaged
+        self.exit_reason = [0] * n  # 0 = open
+        self.stage = [0] * n
 
     def exit(self, client: int, reason: str, day: float) -> None:
         """Close a client's episode with ``reason`` at ``day``."""
-        self.exit_reason[client] = EXIT_REASONS.index(reason)
+        self.exit_reason[client] = _EXIT_CODE[reason]
         self.exit_day[client] = day
-        self.stage[client] = STAGES.index("exited")
+        self.stage[client] = _EXITED
+
+    def freeze(self) -> None:
+        """Turn the fields into numpy arrays (at the end of the run; again does nothing)."""
+        for name in _TIME_FIELDS:
+            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+        for name in (*_COUNT_FIELDS, "pathway", "exit_reason", "stage"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
 
     def to_frame(self, draws: ClientDraws, scenario: Scenario) -> pd.DataFrame:
         """One row per client, units in column names (days from the scenario start date).
@@ -77,6 +94,7 @@ class ClientLog:
         Built in one DataFrame constructor: inserting columns one at a time costs far more than
         the arrays themselves.
         """
+        self.freeze()
         return pd.DataFrame({
             **_profile_columns(draws, scenario),
             **self._triage_columns(draws),
