@@ -337,7 +337,9 @@ class CoursePool:
         spec = self.course
         in_a_row = 0
         while True:
-            if not (yield from self._until_active(course)):
+            # an active course in an open pool goes on at once (as ``_until_active`` would,
+            # without building its generator)
+            if (self.closed or not course.active) and not (yield from self._until_active(course)):
                 return ENDED_BY_CLOSURE
             missed = uniform() < spec.dna_probability
             if missed:
@@ -375,7 +377,7 @@ class CoursePool:
         processes the instant's events (the tie rules depend on it).
         """
         end = self.env.now + days
-        while (yield from self._until_active(course)):
+        while (not self.closed and course.active) or (yield from self._until_active(course)):
             course.timer = self.env.timeout(max(0.0, end - self.env.now))
             try:
                 yield course.timer
