@@ -6,11 +6,13 @@ plots. Clock: days from ``scenario.start_date``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Generator
 
 import numpy as np
 import simpy
+from simpy.core import URGENT
 
 from hubsim.capacity import HubCapacity
 from hubsim.client_streams import ClientStreams
@@ -93,7 +95,7 @@ class HubModel:
         comes first.
         """
         self.env.process(self._arrivals())
-        self.env.process(self._sampler())
+        self._start_sampler()
         until: float | simpy.Event = self.scenario.horizon_days
         if drain_after_days is not None:
             until = self.env.process(self._drained(drain_after_days, drain_lists))
@@ -128,13 +130,31 @@ class HubModel:
             yield self.env.timeout(day - self.env.now)
             self.env.process(self._client(client))
 
-    def _sampler(self) -> Generator[simpy.Event, object, None]:
+    def _start_sampler(self) -> None:
         """Record queue and caseload sizes at the end of each simulated day; the last day is
         recorded after the run, as the state at the horizon (the run stops before events at the
-        horizon itself)."""
-        for day in range(self._days - 1):
-            yield self.env.timeout(day + 1.0 - self.env.now)
-            self._record(day)
+        horizon itself).
+
+        A chain of timeouts, each recording its day and starting the next from its callback,
+        started by an urgent event at time 0: the events, times and order of a process that
+        waits for the end of each day in turn (SimPy starts a process by such an event), without
+        resuming a process for each day. Like ``simpy.events.Initialize``, the start event is
+        built triggered and scheduled urgent (SimPy internals, pinned in ``pyproject.toml``).
+        """
+        start = self.env.event()
+        start._ok, start._value = True, None
+        start.callbacks.append(lambda _event: self._sample_after(0))
+        self.env.schedule(start, URGENT)
+
+    def _sample_after(self, day: int) -> None:
+        """Wait for the end of ``day`` (if it is before the last), then record it."""
+        if day < self._days - 1:
+            wait = self.env.timeout(day + 1.0 - self.env.now)
+            wait.callbacks.append(functools.partial(self._day_ended, day))
+
+    def _day_ended(self, day: int, _event: simpy.Event) -> None:
+        self._record(day)
+        self._sample_after(day + 1)
 
     def _record(self, day: int) -> None:
         """Note the values of ``SAMPLED_SERIES`` (in that order) at the end of ``day``."""
