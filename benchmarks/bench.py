@@ -50,14 +50,14 @@ import numpy as np
 import simpy
 
 from hubsim import load_scenario, simulate
-from hubsim.arrivals import all_arrivals
-from hubsim.dispatch import run_tasks
-from hubsim.executors import process_pool
-from hubsim.experiment import run_experiment
-from hubsim.population import ClientDraws, sample_all
-from hubsim.rng import Streams
-from hubsim.scenario import NEED_TIERS, PATHWAYS, Course, Scenario
-from hubsim.staff_schema import THERAPY_ROLES
+from hubsim.experiments.dispatch import run_tasks
+from hubsim.experiments.executors import process_pool
+from hubsim.experiments.replications import run_experiment
+from hubsim.model.arrivals import all_arrivals
+from hubsim.model.population import ClientDraws, sample_all
+from hubsim.model.rng import Streams
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Course, Scenario
+from hubsim.scenario.staff import THERAPY_ROLES
 
 logger = logging.getLogger("bench")
 

@@ -5,11 +5,11 @@ Run from the repository root: ``.venv/bin/python benchmarks/dask_breakeven.py`` 
 
 Times ``hubsim.run_experiment`` on the baseline scenario serially and on a Dask ``LocalCluster``
 of 2 single-threaded worker processes opened as ``hubsim run --dask-local 2`` opens it
-(``hubsim.executors.open_executor``; cluster start-up and shut-down included), for 10, 20, 50, 100
-and 200 replications, in alternating rounds, and the cluster's start-up and shut-down alone. Fits a
-straight line to each (seconds = fixed + per replication x replications, on the medians) and
-prints where the two lines cross: the break-even. A benchmark, not a test: figures depend on the
-machine and on what else it is doing.
+(``hubsim.experiments.executors.open_executor``; cluster start-up and shut-down included), for 10,
+20, 50, 100 and 200 replications, in alternating rounds, and the cluster's start-up and shut-down
+alone. Fits a straight line to each (seconds = fixed + per replication x replications, on the
+medians) and prints where the two lines cross: the break-even. A benchmark, not a test: figures
+depend on the machine and on what else it is doing.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hubsim import load_scenario
-from hubsim.executors import open_executor
-from hubsim.experiment import run_experiment
-from hubsim.scenario import Scenario
+from hubsim.experiments.executors import open_executor
+from hubsim.experiments.replications import run_experiment
+from hubsim.scenario.schema import Scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 REPLICATIONS = (10, 20, 50, 100, 200)  # experiment sizes timed

@@ -1,9 +1,9 @@
 """hubsim: discrete-event simulation of NHS staff mental-health Resilience Hubs."""
 
-from hubsim.experiment import Experiment, run_experiment
-from hubsim.loader import ScenarioError, load_scenario
-from hubsim.scenario import Scenario
-from hubsim.simulation import Run, simulate
+from hubsim.experiments.replications import Experiment, run_experiment
+from hubsim.experiments.simulate import Run, simulate
+from hubsim.scenario.loader import ScenarioError, load_scenario
+from hubsim.scenario.schema import Scenario
 
 __version__ = "0.1.0"
 __all__ = [

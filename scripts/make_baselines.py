@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from hubsim import load_scenario, run_experiment
-from hubsim.output import write_text_atomic
+from hubsim.results.write import write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "backtest" / "baselines"

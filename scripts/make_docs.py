@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hubsim import load_scenario, registry, run_experiment
-from hubsim.commands.evidence import _markdown, validation_text
-from hubsim.evidence_check import NOT_MATCHED, check_table, figures_by_replication
-from hubsim.output import write_text_atomic
+from hubsim import load_scenario, run_experiment
+from hubsim.cli.evidence import _markdown, validation_text
+from hubsim.experiments.evidence_check import NOT_MATCHED, check_table, figures_by_replication
+from hubsim.results.write import write_text_atomic
+from hubsim.scenario import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUR_HUBS = ROOT / "scenarios" / "north-of-england.toml"

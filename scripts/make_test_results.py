@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from hubsim import load_scenario, run_experiment
-from hubsim.output import build_metadata, write_results
+from hubsim.results.write import build_metadata, write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = Path("scenarios") / "baseline.toml"  # relative: the metadata names no machine path

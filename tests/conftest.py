@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from hubsim.loader import build, load_scenario
-from hubsim.scenario import Scenario
+from hubsim.scenario.loader import build, load_scenario
+from hubsim.scenario.schema import Scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BASELINE_PATH = REPO_ROOT / "scenarios" / "baseline.toml"

@@ -17,8 +17,8 @@ from hubsim.app.limits import (
 )
 from hubsim.app.runner import CachingExecutor
 from hubsim.app.views import plain_text, show_error
-from hubsim.loader import ScenarioError
-from hubsim.scenario import AnyScenario
+from hubsim.scenario.loader import ScenarioError
+from hubsim.scenario.schema import AnyScenario
 
 APP_TITLE = "hubsim · Resilience Hub planner"
 HORIZON_STEP_DAYS = 30.0  # the +/- buttons move the horizon by about a month

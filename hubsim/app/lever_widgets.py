@@ -2,7 +2,7 @@
 
 Each widget's value lives in the lever store (see ``hubsim.app.state``) under the dotted name of
 the field it sets, so it survives a visit to another page. The widgets know no bounds of the
-model beyond what a number box needs (a minimum of zero): ``hubsim.loader`` validates.
+model beyond what a number box needs (a minimum of zero): ``hubsim.scenario.loader`` validates.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import streamlit as st
 
 from hubsim.app import levers, state
-from hubsim.arrival_schema import DAYS_PER_WEEK
-from hubsim.scenario import NEED_TIERS, Scenario
+from hubsim.scenario.schema import NEED_TIERS, Scenario
+from hubsim.scenario.units import DAYS_PER_WEEK
 
 PERCENT = 100.0
 SCALE_STEP = 0.05  # arrival volume in steps of 5%

@@ -3,8 +3,8 @@
 A lever value is kept under the dotted name of the field it sets (``staff.therapists.wte``), plus
 two composite levers: ``surge`` (one extra incident surge) and ``staff.ROLE.change`` (one extra
 WTE change from a date). ``hub_overrides`` turns the values that differ from the scenario into
-overrides; ``hubsim.loader.build`` then validates them, so a bad value gets the command line's
-message. Nothing here knows a bound or a rule of the model.
+overrides; ``hubsim.scenario.loader.build`` then validates them, so a bad value gets the command
+line's message. Nothing here knows a bound or a rule of the model.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from hubsim.scenario import NEED_TIERS, PATHWAYS, Routing, Scenario
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Routing, Scenario
 
 ROLES: tuple[str, ...] = ("triage", "therapists", "psychologists", "brief")
 """Roles whose staffing limits the flow (coordinators are costed but never a bottleneck)."""

@@ -5,9 +5,9 @@ The command line has no such caps: analysts who need longer or bigger runs use `
 
 from __future__ import annotations
 
-from hubsim.loader import ScenarioError
-from hubsim.scenario import AnyScenario
-from hubsim.workload import estimate, expected_clients  # noqa: F401 (expected_clients re-exported)
+from hubsim.experiments.workload import estimate, expected_clients  # noqa: F401 (expected_clients re-exported)
+from hubsim.scenario.loader import ScenarioError
+from hubsim.scenario.schema import AnyScenario
 
 MAX_REPLICATIONS = 50
 """Replications per run: 50 give a 95% interval about a seventh as wide as one replication's
@@ -32,9 +32,9 @@ MAX_SEARCH_GRID_POINTS = 201
 most 2 + ceil(log2(201)) = 10 of them."""
 MAX_CONCURRENT_RUNS = 2  # replications running at once across all users: the machine's cores
 MAX_EVENTS_PER_REPLICATION = 2_000_000
-"""Estimated simulation events in one replication (``hubsim.workload``): eight times the largest
-shipped scenario (the major incident surge, about 240,000). Counts staff absence spells too, so a
-tiny file asking for sickness spells of seconds is refused before it runs."""
+"""Estimated simulation events in one replication (``hubsim.experiments.workload``): eight times
+the largest shipped scenario (the major incident surge, about 240,000). Counts staff absence spells
+too, so a tiny file asking for sickness spells of seconds is refused before it runs."""
 MAX_EVENTS_PER_RUN = 60_000_000  # events over a whole run: about ten minutes on one core
 CACHE_MAX_ENTRIES = 600
 """Cached replications (each a few hundred kB of records): about 12 full runs of 50."""

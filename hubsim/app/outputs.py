@@ -1,8 +1,9 @@
 """A finished run and what is made from it: figures, CSV files, the Excel workbook, the report.
 
 Everything is made by hubsim's own functions from the experiment held in memory
-(``hubsim.results_folder.results_from_experiment``): figures from ``hubsim.figures``' catalogue,
-the workbook by ``hubsim.export.write_workbook``, the report by ``hubsim.report.render_report``.
+(``hubsim.results.read.results_from_experiment``): figures from ``hubsim.figures``' catalogue,
+the workbook by ``hubsim.results.excel.write_workbook``, the report by
+``hubsim.report.render_report``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubsim.experiment import Experiment
-from hubsim.export import write_workbook
+from hubsim.experiments.replications import Experiment
 from hubsim.figures import SPECS, png_bytes
 from hubsim.figures.catalogue import Skip
-from hubsim.output import scenario_hash
 from hubsim.report import render_report
-from hubsim.results_folder import ResultsFolder, results_from_experiment
-from hubsim.scenario import AnyScenario
+from hubsim.results.excel import write_workbook
+from hubsim.results.read import ResultsFolder, results_from_experiment
+from hubsim.results.write import scenario_hash
+from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Runs for the app: hubsim's own experiment, comparison and search functions, given an executor
 that caches each replication and reports progress.
 
-``hubsim.run_experiment``, ``hubsim.compare.compare_scenarios`` and
-``hubsim.staffing_search.search_wte`` all take any ``concurrent.futures.Executor``. The app's
+``hubsim.run_experiment``, ``hubsim.experiments.compare.compare_scenarios`` and
+``hubsim.experiments.wte_search.search_wte`` all take any ``concurrent.futures.Executor``. The app's
 ``CachingExecutor`` runs each task at once in the script's thread, looks a replication up in
 Streamlit's cache first (keyed by the resolved scenario's hash, the seed and the replication id:
 the same key gives bit-identical output), and calls a progress hook after each task, so a long
@@ -20,9 +20,9 @@ from typing import Any
 import streamlit as st
 
 from hubsim.app.limits import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, MAX_CONCURRENT_RUNS
-from hubsim.experiment import Replicate, replicate
-from hubsim.output import scenario_hash
-from hubsim.scenario import AnyScenario
+from hubsim.experiments.replications import Replicate, replicate
+from hubsim.results.write import scenario_hash
+from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The upload is size-limited, decoded as UTF-8 and parsed with ``tomllib`` (data, never code). It may
 ``extends`` only a scenario shipped with hubsim, named as the app lists it (``baseline.toml``);
 so may each ``[hubs.ID]`` table of a multi-Hub file. No other file is ever opened. Validation is
-``hubsim.loader``'s, so every message is the command line's: ``FILE: FIELD: problem``.
+``hubsim.scenario.loader``'s, so every message is the command line's: ``FILE: FIELD: problem``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from hubsim.app.limits import MAX_UPLOAD_BYTES
 from hubsim.app.shipped import shipped_scenarios
-from hubsim.loader import ScenarioError, deep_merge, read_layers
+from hubsim.scenario.loader import ScenarioError, deep_merge, read_layers
 
 BYTES_PER_KIB = 1024
 MAX_NAME_CHARS = 80  # an uploaded file's name in messages: long enough to recognise, no longer
@@ -66,7 +66,7 @@ def parse_upload(data: bytes, filename: str | None) -> tuple[dict[str, Any], str
 
     Returns
     -------
-    (layers for ``hubsim.loader.build``, the source name for messages). A multi-Hub file's
+    (layers for ``hubsim.scenario.loader.build``, the source name for messages). A multi-Hub file's
     ``[hubs.ID] extends`` are checked here and read by ``build`` from the shipped folder.
 
     Raises

@@ -2,7 +2,7 @@
 
 Streamlit forgets a widget's value when its page is not shown, so every lever widget starts from,
 and writes back to, a plain store (``kept`` / ``remember``). Scenarios are always built by
-``hubsim.loader.build`` from the source's layers plus dotted overrides, exactly as
+``hubsim.scenario.loader.build`` from the source's layers plus dotted overrides, exactly as
 ``hubsim run FILE --set KEY=VALUE`` would, so every message is the command line's.
 """
 
@@ -17,9 +17,10 @@ import streamlit as st
 from hubsim.app import levers
 from hubsim.app.limits import DEFAULT_REPLICATIONS, MAX_HORIZON_DAYS
 from hubsim.app.shipped import PREFERRED_FIRST, scenarios_dir, shipped_scenarios
-from hubsim.arrivals import expected_arrivals, rate_segments
-from hubsim.loader import ScenarioError, build, read_layers
-from hubsim.scenario import AnyScenario, Scenario
+from hubsim.model.arrivals import expected_arrivals, rate_segments
+from hubsim.scenario.loader import ScenarioError, build, read_layers
+from hubsim.scenario.schema import AnyScenario, Scenario
+from hubsim.scenario.units import DAYS_PER_WEEK
 
 SOURCE = "source"
 STORE = "lever_store"
@@ -31,7 +32,6 @@ SURGE_START_DAYS = 90  # a new surge's default date: three months in, once the H
 SURGE_PEAK_MULTIPLE = 2.0  # a new surge's default peak: twice the Hub's average weekly demand
 SURGE_HALF_LIFE_DAYS = 60.0  # a new surge halves in two months by default (an assumption)
 CHANGE_START_DAYS = 365  # a new staffing change's default date: a year in
-DAYS_PER_WEEK = 7.0
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def current() -> Built:
 
     Raises
     ------
-    hubsim.loader.ScenarioError
+    hubsim.scenario.loader.ScenarioError
         the command line's message for an invalid scenario, lever or setting.
     """
     src, orig = source(), original()

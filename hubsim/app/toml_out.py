@@ -13,8 +13,8 @@ from typing import Any
 
 import tomli_w
 
-from hubsim.loader import apply_overrides
-from hubsim.scenario import AnyScenario, Scenario
+from hubsim.scenario.loader import apply_overrides
+from hubsim.scenario.schema import AnyScenario, Scenario
 
 
 def plain(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """What the pages show: numbers with units, intervals, KPI cards and tables, figures, errors.
 
 An interval is always written ``mean (95% CI low–high)`` with the unit on every number; labels
-are the plain-English KPI words of ``hubsim.columns``.
+are the plain-English KPI words of ``hubsim.results.columns``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from hubsim.columns import kpi_label, kpi_unit
-from hubsim.kpis import CORE_KPIS
+from hubsim.results.columns import kpi_label, kpi_unit
+from hubsim.results.kpis import CORE_KPIS
 
 PERCENT = 100.0
 MINUS = "−"  # a true minus sign: clearer than a hyphen beside an en dash in "−7–14 days"
@@ -35,7 +35,7 @@ joined the list (still-waiting clients included), as does the waits figure besid
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>$~])")
 PERCENT_UNITS = ("%", "share 0-1")  # shown as percentages; their differences in points
 UNIT_BY_SUFFIX: dict[str, str] = {"_gbp": "GBP", "_pct": "%", "_days": "days"}
-"""Units of KPIs that ``hubsim.kpis.KPI_UNITS`` does not list (e.g. the economic ones)."""
+"""Units of KPIs that ``hubsim.results.kpis.KPI_UNITS`` does not list (e.g. the economic ones)."""
 
 
 def plain_text(text: str) -> str:

@@ -1,7 +1,7 @@
 """Figures from results tables (matplotlib ``Figure`` objects; PNG via Agg, and SVG).
 
 Every function takes DataFrames (never files) and returns a figure with a title, axis labels
-with units and, given ``source=``, a source line. ``hubsim.results_folder.load_results`` reads a
+with units and, given ``source=``, a source line. ``hubsim.results.read.load_results`` reads a
 results folder into frames; ``write_figures`` saves every figure that applies to one. The helpers
 ``staffing_changes``, ``caseload_slots`` and ``source_line`` read a run's metadata.
 """
@@ -15,7 +15,7 @@ from hubsim.figures.queues import fan_chart, therapy_waitlist_fan, triage_backlo
 from hubsim.figures.staff import caseload_utilisation, open_slots_share, staff_utilisation
 from hubsim.figures.style import png_bytes, save_figure
 from hubsim.figures.waits import kpi_windows, therapy_waits
-from hubsim.run_facts import caseload_slots, source_line, staffing_changes
+from hubsim.results.run_facts import caseload_slots, source_line, staffing_changes
 
 __all__ = [
     "SPECS", "acceptability_curve", "build_figures", "caseload_slots", "caseload_utilisation",

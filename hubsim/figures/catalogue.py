@@ -22,8 +22,8 @@ from hubsim.figures.queues import therapy_waitlist_fan, triage_backlog_fan
 from hubsim.figures.staff import staff_utilisation
 from hubsim.figures.style import save_figure
 from hubsim.figures.waits import kpi_windows, therapy_waits
-from hubsim.results_folder import ResultsFolder
-from hubsim.run_facts import caseload_slots, hubs, staffing_changes, to_date
+from hubsim.results.read import ResultsFolder
+from hubsim.results.run_facts import caseload_slots, hubs, staffing_changes, to_date
 
 logger = logging.getLogger(__name__)
 PERCENT = 100.0

@@ -17,8 +17,8 @@ from hubsim.figures.style import (
     house_style,
     new_figure,
 )
-from hubsim.kpis import DAYS_PER_YEAR
-from hubsim.run_facts import ROLE_LABELS, hubs
+from hubsim.results.run_facts import ROLE_LABELS, hubs
+from hubsim.scenario.units import DAYS_PER_YEAR
 
 TOTAL_KPI = "cost_total_gbp"
 COST_PREFIX, COST_SUFFIX = "cost_", "_gbp"

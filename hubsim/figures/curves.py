@@ -8,7 +8,6 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from hubsim.columns import kpi_label, kpi_unit
 from hubsim.figures.style import (
     FULL_SCALE_HEADROOM,
     GREY,
@@ -20,6 +19,7 @@ from hubsim.figures.style import (
     new_figure,
     percent_axis,
 )
+from hubsim.results.columns import kpi_label, kpi_unit
 
 STAT_COLUMNS = frozenset(
     {"kpi", "mean", "sd", "ci_low", "ci_high", "half_width", "n", "unit", "scenario", "label"}

@@ -13,7 +13,7 @@ from hubsim.figures.style import (
     house_style,
     new_figure,
 )
-from hubsim.scenario import NEED_TIERS, PATHWAYS
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS
 
 NOT_REACHED = "not_reached"
 AWAITING_TRIAGE = "awaiting_triage"

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hubsim.experiments.acceptability import CEAC_MAX_GBP, CEAC_POINTS, COST, QALYS, ceac
 from hubsim.figures.style import (
     AXIS_LINE_WIDTH,
     GREY,
@@ -22,34 +23,10 @@ from hubsim.figures.style import (
 
 # NICE's usual range of cost-effectiveness thresholds, GBP per QALY (NICE PMG36, 2022, 4.10)
 NICE_THRESHOLDS_GBP: tuple[float, ...] = (20_000.0, 30_000.0)
-CEAC_MAX_GBP = 50_000.0
-CEAC_POINTS = 101
 POINT_ALPHA = 0.35
 POINT_SIZE = 12  # points^2: one PSA draw
 MEAN_SIZE = 80  # points^2: the mean of the draws
 PERCENT = 100.0
-COST = "incremental_cost_gbp"
-QALYS = "incremental_qalys"
-
-
-def ceac(psa: pd.DataFrame, wtp_gbp: Sequence[float] | np.ndarray) -> pd.DataFrame:
-    """Probability that the intervention is cost-effective at each willingness to pay.
-
-    Parameters
-    ----------
-    psa : one row per PSA draw; ``incremental_cost_gbp`` (GBP) and ``incremental_qalys``
-        (QALYs) of the intervention against its comparator
-    wtp_gbp : willingness-to-pay values, GBP per QALY
-
-    Returns
-    -------
-    columns ``wtp_gbp_per_qaly`` and ``probability_cost_effective`` (0-1): the share of draws
-    with positive net monetary benefit ``wtp * incremental_qalys - incremental_cost_gbp``.
-    """
-    wtp = np.asarray(wtp_gbp, dtype=float)
-    benefit = np.outer(wtp, psa[QALYS].to_numpy(float)) - psa[COST].to_numpy(float)
-    return pd.DataFrame({"wtp_gbp_per_qaly": wtp,
-                         "probability_cost_effective": (benefit > 0).mean(axis=1)})
 
 
 def psa_plane(

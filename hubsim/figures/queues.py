@@ -24,8 +24,8 @@ from hubsim.figures.style import (
     house_style,
     new_figure,
 )
-from hubsim.run_facts import ROLE_LABELS
-from hubsim.stats import percentile_bands
+from hubsim.results.run_facts import ROLE_LABELS
+from hubsim.results.stats import percentile_bands
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the 90% band, the 50% band and the median
 OUTER_ALPHA = 0.22
@@ -115,7 +115,7 @@ def fan_chart(
     column : the series to draw (e.g. ``therapy_waitlist``, clients)
     title, ylabel : figure title and y-axis label (with the unit)
     source : source line for the foot of the figure
-    changes : staffing changes to mark (see ``hubsim.run_facts.staffing_changes``)
+    changes : staffing changes to mark (see ``hubsim.results.run_facts.staffing_changes``)
     warmup : (start date, end of warm-up) to shade, or None
     """
     bands = percentile_bands(replication_totals(timeseries, [column]), column, by="date",

@@ -16,8 +16,8 @@ from hubsim.figures.style import (
     new_figure,
     percent_axis,
 )
-from hubsim.run_facts import CASELOAD_POOLS, POOL_LABELS
-from hubsim.stats import percentile_bands
+from hubsim.results.run_facts import CASELOAD_POOLS, POOL_LABELS
+from hubsim.results.stats import percentile_bands
 
 PERCENT = 100.0
 LEGEND_BELOW = (0.5, -0.16)  # axes fraction: centred under the date labels
@@ -57,7 +57,7 @@ def caseload_utilisation(timeseries: pd.DataFrame, slots: pd.DataFrame) -> pd.Da
     timeseries : one row per day per Hub per replication with ``date``, ``replication`` and the
         caseload columns (``therapy_caseload``, ``brief_caseload``; clients)
     slots : funded caseload slots, columns ``date, pool, slots`` (see
-        ``hubsim.run_facts.caseload_slots``)
+        ``hubsim.results.run_facts.caseload_slots``)
 
     Returns
     -------
@@ -97,11 +97,11 @@ def staff_utilisation(
         psychologists) and brief-support staff are drawn as caseload (clients holding a slot at
         the end of each day) against funded slots and, where the timeseries records them, the
         slots open (staff in post, not on leave or sick)
-    slots : funded caseload slots (``hubsim.run_facts.caseload_slots``)
+    slots : funded caseload slots (``hubsim.results.run_facts.caseload_slots``)
     source : source line for the foot of the figure
     triage_mean : whole-run triage utilisation (share 0-1, KPI ``triage_utilisation``), drawn as
         a flat line: the model records no daily series of triage clinicians' time
-    changes : staffing changes to mark (see ``hubsim.run_facts.staffing_changes``)
+    changes : staffing changes to mark (see ``hubsim.results.run_facts.staffing_changes``)
     """
     shares = caseload_utilisation(timeseries, slots)
     roles = [c for c in shares.columns if c not in ("replication", "date")]

@@ -1,8 +1,8 @@
 """Waits for Hub therapy against the 6- and 18-week standards.
 
 The right panel is the share of *all* joiners of the therapy waiting list who had started within
-each wait (Kaplan-Meier, still-waiting and leaving clients counted: ``hubsim.waits``), averaged
-over replications: at 6 and 18 weeks it equals the ``therapy_started_within_6w_pct`` and
+each wait (Kaplan-Meier, still-waiting and leaving clients counted: ``hubsim.results.waits``),
+averaged over replications: at 6 and 18 weeks it equals the ``therapy_started_within_6w_pct`` and
 ``therapy_started_within_18w_pct`` KPIs printed beside it. The left panel shows the waits of the
 clients who started (the ``therapy_wait_days_*_started`` figures), labelled so.
 """
@@ -32,10 +32,10 @@ from hubsim.figures.style import (
     new_figure,
     percent_axis,
 )
-from hubsim.run_facts import hubs
-from hubsim.waits import WEEKS_6_DAYS, WEEKS_18_DAYS, WEEKS_52_DAYS, WaitCurve, wait_curves
+from hubsim.results.run_facts import hubs
+from hubsim.results.waits import WEEKS_6_DAYS, WEEKS_18_DAYS, WEEKS_52_DAYS, WaitCurve, wait_curves
+from hubsim.scenario.units import DAYS_PER_WEEK
 
-DAYS_PER_WEEK = 7.0
 GRID_STEPS_PER_WEEK = 14  # the curve is drawn at half-day steps
 STANDARDS_WEEKS = (WEEKS_6_DAYS / DAYS_PER_WEEK, WEEKS_18_DAYS / DAYS_PER_WEEK)
 MIN_AXIS_WEEKS = 20.0  # the axis always reaches past the 18-week line

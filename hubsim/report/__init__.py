@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 
 from hubsim.figures import build_figures, png_bytes, save_figure
-from hubsim.output import write_text_atomic
 from hubsim.report.assumptions import assumptions_section
 from hubsim.report.experiment_tables import experiment_results
 from hubsim.report.html import bullets, image, page, para
@@ -19,8 +18,9 @@ from hubsim.report.results_text import key_results_section
 from hubsim.report.stress import model_section, reproduce_section
 from hubsim.report.validation import validation_section
 from hubsim.report.words import scenario_section
-from hubsim.results_folder import ResultsFolder, load_results
-from hubsim.run_facts import hubs
+from hubsim.results.read import ResultsFolder, load_results
+from hubsim.results.run_facts import hubs
+from hubsim.results.write import write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def write_report(
 
     Parameters
     ----------
-    results_dir : a results folder (see ``hubsim.results_folder.load_results``)
+    results_dir : a results folder (see ``hubsim.results.read.load_results``)
     out : the HTML file to write [default: ``results_dir/report.html``]
     save_figures : also save each figure as PNG and SVG in ``results_dir/figures``
 
@@ -115,7 +115,7 @@ def write_report(
 
     Raises
     ------
-    hubsim.results_folder.ResultsFolderError
+    hubsim.results.read.ResultsFolderError
         if ``results_dir`` is not a readable results folder.
     """
     folder = Path(results_dir)

@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from hubsim import __version__, registry
-from hubsim.registry import Entry
+from hubsim import __version__
 from hubsim.report.html import esc, para
 from hubsim.report.words import describe_dist, num
-from hubsim.run_facts import hubs
+from hubsim.results.run_facts import hubs
+from hubsim.scenario import registry
+from hubsim.scenario.registry import Entry
 
 MAX_LISTED = 4  # longer lists are summarised by their length
 _MISSING = object()

@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from hubsim.columns import kpi_label, kpi_unit
 from hubsim.figures.curves import DEFAULT_KPIS, varied_keys
 from hubsim.report.html import para, table
 from hubsim.report.results_text import fmt_value, formatted, interval_words
+from hubsim.results.columns import kpi_label, kpi_unit
 
 PERCENT = 100.0
 

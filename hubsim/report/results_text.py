@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
-from hubsim.columns import kpi_label, kpi_unit
-from hubsim.kpis import CORE_KPIS
 from hubsim.report.html import bullets, esc, para, table
-from hubsim.run_facts import hubs
+from hubsim.results.columns import kpi_label, kpi_unit
+from hubsim.results.kpis import CORE_KPIS
+from hubsim.results.run_facts import hubs
 
 PERCENT = 100.0
 SENTENCES: dict[str, str] = {

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hubsim.kpis import CORE_KPIS
 from hubsim.report.html import bullets, esc, para
 from hubsim.report.words import num
-from hubsim.run_facts import command_line, hubs
+from hubsim.results.kpis import CORE_KPIS
+from hubsim.results.run_facts import command_line, hubs
 
 DIAGRAM = """\
  arrivals (keyworkers who complete the online screen; Poisson, rate by date)
@@ -59,14 +59,16 @@ def _logic(meta: Mapping[str, Any]) -> str:
         "<h3>2. Logic</h3>" + para("2.1 Base model overview diagram:")
         + f"<pre>{esc(DIAGRAM)}</pre>"
         + para("2.2 Base model logic: each client is a SimPy process from screen to exit "
-               "(hubsim.model). Everything about a client that does not depend on the state of "
-               "the Hub is drawn on arrival (hubsim.population). Triage clinicians work to "
-               "their calendars (hubsim.triage, hubsim.calendar); staff in post follow funding, "
-               "recruitment, attrition and absence (hubsim.staffing, hubsim.capacity); therapy "
-               "and brief support hold a caseload slot for the whole course (hubsim.courses).")
+               "(hubsim.model.pathway). Everything about a client that does not depend on the "
+               "state of the Hub is drawn on arrival (hubsim.model.population). Triage "
+               "clinicians work to their calendars (hubsim.model.triage, hubsim.model.calendar); "
+               "staff in post follow funding, recruitment, attrition and absence "
+               "(hubsim.model.staff_timeline, hubsim.model.capacity); therapy and brief support "
+               "hold a caseload slot for the whole course (hubsim.model.courses).")
         + para(f"2.3 Scenario logic: {scenario_logic} The scenario in plain words is above.")
         + para("2.4 Algorithms: arrivals by thinning a Poisson process (Lewis and Shedler 1979); "
-               "need from a one-factor Gaussian copula with risk-factor shifts (hubsim.need); "
+               "need from a one-factor Gaussian copula with risk-factor shifts "
+               "(hubsim.model.need); "
                "pathway, course length, missed appointments and drop-out by inverse-CDF and "
                "Bernoulli draws from named streams.")
         + bullets([
@@ -93,7 +95,8 @@ def _data(meta: Mapping[str, Any]) -> str:
                "every default with its source; the evaluation is Varese et al., Health and "
                "Social Care Delivery Research 2024;12(29), doi 10.3310/HGQR5133.")
         + para("3.2 Pre-processing: the need model's thresholds and correlation are calibrated "
-               "to the evaluation's screening figures (hubsim.calibration, `hubsim calibrate`).")
+               "to the evaluation's screening figures (hubsim.experiments.calibration, "
+               "`hubsim calibrate`).")
         + para("3.3 Input parameters and 3.4 assumptions: see the Assumptions section; values "
                "with status 'assumption' have no direct evidence and say why they were chosen.")
     )
@@ -130,9 +133,9 @@ def _implementation(meta: Mapping[str, Any]) -> str:
         + para(f"5.1 Software: {software}.")
         + para("5.2 Random sampling: numpy Generators (PCG64), one stream per stochastic "
                "activity, derived with SeedSequence from (seed, replication, a hash of the "
-               "stream's name) (hubsim.rng).")
+               "stream's name) (hubsim.model.rng).")
         + para("5.3 Model execution: SimPy's event scheduling; ties at the same instant are "
-               "resolved by the rules in hubsim.triage and hubsim.courses.")
+               "resolved by the rules in hubsim.model.triage and hubsim.model.courses.")
         + para(f"5.4 System specification: executor {executor}; wall time "
                f"{meta.get('wall_time_seconds', '?')} s. Hardware is not recorded.")
     )

@@ -1,8 +1,8 @@
 """The report's "Validation against the evaluation" section.
 
 A results folder's own ``validation.csv`` is shown as it is. Otherwise the comparison is made from
-the stored per-client records with :mod:`hubsim.evidence_check` (the ``hubsim check-evidence``
-logic), when the folder has them and its scenario still validates.
+the stored per-client records with :mod:`hubsim.experiments.evidence_check` (the ``hubsim
+check-evidence`` logic), when the folder has them and its scenario still validates.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import math
 
 import pandas as pd
 
-from hubsim.evidence_check import NOT_MATCHED, check_table, figures_by_replication
+from hubsim.experiments.evidence_check import NOT_MATCHED, check_table, figures_by_replication
 from hubsim.report.html import bullets, para, table
-from hubsim.results_folder import ResultsFolder
-from hubsim.run_facts import scenario_object
+from hubsim.results.read import ResultsFolder
+from hubsim.results.run_facts import scenario_object
 
 POOLED_NOTE = ("The published figures describe the four evaluated Hubs together; a scenario of "
                "fewer Hubs is compared with them as `hubsim check-evidence` does.")

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubsim.report.html import bullets, esc, para, table
-from hubsim.run_facts import CASELOAD_POOLS, ROLE_LABELS, hubs, to_date
-from hubsim.scenario import DAYS_PER_MONTH, NEED_TIERS, PATHWAYS
+from hubsim.results.run_facts import CASELOAD_POOLS, ROLE_LABELS, hubs, to_date
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS
+from hubsim.scenario.units import DAYS_PER_MONTH, MINUTES_PER_HOUR
 
 PERCENT = 100.0
-MINUTES_PER_HOUR = 60
 PATHWAY_WORDS = {
     "hub_therapy": "Hub therapy", "brief_support": "brief support",
     "external_referral": "external referral", "signpost": "signposting",

@@ -65,7 +65,7 @@ def served_app(log: Path) -> Iterator[str]:
     port = _free_port()
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-c", "from hubsim.cli import main; main()", "app",
+            [sys.executable, "-c", "from hubsim.cli.main import main; main()", "app",
              "--host", LOOPBACK, "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 from hubsim import load_scenario, run_experiment
 from hubsim.app.limits import MAX_UPLOAD_BYTES
 from hubsim.app.views import sentence
-from hubsim.columns import kpi_label
-from hubsim.loader import ScenarioError
-from hubsim.staffing_search import search_wte
+from hubsim.experiments.wte_search import search_wte
+from hubsim.results.columns import kpi_label
+from hubsim.scenario.loader import ScenarioError
 
 THERAPISTS = "lever||staff.therapists.wte"
 FEWER_THERAPISTS_WTE = 1.0  # baseline has 2.4: the therapy waiting list grows at 1.0

@@ -28,11 +28,11 @@ from hubsim.app.safe_upload import display_name, parse_upload
 from hubsim.app.shipped import scenarios_dir, shipped_scenarios
 from hubsim.app.toml_out import changes_toml, scenario_toml
 from hubsim.app.views import fmt, fmt_interval, plain_text
-from hubsim.cli import app as cli_app
-from hubsim.commands import webapp
-from hubsim.loader import ScenarioError, build
-from hubsim.output import scenario_hash
-from hubsim.scenario import PATHWAYS
+from hubsim.cli import webapp
+from hubsim.cli.main import app as cli_app
+from hubsim.results.write import scenario_hash
+from hubsim.scenario.loader import ScenarioError, build
+from hubsim.scenario.schema import PATHWAYS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMALL = {"horizon_days": 120.0}  # four months: fast

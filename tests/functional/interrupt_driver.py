@@ -48,8 +48,9 @@ def run_and_interrupt(
     The run is killed if it has not exited ``exit_timeout_s`` seconds after the signal (or
     ``startup_timeout_s`` seconds after its start without any replication).
     """
-    command = [sys.executable, "-c", "from hubsim.cli import main; main()", "run", str(scenario),
-               "--replications", str(replications), "--seed", str(seed), "--out", str(out),
+    command = [sys.executable, "-c", "from hubsim.cli.main import main; main()", "run",
+               str(scenario), "--replications", str(replications), "--seed", str(seed), "--out",
+               str(out),
                "--verbose", *extra]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=default_sigint)

@@ -12,7 +12,7 @@ import numpy as np
 from click.testing import Result
 from typer.testing import CliRunner
 
-from hubsim.cli import app
+from hubsim.cli.main import app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SMALL_RESULTS = REPO_ROOT / "tests" / "data" / "small_results"

@@ -1,9 +1,9 @@
 """Every bad input gets the same contract: exit 2, one line naming the file and the field, no
 traceback, nothing written, no hang.
 
-Each case runs the console entry point (``hubsim.cli.main``, which also turns option errors into
-one line) in this process; the cases that could hang or read without end (a FIFO, ``/dev/zero``)
-run it in a subprocess with a timeout.
+Each case runs the console entry point (``hubsim.cli.main.main``, which also turns option errors
+into one line) in this process; the cases that could hang or read without end (a FIFO,
+``/dev/zero``) run it in a subprocess with a timeout.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hubsim.cli import BAD_INPUT, main
+from hubsim.cli.main import BAD_INPUT, main
 
 HANG_TIMEOUT_S = 120  # generous for a loaded machine; a hang would otherwise last for ever
 TINY = 'name = "tiny"\nhorizon_days = 30\n'
@@ -213,7 +213,7 @@ def _in_process(args: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
 def _in_subprocess(args: list[str], cwd: Path) -> tuple[int, str, str]:
     try:
         done = subprocess.run(
-            [sys.executable, "-c", "from hubsim.cli import main; main()", *args], cwd=cwd,
+            [sys.executable, "-c", "from hubsim.cli.main import main; main()", *args], cwd=cwd,
             capture_output=True, text=True, timeout=HANG_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hubsim import registry
-from hubsim.cli import app
-from hubsim.kpis import CORE_KPIS
-from hubsim.loader import load_scenario
-from hubsim.output import scenario_hash
+from hubsim.cli.main import app
+from hubsim.results.kpis import CORE_KPIS
+from hubsim.results.write import scenario_hash
+from hubsim.scenario import registry
+from hubsim.scenario.loader import load_scenario
 
 BAD_INPUT = 2
 RESULT_FILES = {

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import app
-from hubsim.experiment import run_experiments
-from hubsim.loader import load_scenario
-from hubsim.simulation import simulate
-from hubsim.stats import t_interval
+from hubsim.cli.main import app
+from hubsim.experiments.replications import run_experiments
+from hubsim.experiments.simulate import simulate
+from hubsim.results.stats import t_interval
+from hubsim.scenario.loader import load_scenario
 
 SEED = 2
 BAD_INPUT = 2

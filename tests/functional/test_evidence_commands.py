@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hubsim import registry
-from hubsim.need import DOMAINS, sample_need
+from hubsim.model.need import DOMAINS, sample_need
+from hubsim.scenario import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ROOT / "scenarios" / "calibration" / "evaluation-targets.toml"
@@ -17,7 +17,7 @@ runner = CliRunner()
 
 
 def _app():
-    from hubsim.cli import app
+    from hubsim.cli.main import app
 
     return app
 

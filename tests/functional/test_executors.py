@@ -17,10 +17,10 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import app
-from hubsim.executors import dask_local_client, open_executor
-from hubsim.experiment import Experiment, run_experiment
-from hubsim.loader import build
+from hubsim.cli.main import app
+from hubsim.experiments.executors import dask_local_client, open_executor
+from hubsim.experiments.replications import Experiment, run_experiment
+from hubsim.scenario.loader import build
 
 HORIZON_DAYS = 240  # long enough that a replication is still running when a worker is killed
 REPLICATIONS = 8
@@ -92,7 +92,7 @@ def _kill_one_pool_process(before: set[int], killed: list[int]):
 def test_killed_pool_process_is_replaced_and_results_identical(scenario, serial, caplog) -> None:
     before = {p.pid for p in psutil.Process().children()}
     killed: list[int] = []
-    with caplog.at_level(logging.WARNING, logger="hubsim.dispatch"):
+    with caplog.at_level(logging.WARNING, logger="hubsim.experiments.dispatch"):
         got = run_experiment(scenario, REPLICATIONS, SEED, workers=2,
                              on_result=_kill_one_pool_process(before, killed))
     assert killed, "the hook never ran"

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from results_helpers import SMALL_RESULTS, copy_results, invoke
 
-from hubsim.export import ExportExistsError, fit_rows, sheet_name, write_workbook
-from hubsim.results_folder import load_results
+from hubsim.results.excel import ExportExistsError, fit_rows, sheet_name, write_workbook
+from hubsim.results.read import load_results
 
 BAD_INPUT = 2
 TABLES = ("summary", "replications", "clients", "timeseries")

@@ -18,7 +18,7 @@ import psutil
 import pytest
 from interrupt_driver import INTERRUPTED, default_sigint, run_and_interrupt
 
-from hubsim.output import claim_folder
+from hubsim.results.write import claim_folder
 
 SCENARIO = 'name = "fault test"\nhub = "fault-test"\nhorizon_days = 240\n'
 REPLICATIONS = 200  # far more than finish before the test acts
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 def _command(scenario: Path, out: Path, *extra: str) -> list[str]:
     """``hubsim run``; options in ``extra`` win over the defaults here (the last one counts)."""
-    return [sys.executable, "-c", "from hubsim.cli import main; main()", "run", str(scenario),
+    return [sys.executable, "-c", "from hubsim.cli.main import main; main()", "run", str(scenario),
             "--replications", str(REPLICATIONS), "--out", str(out), "--no-report", "--verbose",
             *extra]
 
@@ -144,7 +144,8 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
     out = tmp_path / "results"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from hubsim.output import claim_folder\n"
+         "import sys, time; from pathlib import Path; "
+         "from hubsim.results.write import claim_folder\n"
          "with claim_folder(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(600)",
          str(out)],
         stdout=subprocess.PIPE, text=True)
@@ -178,7 +179,7 @@ def test_a_resumed_run_ends_identical_to_an_uninterrupted_one(
     meta = json.loads((out / "run_metadata.json").read_text(encoding="utf-8"))
     assert meta["partial"] is True and len(meta["completed_replications"]) < RESUME_REPLICATIONS
 
-    base = [sys.executable, "-c", "from hubsim.cli import main; main()", "run"]
+    base = [sys.executable, "-c", "from hubsim.cli.main import main; main()", "run"]
     resumed = subprocess.run([*base, "--resume", str(out), "--no-report", *extra],
                              capture_output=True, text=True, timeout=EXIT_TIMEOUT_S)
     assert resumed.returncode == 0, resumed.stderr
@@ -196,7 +197,7 @@ def test_a_resumed_run_ends_identical_to_an_uninterrupted_one(
 
 def test_resume_refuses_a_complete_folder(scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "complete"
-    base = [sys.executable, "-c", "from hubsim.cli import main; main()", "run"]
+    base = [sys.executable, "-c", "from hubsim.cli.main import main; main()", "run"]
     done = subprocess.run([*base, str(scenario), "--replications", "2", "--out", str(out),
                            "--no-report"], capture_output=True, text=True, timeout=EXIT_TIMEOUT_S)
     assert done.returncode == 0, done.stderr

@@ -14,8 +14,8 @@ from results_helpers import CORE_FIGURES, SMALL_RESULTS, check_png
 
 from hubsim import figures
 from hubsim.figures import SPECS, build_figures, png_bytes, save_figure
-from hubsim.results_folder import load_results
-from hubsim.run_facts import caseload_slots
+from hubsim.results.read import load_results
+from hubsim.results.run_facts import caseload_slots
 
 SOURCE = "Scenario: test · 2 replications · seed 0"
 

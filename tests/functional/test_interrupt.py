@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from interrupt_driver import INTERRUPTED, TERMINATED, run_and_interrupt
 
-from hubsim.experiment import run_experiment
-from hubsim.loader import load_scenario
+from hubsim.experiments.replications import run_experiment
+from hubsim.scenario.loader import load_scenario
 
 REPLICATIONS = 200  # far more than can finish between the first log line and the signal
 SEED = 3

@@ -14,7 +14,7 @@ EXPECTED = (
     "01-quickstart.ipynb", "02-staffing-levels.ipynb", "03-waiting-time-projection.ipynb",
     "04-crisis-repurposing.ipynb", "05-costs-and-logic-model.ipynb",
 )
-PUBLIC_MODULES = {"hubsim", "hubsim.figures", "hubsim.results_folder"}
+PUBLIC_MODULES = {"hubsim", "hubsim.figures", "hubsim.results.read"}
 SWITCH = "HUBSIM_NOTEBOOK_REPLICATIONS"
 
 

@@ -1,4 +1,4 @@
-"""Functional tests of hubsim.output: atomic results folders and their metadata."""
+"""Functional tests of hubsim.results.write: atomic results folders and their metadata."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hubsim import run_experiment
-from hubsim.output import (
+from hubsim.results.write import (
     RESULT_FILES,
     OutputExistsError,
     build_metadata,

@@ -19,14 +19,14 @@ import pytest
 import simpy
 
 from hubsim import load_scenario
-from hubsim.arrivals import all_arrivals
-from hubsim.capacity import slot_steps
-from hubsim.model import HubModel
-from hubsim.population import sample_all
-from hubsim.rng import Streams
-from hubsim.scenario import Scenario
-from hubsim.simulation import simulate_hub
-from hubsim.staff_schema import THERAPY_ROLES
+from hubsim.experiments.simulate import simulate_hub
+from hubsim.model.arrivals import all_arrivals
+from hubsim.model.capacity import slot_steps
+from hubsim.model.pathway import HubModel
+from hubsim.model.population import sample_all
+from hubsim.model.rng import Streams
+from hubsim.scenario.schema import Scenario
+from hubsim.scenario.staff import THERAPY_ROLES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SEED = 0

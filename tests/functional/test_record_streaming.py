@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hubsim.experiment import run_experiment
-from hubsim.loader import build
+from hubsim.experiments.replications import run_experiment
+from hubsim.scenario.loader import build
 
 HORIZON_DAYS = 60
 SEED = 3

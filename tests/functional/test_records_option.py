@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from hubsim.cli import app
+from hubsim.cli.main import app
 
 SCENARIO = 'name = "records test"\nhub = "records-test"\nhorizon_days = 60\n'
 

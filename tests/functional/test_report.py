@@ -15,7 +15,7 @@ from results_helpers import BASELINE, CORE_FIGURES, SMALL_RESULTS, check_png, co
 
 from hubsim import load_scenario, run_experiment
 from hubsim.report import SECTION_TITLES, render_report, write_report
-from hubsim.results_folder import ResultsFolderError, load_results, results_from_experiment
+from hubsim.results.read import ResultsFolderError, load_results, results_from_experiment
 
 BAD_INPUT = 2
 DATA_URI = "data:image/png;base64,"

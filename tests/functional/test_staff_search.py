@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hubsim import load_scenario, run_experiment
-from hubsim.staffing_search import parse_target, search_wte, wte_grid
+from hubsim.experiments.wte_search import parse_target, search_wte, wte_grid
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -25,7 +25,7 @@ runner = CliRunner()
 
 
 def _app():
-    from hubsim.cli import app
+    from hubsim.cli.main import app
 
     return app
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from hubsim import load_scenario, simulate
-from hubsim.arrivals import all_arrivals
-from hubsim.loader import build
-from hubsim.rng import Streams
+from hubsim.model.arrivals import all_arrivals
+from hubsim.model.rng import Streams
+from hubsim.scenario.loader import build
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"

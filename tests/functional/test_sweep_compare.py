@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import app
-from hubsim.compare import compare_scenarios
-from hubsim.loader import ScenarioError, load_scenario
-from hubsim.sweep import SWEEP_KPIS, grid, parse_vary, split_values
+from hubsim.cli.main import app
+from hubsim.experiments.compare import compare_scenarios
+from hubsim.experiments.sweep import SWEEP_KPIS, grid, parse_vary, split_values
+from hubsim.scenario.loader import ScenarioError, load_scenario
 
 BAD_INPUT = 2
 REPLICATIONS = "3"

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 import hubsim
-from hubsim.experiment import summarise_waitlist_monthly
+from hubsim.experiments.replications import summarise_waitlist_monthly
 from hubsim.figures import kpi_windows, therapy_waits
-from hubsim.kpis import KPI_UNITS
-from hubsim.output import build_metadata, write_results
-from hubsim.results_folder import load_results, results_from_experiment
-from hubsim.waits import MONTHLY_COLUMNS, list_records, month_end_days, snapshot
+from hubsim.results.kpis import KPI_UNITS
+from hubsim.results.read import load_results, results_from_experiment
+from hubsim.results.waits import MONTHLY_COLUMNS, list_records, month_end_days, snapshot
+from hubsim.results.write import build_metadata, write_results
 
 SEED = 3
 REPLICATIONS = 2
@@ -106,7 +106,7 @@ def test_several_hubs_add_snapshots_on_one_date(baseline):
     peak of the summed daily lists."""
     short = baseline.model_copy(update={"hub": "short", "horizon_days": 300.0})
     long = baseline.model_copy(update={"hub": "long", "horizon_days": 360.0})
-    scenario = hubsim.scenario.MultiHubScenario(name="two Hubs", hubs=(short, long))
+    scenario = hubsim.scenario.schema.MultiHubScenario(name="two Hubs", hubs=(short, long))
     run = hubsim.simulate(scenario, seed=SEED)
     series = run.timeseries
     common_date = series.loc[series["hub"] == "short", "date"].iloc[-1]

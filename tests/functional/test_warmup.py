@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import app
-from hubsim.loader import load_scenario
-from hubsim.stats import MSER_BATCH_SIZE
-from hubsim.warmup import suggest_warmup
+from hubsim.cli.main import app
+from hubsim.experiments.warmup import suggest_warmup
+from hubsim.results.stats import MSER_BATCH_SIZE
+from hubsim.scenario.loader import load_scenario
 
 MMC = Path(__file__).resolve().parents[2] / "scenarios" / "verification" / "mmc.toml"
 HORIZON_DAYS = 400  # long enough for a steady state at rho = 0.85, short enough to be quick

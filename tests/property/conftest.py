@@ -2,8 +2,8 @@
 
 The strategy is handed to tests through a session-scoped fixture (``scenario_layers``), drawn with
 ``st.data()``, so no test module has to import another (which depends on pytest's import mode).
-A drawn value is a plain ``layers`` mapping for ``hubsim.loader.build(layers, overrides, source)``:
-registry defaults < layers < overrides.
+A drawn value is a plain ``layers`` mapping for ``hubsim.scenario.loader.build(layers, overrides,
+source)``: registry defaults < layers < overrides.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario, Screening
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario, Screening
 
 
 def _dist_minutes() -> st.SearchStrategy[Any]:

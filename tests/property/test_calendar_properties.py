@@ -22,7 +22,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubsim.calendar import EDGE_TOLERANCE_DAYS, MINUTES_PER_DAY, WorkCalendar, merge
+from hubsim.model.calendar import EDGE_TOLERANCE_DAYS, WorkCalendar, merge
+from hubsim.scenario.units import MINUTES_PER_DAY
 
 EPS = EDGE_TOLERANCE_DAYS  # days: the same edge tolerance as the calendar
 TIME_TOL = 1e-6  # days

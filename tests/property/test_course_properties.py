@@ -18,12 +18,12 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from hubsim.arrivals import all_arrivals
-from hubsim.loader import build
-from hubsim.model import HubModel
-from hubsim.population import sample_all
-from hubsim.rng import Streams
-from hubsim.scenario import PATHWAYS, Scenario
+from hubsim.model.arrivals import all_arrivals
+from hubsim.model.pathway import HubModel
+from hubsim.model.population import sample_all
+from hubsim.model.rng import Streams
+from hubsim.scenario.loader import build
+from hubsim.scenario.schema import PATHWAYS, Scenario
 
 SETTINGS = settings(
     max_examples=25,

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 import hubsim
-from hubsim.loader import build
-from hubsim.records import EXIT_REASONS
+from hubsim.model.records import EXIT_REASONS
+from hubsim.scenario.loader import build
 
 PROPERTY_SETTINGS = settings(
     max_examples=25,

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import hubsim
-from hubsim.loader import build
-from hubsim.staff_schema import MAX_WTE
-from hubsim.staffing import role_timeline
+from hubsim.model.staff_timeline import role_timeline
+from hubsim.scenario.loader import build
+from hubsim.scenario.staff import MAX_WTE
 
 HORIZON_DAYS = 60
 START = dt.date(2020, 4, 1)  # the registry's start date (a Wednesday)

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from hubsim.loader import ScenarioError, build
-from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario
+from hubsim.scenario.loader import ScenarioError, build
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
 
 PROPERTY_SETTINGS = settings(
     max_examples=40,

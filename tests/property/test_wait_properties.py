@@ -1,5 +1,5 @@
-"""Properties of the wait KPIs and waiting-list snapshots (``hubsim.waits``): on synthetic lists
-of any shape, and on runs of any valid scenario, one Hub or several."""
+"""Properties of the wait KPIs and waiting-list snapshots (``hubsim.results.waits``): on synthetic
+lists of any shape, and on runs of any valid scenario, one Hub or several."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import hubsim
-from hubsim.loader import build
-from hubsim.scenario import MultiHubScenario
-from hubsim.waits import ListRecords, wait_kpis
+from hubsim.results.waits import ListRecords, wait_kpis
+from hubsim.scenario.loader import build
+from hubsim.scenario.schema import MultiHubScenario
 
 ROUNDING = 1e-9  # sums of a few hundred products of shares and days: rounding only
 SIM_SETTINGS = settings(  # as tests/property/test_model_properties.py: each example is a run

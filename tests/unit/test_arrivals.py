@@ -1,4 +1,4 @@
-"""Unit tests for hubsim.arrivals: piecewise rates and the thinning sampler."""
+"""Unit tests for hubsim.model.arrivals: piecewise rates and the thinning sampler."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from hubsim.arrivals import arrival_days, expected_arrivals, rate_at, rate_segments
-from hubsim.rng import make_stream
-from hubsim.scenario import DAYS_PER_MONTH, Arrivals
+from hubsim.model.arrivals import arrival_days, expected_arrivals, rate_at, rate_segments
+from hubsim.model.rng import make_stream
+from hubsim.scenario.schema import Arrivals
+from hubsim.scenario.units import DAYS_PER_MONTH
 
 START = dt.date(2020, 4, 1)
 REPS = 400

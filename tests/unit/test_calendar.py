@@ -1,4 +1,4 @@
-"""Unit tests for hubsim.calendar (working-time arithmetic)."""
+"""Unit tests for hubsim.model.calendar (working-time arithmetic)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from hubsim.calendar import MINUTES_PER_DAY, WorkCalendar, bank_holiday_days
-from hubsim.staffing import role_timeline
-from hubsim.triage import closed_days, triage_calendars
+from hubsim.model.calendar import WorkCalendar, bank_holiday_days
+from hubsim.model.staff_timeline import role_timeline
+from hubsim.model.triage import closed_days, triage_calendars
+from hubsim.scenario.units import MINUTES_PER_DAY
 
 WEDNESDAY = stdcal.WEDNESDAY  # weekday of 2020-04-01, simulation day 0 in the baseline
 HOURS = 4.5  # 22.5 clinical hours a week / 5 days (the registry default)
@@ -187,7 +188,7 @@ def test_a_sliver_of_a_post_is_no_server_and_does_not_crash(baseline_path) -> No
     """A funded WTE a hair above a whole number leaves a last post of 1e-10 WTE: too short a
     daily window to hold any work. It is no server at all, not a crash."""
     import hubsim
-    from hubsim.calendar import holds_work
+    from hubsim.model.calendar import holds_work
 
     assert not holds_work(False, 4.5e-10) and holds_work(True, 0.0) and holds_work(False, 0.5)
     scenario = hubsim.load_scenario(baseline_path, {"staff.triage.wte": 1.0000000001,

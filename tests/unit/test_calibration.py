@@ -1,4 +1,5 @@
-"""Unit tests for the exact count distribution (hubsim.need) and hubsim.calibration."""
+"""Unit tests for the exact count distribution (hubsim.model.need) and
+hubsim.experiments.calibration."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.calibration import (
+from hubsim.experiments.calibration import (
     DEFAULT_WEIGHTS,
     SUGGESTED_PREVALENCE,
     CalibrationTargets,
@@ -17,7 +18,7 @@ from hubsim.calibration import (
     targets_from_extract,
     targets_from_mapping,
 )
-from hubsim.need import DOMAINS, count_distribution, marginal_prevalence, sample_need
+from hubsim.model.need import DOMAINS, count_distribution, marginal_prevalence, sample_need
 
 SEED = 20240917  # any fixed seed: every random draw below comes from a seeded Generator
 

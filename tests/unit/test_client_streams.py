@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hubsim.client_streams import ClientStreams, pcg64_state, seed_words
+from hubsim.model.client_streams import ClientStreams, pcg64_state, seed_words
 
 # seeds as the model draws them (below 2**63), and the edges of one and two 32-bit words
 EDGE_SEEDS = [0, 1, 2**32 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1]

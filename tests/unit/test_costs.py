@@ -13,20 +13,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim import registry
-from hubsim.costs import (
+from hubsim.experiments.simulate import simulate, simulate_hub
+from hubsim.model.rng import Streams
+from hubsim.results.costs import (
     ACTIVITIES,
-    DAYS_PER_YEAR,
     activity_costs,
     downstream_costs,
     downstream_route,
     to_price_year,
 )
-from hubsim.economics import combine_economic_kpis, costs_rng, economic_kpis
-from hubsim.loader import ScenarioError
-from hubsim.prices import PriceYearError, price_factor
-from hubsim.rng import Streams
-from hubsim.simulation import simulate, simulate_hub
+from hubsim.results.economic_kpis import combine_economic_kpis, costs_rng, economic_kpis
+from hubsim.results.prices import PriceYearError, price_factor
+from hubsim.scenario import registry
+from hubsim.scenario.loader import ScenarioError
+from hubsim.scenario.units import DAYS_PER_YEAR
 
 SEED = 5
 EXACT = 1e-12  # relative: the same numbers summed in another order

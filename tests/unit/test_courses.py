@@ -1,5 +1,5 @@
-"""Caseload slots and courses (``hubsim.courses``): courses pause while staffed slots are short,
-their clocks stop while paused, the pause and tie rules, the closure, and active slot-days.
+"""Caseload slots and courses (``hubsim.model.courses``): courses pause while staffed slots are
+short, their clocks stop while paused, the pause and tie rules, the closure, and active slot-days.
 
 The pools are driven by hand with SimPy processes acting at exact times (binary fractions of a
 day, so every time is exact in floating point), a fixed one-day session interval and no DNAs or
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import simpy
 
-from hubsim.arrivals import all_arrivals
-from hubsim.courses import (
+from hubsim.model.arrivals import all_arrivals
+from hubsim.model.courses import (
     BREACH_PRIORITY,
     ENDED_BY_CLOSURE,
     CoursePool,
@@ -24,12 +24,12 @@ from hubsim.courses import (
     _BisectQueue,
     _Uniforms,
 )
-from hubsim.loader import build
-from hubsim.model import HubModel
-from hubsim.population import sample_all
-from hubsim.records import ClientLog
-from hubsim.rng import Streams
-from hubsim.scenario import PATHWAYS, Course
+from hubsim.model.pathway import HubModel
+from hubsim.model.population import sample_all
+from hubsim.model.records import ClientLog
+from hubsim.model.rng import Streams
+from hubsim.scenario.loader import build
+from hubsim.scenario.schema import PATHWAYS, Course
 
 PLANNED = 4  # sessions of a course unless a test says otherwise
 SEED = 7

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from hubsim.dispatch import Interrupted, run_tasks
+from hubsim.experiments.dispatch import Interrupted, run_tasks
 
 SECOND_PRESS_AFTER_S = 0.3  # the second Ctrl-C comes while the run waits for a running task
 RELEASE_TIMEOUT_S = 30  # a blocked task is released at the latest after this (test cleanup)
@@ -97,7 +97,7 @@ def test_a_second_ctrl_c_stops_waiting_for_running_tasks(caplog) -> None:
     pool = ThreadPoolExecutor(max_workers=2)
     started = time.monotonic()
     try:
-        with caplog.at_level(logging.WARNING, logger="hubsim.dispatch"), \
+        with caplog.at_level(logging.WARNING, logger="hubsim.experiments.dispatch"), \
                 pytest.raises(Interrupted) as caught:
             run_tasks(task, [(0,), (1,)], pool, on_done=first_press)
         waited = time.monotonic() - started
@@ -122,8 +122,8 @@ def _slow_index(index: int) -> int:
 def test_a_stop_waits_for_at_most_one_task_per_worker(sig: int) -> None:
     """Only as many tasks are in flight as there are workers, so a stop after the first result
     waits for the ones running and no more; SIGTERM (made a Ctrl-C) is counted the same way."""
-    from hubsim import stopping
-    from hubsim.executors import process_pool
+    from hubsim.experiments import stopping
+    from hubsim.experiments.executors import process_pool
 
     workers = 2
     pressed: list[int] = []

@@ -1,4 +1,4 @@
-"""Unit tests for hubsim.distributions: sampling moments, parsing and validation."""
+"""Unit tests for hubsim.scenario.distributions: sampling moments, parsing and validation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from hubsim.distributions import (
+from hubsim.scenario.distributions import (
     DIST_NAMES,
     Distribution,
     Empirical,
@@ -19,7 +19,7 @@ from hubsim.distributions import (
     Poisson,
     Uniform,
 )
-from hubsim.loader import ScenarioError, build
+from hubsim.scenario.loader import ScenarioError, build
 
 N = 200_000
 # Tolerance for sample moments: 4 standard errors. With fixed seeds the tests are deterministic;

@@ -9,8 +9,9 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 from typer.testing import CliRunner
 
-from hubsim.cli import DASK_LOCAL_MIN_REPLICATIONS, app, warn_dask_local
-from hubsim.executors import ExecutorError, open_executor, replacement_for, worker_count
+from hubsim.cli.common import DASK_LOCAL_MIN_REPLICATIONS, warn_dask_local
+from hubsim.cli.main import app
+from hubsim.experiments.executors import ExecutorError, open_executor, replacement_for, worker_count
 
 BAD_INPUT = 2
 
@@ -58,7 +59,7 @@ def test_only_process_pools_are_replaced_when_broken() -> None:
 
 
 def test_dask_local_for_few_replications_warns(caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="hubsim.cli"):
+    with caplog.at_level(logging.WARNING, logger="hubsim.cli.common"):
         warn_dask_local(2, DASK_LOCAL_MIN_REPLICATIONS - 1)
         assert "--dask-local" in caplog.text and "--workers 2" in caplog.text
         caplog.clear()

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.auto_replications import FIRST_BATCH, first_converged, run_to_precision
-from hubsim.dispatch import Interrupted, run_tasks
-from hubsim.experiment import (
+from hubsim.experiments.auto_replications import FIRST_BATCH, first_converged, run_to_precision
+from hubsim.experiments.dispatch import Interrupted, run_tasks
+from hubsim.experiments.replications import (
     BAND_SERIES,
     CLIENTS_FILE,
     COMPACT_EVERY,
@@ -26,8 +26,8 @@ from hubsim.experiment import (
     run_experiment,
     waitlist_monthly_table,
 )
-from hubsim.loader import build
-from hubsim.stats import DEFAULT_LOOKAHEAD
+from hubsim.results.stats import DEFAULT_LOOKAHEAD
+from hubsim.scenario.loader import build
 
 HORIZON_DAYS = 60  # two months: a few dozen clients, a fraction of a second per replication
 SEED = 11
@@ -107,7 +107,7 @@ def test_ctrl_c_before_any_replication_gives_no_experiment(tiny, monkeypatch) ->
     def interrupted_simulation(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("hubsim.experiment.simulate", interrupted_simulation)
+    monkeypatch.setattr("hubsim.experiments.replications.simulate", interrupted_simulation)
     with pytest.raises(ExperimentInterrupted) as caught:
         run_experiment(tiny, replications=3, seed=SEED)
     assert caught.value.experiment is None and caught.value.completed == {}
@@ -221,10 +221,10 @@ def test_a_pool_stuck_after_a_worker_death_is_broken(monkeypatch) -> None:
         for future in stuck.futures:
             future.set_exception(BrokenExecutor("broken by force"))
 
-    monkeypatch.setattr("hubsim.dispatch.worker_died", lambda executor: True)
-    monkeypatch.setattr("hubsim.dispatch.force_break", fake_force_break)
-    monkeypatch.setattr("hubsim.dispatch.WATCH_INTERVAL_S", 0.01)
-    monkeypatch.setattr("hubsim.dispatch.STUCK_GRACE_S", 0.05)
+    monkeypatch.setattr("hubsim.experiments.dispatch.worker_died", lambda executor: True)
+    monkeypatch.setattr("hubsim.experiments.dispatch.force_break", fake_force_break)
+    monkeypatch.setattr("hubsim.experiments.dispatch.WATCH_INTERVAL_S", 0.01)
+    monkeypatch.setattr("hubsim.experiments.dispatch.STUCK_GRACE_S", 0.05)
     with pytest.raises(BrokenExecutor, match="broken by force"):
         run_tasks(_square, [(1,), (2,)], stuck)
     assert forced == [stuck]

@@ -1,4 +1,5 @@
-"""Unit tests for hubsim.loader: TOML files, ``extends``, overrides and validation messages."""
+"""Unit tests for hubsim.scenario.loader: TOML files, ``extends``, overrides and validation
+messages."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from hubsim import registry
-from hubsim.distributions import Exponential, Fixed, Lognormal, Poisson
-from hubsim.loader import (
+from hubsim.scenario import registry
+from hubsim.scenario.distributions import Exponential, Fixed, Lognormal, Poisson
+from hubsim.scenario.loader import (
     ScenarioError,
     apply_overrides,
     build,

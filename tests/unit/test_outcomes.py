@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim import registry
-from hubsim.loader import ScenarioError
-from hubsim.outcomes import DAYS_PER_YEAR, WEEKS_PER_YEAR, client_outcomes, dose_response
-from hubsim.simulation import simulate_hub
+from hubsim.experiments.simulate import simulate_hub
+from hubsim.results.outcomes import client_outcomes, dose_response
+from hubsim.scenario import registry
+from hubsim.scenario.loader import ScenarioError
+from hubsim.scenario.units import DAYS_PER_YEAR, WEEKS_PER_YEAR
 
 EXACT = 1e-12
 # The chain uses exact per-step transition probabilities and mid-step utilities, so it differs

@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from hubsim.executors import dask_local_client
-from hubsim.incremental import fieller_interval, incremental
-from hubsim.loader import build, load_scenario, read_layers
-from hubsim.psa import PsaSetup, layer_keys, run_psa, signpost_only_overrides
-from hubsim.psa_params import Z_95, draw_overrides, psa_parameters, sample
-from hubsim.sensitivity import prcc, rank_inputs
+from hubsim.experiments.executors import dask_local_client
+from hubsim.experiments.incremental import fieller_interval, incremental
+from hubsim.experiments.psa import PsaSetup, layer_keys, run_psa, signpost_only_overrides
+from hubsim.experiments.psa_params import Z_95, draw_overrides, psa_parameters, sample
+from hubsim.experiments.sensitivity import prcc, rank_inputs
+from hubsim.scenario.loader import build, load_scenario, read_layers
 
 SEED = 7
 DRAWS, REPLICATIONS = 8, 2

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.kpis import compute_kpis
-from hubsim.records import EXIT_REASONS, has_label, label_codes
-from hubsim.scenario import PATHWAYS
-from hubsim.simulation import simulate_hub
+from hubsim.experiments.simulate import simulate_hub
+from hubsim.model.records import EXIT_REASONS, has_label, label_codes
+from hubsim.results.kpis import compute_kpis
+from hubsim.scenario.schema import PATHWAYS
 
 SEED = 7
 

@@ -1,4 +1,5 @@
-"""Unit tests for hubsim.registry (the evidence registry) and its use as scenario defaults."""
+"""Unit tests for hubsim.scenario.registry (the evidence registry) and its use as scenario
+defaults."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from hubsim import loader, registry
-from hubsim.distributions import Distribution
-from hubsim.scenario import Scenario
+from hubsim.scenario import loader, registry
+from hubsim.scenario.distributions import Distribution
+from hubsim.scenario.schema import Scenario
 
 
 def _get(tree: Any, dotted: str) -> Any:

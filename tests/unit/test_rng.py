@@ -1,4 +1,4 @@
-"""Unit tests for hubsim.rng: named streams keyed by (seed, replication, name)."""
+"""Unit tests for hubsim.model.rng: named streams keyed by (seed, replication, name)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-import hubsim.rng
-from hubsim.rng import Streams, make_stream, stream_key
+import hubsim.model.rng
+from hubsim.model.rng import Streams, make_stream, stream_key
 
 DRAWS = 64  # 64 doubles: two different streams coincide with probability ~0
 
@@ -79,7 +79,7 @@ def test_streams_do_not_depend_on_python_hash_seed() -> None:
     outputs = set()
     for hash_seed in ("1", "2"):
         done = subprocess.run(
-            [sys.executable, "-c", code, hubsim.rng.__file__], capture_output=True, text=True,
+            [sys.executable, "-c", code, hubsim.model.rng.__file__], capture_output=True, text=True,
             check=True, env={"PYTHONHASHSEED": hash_seed, "PATH": ""},
         )
         outputs.add(done.stdout.strip())

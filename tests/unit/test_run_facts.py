@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hubsim.run_facts import (
+from hubsim.results.run_facts import (
     caseload_slots,
     command_line,
     hubs,

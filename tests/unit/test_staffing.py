@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import simpy
 
-from hubsim.calendar import bank_holiday_days
-from hubsim.capacity import HubCapacity
-from hubsim.loader import build
-from hubsim.rng import Streams
-from hubsim.staffing import DAYS_PER_YEAR, role_timeline
+from hubsim.model.calendar import bank_holiday_days
+from hubsim.model.capacity import HubCapacity
+from hubsim.model.rng import Streams
+from hubsim.model.staff_timeline import role_timeline
+from hubsim.scenario.loader import build
+from hubsim.scenario.units import DAYS_PER_YEAR
 
 NO_CHURN = {  # a role with no randomness in who is in post
     "attrition_per_year": 0.0, "annual_leave_days": 0.0, "sickness_absence_pct": 0.0,

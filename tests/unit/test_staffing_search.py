@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from hubsim import load_scenario
-from hubsim.staffing_scenarios import WteScenarios
-from hubsim.staffing_search import (
+from hubsim.experiments.wte_scenarios import WteScenarios
+from hubsim.experiments.wte_search import (
     SearchInputError,
     Target,
     parse_target,
@@ -146,7 +146,7 @@ def test_a_loaded_scenario_is_rebuilt_like_the_file_with_an_override():
      ({"wte_min": 0, "wte_max": 3}, "wte_min"), ({"wte_max": 900}, "wte_max")],
 )
 def test_bad_search_input_is_rejected_before_anything_runs(monkeypatch, kwargs, parameter):
-    monkeypatch.setattr("hubsim.staffing_search.run_experiments", _must_not_run)
+    monkeypatch.setattr("hubsim.experiments.wte_search.run_experiments", _must_not_run)
     args = {"role": "therapists", "target": "therapy_wait_days_mean <= 20", **kwargs}
     with pytest.raises(SearchInputError) as caught:
         search_wte(BASELINE, **args)
@@ -175,7 +175,7 @@ class FakeRuns:
 
 def test_search_reports_the_answer_and_prefers_the_staff_cost_kpi(monkeypatch):
     fake = FakeRuns({"cost_total_gbp": 2000.0, "cost_staff_gbp": 1000.0})
-    monkeypatch.setattr("hubsim.staffing_search.run_experiments", fake)
+    monkeypatch.setattr("hubsim.experiments.wte_search.run_experiments", fake)
     seen = []
     result = search_wte(BASELINE, "therapists", "therapy_wait_days_mean <= 40", wte_min=1,
                         wte_max=30, step=0.1, replications=3, on_point=seen.append)
@@ -192,14 +192,15 @@ def test_search_reports_the_answer_and_prefers_the_staff_cost_kpi(monkeypatch):
 
 def test_an_unknown_kpi_is_reported_after_the_first_point(monkeypatch):
     fake = FakeRuns({"cost_total_gbp": 1.0})
-    monkeypatch.setattr("hubsim.staffing_search.run_experiments", fake)
+    monkeypatch.setattr("hubsim.experiments.wte_search.run_experiments", fake)
     with pytest.raises(SearchInputError, match="unknown KPI 'therapy_wait_weeks'") as caught:
         search_wte(BASELINE, "therapists", "therapy_wait_weeks <= 6", replications=2)
     assert caught.value.parameter == "target" and len(fake.wtes) == 1
 
 
 def test_without_an_answer_the_result_says_so(monkeypatch):
-    monkeypatch.setattr("hubsim.staffing_search.run_experiments", FakeRuns({"cost_total_gbp": 1}))
+    monkeypatch.setattr("hubsim.experiments.wte_search.run_experiments",
+                        FakeRuns({"cost_total_gbp": 1}))
     result = search_wte(BASELINE, "therapists", "therapy_wait_days_mean <= 1", wte_max=20,
                         replications=2)
     assert result.answer is None and result.answer_staff_cost_gbp is None

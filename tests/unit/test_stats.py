@@ -1,4 +1,4 @@
-"""Unit tests for hubsim.stats (output analysis). Fast: no simulation runs."""
+"""Unit tests for hubsim.results.stats (output analysis). Fast: no simulation runs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubsim.stats import (
+from hubsim.results.stats import (
     ReplicationController,
     mser5,
     paired_difference,
@@ -351,7 +351,7 @@ def test_controller_never_converges_on_noisy_kpi(caplog: pytest.LogCaptureFixtur
     rng = np.random.default_rng(321)
     frame = _frame(wait=rng.normal(1, 5, 40))  # needs ~ (1.96 * 5 / 0.05)^2 = 38000 reps
     ctrl = ReplicationController(precision=0.05, max_replications=40)
-    with caplog.at_level(logging.WARNING, logger="hubsim.stats"):
+    with caplog.at_level(logging.WARNING, logger="hubsim.results.stats"):
         assert _feed(ctrl, frame) is None
     assert ctrl.n_solution is None and not ctrl.converged
     assert "not reached" in caplog.text

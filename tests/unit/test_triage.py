@@ -1,4 +1,4 @@
-"""Unit tests for hubsim.triage: which clinician a waiting call goes to, and when."""
+"""Unit tests for hubsim.model.triage: which clinician a waiting call goes to, and when."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import simpy
 
-from hubsim.calendar import WorkCalendar
-from hubsim.triage import FIRST_ATTEMPT_PRIORITY, TriagePool
+from hubsim.model.calendar import WorkCalendar
+from hubsim.model.triage import FIRST_ATTEMPT_PRIORITY, TriagePool
 
 H = 1 / 24  # one hour in days
 MONDAY = 0

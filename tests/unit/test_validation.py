@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.validation import followup_states, screening_figures
+from hubsim.results.published_measures import followup_states, screening_figures
 
 NAN = np.nan
 

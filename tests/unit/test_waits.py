@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hubsim.waits import (
+from hubsim.results.waits import (
     CAP_DAYS,
     WEEKS_6_DAYS,
     WEEKS_18_DAYS,

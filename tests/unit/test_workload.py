@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hubsim.loader import load_scenario
-from hubsim.workload import CONFIRM_EVENTS_PER_REPLICATION, estimate
+from hubsim.experiments.workload import CONFIRM_EVENTS_PER_REPLICATION, estimate
+from hubsim.scenario.loader import load_scenario
 
 # the schema refuses spells shorter than a day on average, so the heaviest valid absence is 50% in
 # one-day spells; over a large triage team and ten years that is about a million spells

@@ -1,6 +1,6 @@
 """Verification: staff absence costs therapy as a smaller team would.
 
-Hub therapy is delivered only by staff at work (``hubsim.courses``: courses beyond the staffed
+Hub therapy is delivered only by staff at work (``hubsim.model.courses``: courses beyond the staffed
 slots pause, their clocks stopped). So over a long stationary run with a full waiting list, a team
 whose members are absent a share ``s`` of their time in post (annual leave and sickness) should
 book the same sessions a year, and start about as many courses, as a team with no absence and
@@ -32,11 +32,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hubsim.loader import build
-from hubsim.rng import Streams
-from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario
-from hubsim.simulation import simulate_hub
-from hubsim.staffing import DAYS_PER_YEAR, role_timeline
+from hubsim.experiments.simulate import simulate_hub
+from hubsim.model.rng import Streams
+from hubsim.model.staff_timeline import role_timeline
+from hubsim.scenario.loader import build
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
+from hubsim.scenario.units import DAYS_PER_YEAR
 
 YEARS = 4
 HORIZON_DAYS = YEARS * DAYS_PER_YEAR

@@ -24,14 +24,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hubsim import registry
-from hubsim.costs import activity_costs, downstream_costs, to_price_year
-from hubsim.economics import costs_rng
-from hubsim.loader import build
-from hubsim.outcomes import client_outcomes
-from hubsim.rng import Streams
-from hubsim.simulation import simulate_hub
-from hubsim.validation import evaluation_window
+from hubsim.experiments.simulate import simulate_hub
+from hubsim.model.rng import Streams
+from hubsim.results.costs import activity_costs, downstream_costs, to_price_year
+from hubsim.results.economic_kpis import costs_rng
+from hubsim.results.outcomes import client_outcomes
+from hubsim.results.published_measures import evaluation_window
+from hubsim.scenario import registry
+from hubsim.scenario.loader import build
 
 SEED = 17
 REPLICATIONS = 3

@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 
 import hubsim
-from hubsim.scenario import Scenario
+from hubsim.scenario.schema import Scenario
 
 MMC_PATH = Path(__file__).resolve().parents[2] / "scenarios" / "verification" / "mmc.toml"
 DAYS_PER_WEEK = 7.0

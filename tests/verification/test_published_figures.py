@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from hubsim import load_scenario, registry
-from hubsim.cli import app
-from hubsim.loader import build
-from hubsim.population import sample_clients
-from hubsim.rng import Streams
-from hubsim.scenario import ETHNICITIES, SECTORS
+from hubsim import load_scenario
+from hubsim.cli.main import app
+from hubsim.model.population import sample_clients
+from hubsim.model.rng import Streams
+from hubsim.scenario import registry
+from hubsim.scenario.loader import build
+from hubsim.scenario.schema import ETHNICITIES, SECTORS
 
 CLIENTS = 20_000
 NORTH = Path(__file__).resolve().parents[2] / "scenarios" / "north-of-england.toml"

@@ -1,10 +1,10 @@
 """Tie rules for events at the same instant (DESIGN.md section 4).
 
-``hubsim.courses``: "a freed slot goes to the first client in the waiting list at the same instant
-(SimPy grants the waiting request when the slot is released), before any client who joins the list
-at that instant."  ``hubsim.triage``: "the queue is ordered by priority, then by the time the
-request was made. A client coming back for another call attempt has priority over a client's first
-attempt, so at the same instant a returning client is called first."
+``hubsim.model.courses``: "a freed slot goes to the first client in the waiting list at the same
+instant (SimPy grants the waiting request when the slot is released), before any client who joins
+the list at that instant."  ``hubsim.model.triage``: "the queue is ordered by priority, then by the
+time the request was made. A client coming back for another call attempt has priority over a
+client's first attempt, so at the same instant a returning client is called first."
 
 With fixed durations these ties are not rare (weekday calendars start calls on the hour, fixed
 session intervals put discharges on a lattice), and the order alone moves waits a lot. The tests
@@ -29,13 +29,13 @@ import pytest
 import simpy
 
 import hubsim
-import hubsim.simulation
-from hubsim.calendar import WorkCalendar
-from hubsim.courses import CoursePool
-from hubsim.loader import build
-from hubsim.records import ClientLog
-from hubsim.scenario import NEED_TIERS, PATHWAYS, Scenario
-from hubsim.triage import FIRST_ATTEMPT_PRIORITY, RETRY_PRIORITY, TriagePool
+import hubsim.experiments.simulate
+from hubsim.model.calendar import WorkCalendar
+from hubsim.model.courses import CoursePool
+from hubsim.model.records import ClientLog
+from hubsim.model.triage import FIRST_ATTEMPT_PRIORITY, RETRY_PRIORITY, TriagePool
+from hubsim.scenario.loader import build
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
 
 MINUTES_PER_DAY = 1440.0
 STAFF_DYNAMICS = ("attrition_per_year", "annual_leave_days", "sickness_absence_pct")
@@ -323,7 +323,7 @@ def simulate_with_clients(
     client is offered triage (the screen-and-treat threshold, if any, is not applied).
     """
     k = len(arrivals)
-    real_model = hubsim.simulation.HubModel
+    real_model = hubsim.experiments.simulate.HubModel
 
     def model(scn: Scenario, draws: Any, *args: Any, **kwargs: Any):
         n = draws.n
@@ -337,7 +337,7 @@ def simulate_with_clients(
             first["onward"] = np.ones(k, dtype=bool)
         return real_model(scn, dataclasses.replace(draws, **{**first, **fields}), *args, **kwargs)
 
-    monkeypatch.setattr(hubsim.simulation, "HubModel", model)
+    monkeypatch.setattr(hubsim.experiments.simulate, "HubModel", model)
     run = hubsim.simulate(scenario, seed=0)
     assert run.clients["arrival_day"].tolist() == list(arrivals)
     return run

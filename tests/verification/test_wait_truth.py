@@ -8,8 +8,8 @@ statistic over the same joiners (those who joined before the horizon; clients wh
 without starting are censored in both).
 
 Tolerances: each figure is the mean over replications (common random numbers: the same seeds for
-the options compared). When the forecast was built (``hubsim.wait_forecast``) the largest gaps
-over these four cases were 5% for the capped mean, 16% for the median, 10% for the 90th
+the options compared). When the forecast was built (``hubsim.results.wait_forecast``) the largest
+gaps over these four cases were 5% for the capped mean, 16% for the median, 10% for the 90th
 percentile and 5.2 points for the share over 52 weeks. The tolerances, 12%, 25%, 20% and 8
 points, leave room for Monte-Carlo noise yet fail the started-only KPIs (which miss the mean by
 40-75%) and plain Kaplan-Meier, which censors everyone still waiting (it missed the surge's
@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 import hubsim
-from hubsim.simulation import simulate_drain
-from hubsim.waits import CAP_DAYS, WEEKS_52_DAYS, kaplan_meier, list_records
+from hubsim.experiments.simulate import simulate_drain
+from hubsim.results.waits import CAP_DAYS, WEEKS_52_DAYS, kaplan_meier, list_records
 
 pytestmark = pytest.mark.slow
 

@@ -17,9 +17,9 @@ from hubsim.app.views import (
     sentence,
     summary_row,
 )
-from hubsim.columns import kpi_label
-from hubsim.compare import Comparison, compare_scenarios
-from hubsim.kpis import CORE_KPIS
+from hubsim.experiments.compare import Comparison, compare_scenarios
+from hubsim.results.columns import kpi_label
+from hubsim.results.kpis import CORE_KPIS
 
 RESULT = "result.compare"
 SCENARIOS_COMPARED = 2

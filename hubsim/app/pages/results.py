@@ -10,8 +10,8 @@ from hubsim.app import state
 from hubsim.app.common import require_built, sidebar, start_run
 from hubsim.app.outputs import FIGURES, RunResult, run_key
 from hubsim.app.views import figure_png, kpi_cards, kpi_table, plain_text
-from hubsim.experiment import run_experiment
-from hubsim.kpis import CORE_KPIS
+from hubsim.experiments.replications import run_experiment
+from hubsim.results.kpis import CORE_KPIS
 
 RESULT = "result.run"
 

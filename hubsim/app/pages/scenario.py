@@ -10,8 +10,8 @@ from hubsim.app.limits import MAX_UPLOAD_BYTES
 from hubsim.app.safe_upload import BYTES_PER_KIB, display_name, parse_upload
 from hubsim.app.shipped import shipped_scenarios, title
 from hubsim.app.views import plain_text, show_error
-from hubsim.loader import ScenarioError
-from hubsim.scenario import AnyScenario
+from hubsim.scenario.loader import ScenarioError
+from hubsim.scenario.schema import AnyScenario
 
 UPLOAD = "upload"  # the choice that shows the file uploader
 CHOICE, UPLOADER, HUB = "ui.scenario", "ui.upload", "ui.hub"

@@ -13,9 +13,7 @@ from hubsim.app.common import require_built, sidebar, start_run
 from hubsim.app.limits import MAX_SEARCH_GRID_POINTS, MAX_SEARCH_REPLICATIONS
 from hubsim.app.outputs import run_key
 from hubsim.app.views import fmt, fmt_interval, plain_text, sentence, show_error, unit_of
-from hubsim.columns import kpi_label
-from hubsim.figures import png_bytes, staffing_search_curve
-from hubsim.staffing_search import (
+from hubsim.experiments.wte_search import (
     DEFAULT_CONFIDENCE,
     DEFAULT_STEP,
     DEFAULT_WTE_MIN,
@@ -24,8 +22,10 @@ from hubsim.staffing_search import (
     search_wte,
     wte_grid,
 )
-from hubsim.staffing_target import SearchInputError
-from hubsim.waits import WEEKS_6_DAYS
+from hubsim.experiments.wte_target import SearchInputError
+from hubsim.figures import png_bytes, staffing_search_curve
+from hubsim.results.columns import kpi_label
+from hubsim.results.waits import WEEKS_6_DAYS
 
 RESULT = "result.search"
 PERCENT = 100.0

@@ -1,0 +1,1 @@
+"""The ``hubsim`` command line."""

@@ -1,0 +1,303 @@
+"""Commands for experiments: comparisons, sweeps, warm-up.
+
+Each runs replications through the executor chosen by ``--workers``, ``--scheduler`` or
+``--dask-local``, shows a progress bar on a terminal, and exits 130 on Ctrl-C without writing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from hubsim.cli.common import (
+    DEFAULT_REPLICATIONS,
+    INTERRUPTED,
+    DaskLocalOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    SetOpt,
+    VerboseOpt,
+    WorkersOpt,
+    app,
+    check_kpi_names,
+    check_out_dir,
+    executor_for,
+    fail,
+    load_or_fail,
+    overrides_from,
+    set_verbosity,
+    warn_dask_local,
+)
+from hubsim.cli.economics_tables import incremental_report
+from hubsim.cli.tables import WAIT_NOTE, fmt, render
+from hubsim.experiments.compare import compare_scenarios
+from hubsim.experiments.sweep import (
+    SWEEP_KPIS,
+    grid,
+    parse_vary,
+    replications_table,
+    run_sweep,
+    tidy,
+)
+from hubsim.experiments.warmup import DEFAULT_WARMUP_REPLICATIONS, WARMUP_SERIES, suggest_warmup
+from hubsim.figures.sweeps import save_png, source_line, sweep_figure, warmup_figure
+from hubsim.results.kpis import CORE_KPIS, KPI_UNITS
+from hubsim.results.write import atomic_folder, build_metadata
+from hubsim.scenario.loader import ScenarioError, load_scenario
+
+MIN_PAIRED_REPLICATIONS = 2  # a paired t-interval needs at least two differences
+ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output.")]
+ReplicationsOpt = Annotated[
+    int, typer.Option(min=MIN_PAIRED_REPLICATIONS, max=100_000, help="Replications per scenario.")
+]
+KpiOpt = Annotated[list[str] | None, typer.Option(help="KPI to show, repeatable.")]
+
+
+@contextmanager
+def _exit_on_interrupt() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail("interrupted: nothing written", INTERRUPTED)
+
+
+def _refuse_existing(path: Path | None, force: bool, option: str) -> None:
+    """Exit 2 if ``path`` exists and ``--force`` was not given."""
+    if path is not None and path.exists() and not force:
+        fail(f"{path} exists; choose another {option} or add --force")
+
+
+@contextmanager
+def _atomic_file(path: Path, force: bool, option: str) -> Iterator[Path]:
+    """A temporary file beside ``path``, renamed to ``path`` when the block ends without error."""
+    _refuse_existing(path, force, option)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
+    """Paired differences as text: KPI, unit, A mean, B mean, B - A with 95% CI, significant;
+    in the order of ``kpis`` (so each wait's long-wait share sits beside its mean)."""
+    lines = [("KPI", "unit", "A mean", "B mean", "B - A (95% CI)", "significant")]
+    present = set(differences["kpi"])
+    shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
+    for row in shown.itertuples(index=False):
+        interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
+        lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean_a), fmt(row.mean_b),
+                      f"{fmt(row.diff_mean)} ({interval})", "yes" if row.significant else "no"))
+    return render(lines) + _wait_note(kpis)
+
+
+def _wait_note(kpis: list[str]) -> str:
+    """How waits are counted, under a table that shows a wait KPI."""
+    return f"\n{WAIT_NOTE}" if any("_wait" in k for k in kpis) else ""
+
+
+@app.command()
+def compare(
+    a: Annotated[Path, typer.Argument(help="Scenario A (the base).", show_default=False)],
+    b: Annotated[Path, typer.Argument(help="Scenario B (the alternative).", show_default=False)],
+    replications: ReplicationsOpt = DEFAULT_REPLICATIONS,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    set_: SetOpt = None,
+    kpi: KpiOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Also write every KPI's row to this CSV.")]
+    = None,
+    force: ForceOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run A and B with the same seeds; print paired differences B - A with 95% intervals.
+
+    Common random numbers: replication r of A and of B see the same clients, so the paired
+    intervals are narrow; a difference is significant when its interval excludes 0.
+    """
+    scenario_a, scenario_b = load_or_fail(a, set_), load_or_fail(b, set_)
+    _check_same_hubs(a, scenario_a, b, scenario_b)
+    shown = check_kpi_names(scenario_a, kpi or CORE_KPIS)
+    _refuse_existing(out, force, "--out")
+    set_verbosity(verbose)
+    warn_dask_local(dask_local, 2 * replications)
+    with _exit_on_interrupt(), executor_for(workers, scheduler, dask_local) as handle:
+        result = compare_scenarios(scenario_a, scenario_b, replications, seed, handle.executor,
+                                   progress=True)
+    diffs = result.differences
+    typer.echo(f"A: {a} ({scenario_a.name})\nB: {b} ({scenario_b.name})\n"
+               f"{replications} paired replications, seed {seed}\n")
+    typer.echo(comparison_table(diffs, shown))
+    shown_rows = diffs[diffs["kpi"].isin(shown)]
+    typer.echo(f"\n{int(shown_rows['significant'].sum())} of {len(shown_rows)} differences "
+               "significant at the 5% level (paired t-interval excludes 0)")
+    report = incremental_report(result.a.kpis, result.b.kpis)
+    if report:
+        typer.echo("\n" + report)
+    if out is not None:
+        with _atomic_file(out, force, "--out") as tmp:
+            diffs.to_csv(tmp, index=False)
+        typer.echo(f"table: {out}")
+
+
+def _hub_ids(scenario) -> list[str]:
+    return [h.hub for h in getattr(scenario, "hubs", (scenario,))]
+
+
+def _check_same_hubs(a: Path, scenario_a, b: Path, scenario_b) -> None:
+    """Exit 2 unless A and B are both one Hub, or both the same set of Hubs.
+
+    Paired differences of a one-Hub and a several-Hub scenario compare different things (one Hub's
+    KPIs with totals over several), so they are refused rather than printed.
+    """
+    ids_a, ids_b = _hub_ids(scenario_a), _hub_ids(scenario_b)
+    single = len(ids_a) == 1 and len(ids_b) == 1
+    if not single and sorted(ids_a) != sorted(ids_b):
+        fail(f"{b}: hubs: has {len(ids_b)} Hub(s) ({', '.join(ids_b)}) but {a} has "
+             f"{len(ids_a)} ({', '.join(ids_a)}); compare needs the same Hubs in A and B")
+
+
+def _sweep_points(scenario: Path, vary: list[str], set_: list[str] | None):
+    """Grid points and their validated scenarios (exit 2 naming the field on bad input)."""
+    try:
+        points = grid([parse_vary(v) for v in vary])
+        base = overrides_from(set_)
+        scenarios = [load_scenario(scenario, {**base, **p}) for p in points]
+    except ScenarioError as exc:
+        fail(str(exc))
+    return points, scenarios
+
+
+def _write_sweep(out_dir: Path, force: bool, table, reps, figures, meta) -> None:
+    try:
+        with atomic_folder(out_dir, force) as tmp:
+            table.to_csv(tmp / "sweep.csv", index=False)
+            reps.to_csv(tmp / "sweep_replications.csv", index=False)
+            for name, fig in figures.items():
+                save_png(fig, tmp / f"{name.replace(':', '_')}.png")
+            (tmp / "run_metadata.json").write_text(meta, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{out_dir}: cannot write results ({exc.strerror or exc})")
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    vary: Annotated[list[str], typer.Option(
+        help="KEY=V1,V2,... (TOML literals); repeat for a grid.", show_default=False)],
+    replications: ReplicationsOpt = DEFAULT_REPLICATIONS,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    set_: SetOpt = None,
+    kpi: Annotated[list[str] | None, typer.Option(
+        help="KPI to plot, repeatable \\[default: therapy_wait_days_mean, "
+             "therapy_waited_over_52w_pct, therapy_started_within_18w_pct, "
+             "therapist_utilisation].")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder \\[default: results/sweep-HUB-TIME].")] = None,
+    force: ForceOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run every point of a grid with the same seeds; write sweep.csv and a plot per KPI.
+
+    sweep.csv has one row per point and KPI: the varied keys, kpi, mean, ci_low, ci_high, n.
+    """
+    points, scenarios = _sweep_points(scenario, vary, set_)
+    plotted = check_kpi_names(scenarios[0], kpi or SWEEP_KPIS)
+    out_dir = out or Path("results") / f"sweep-{scenarios[0].hub}-{datetime.now():%Y%m%d-%H%M%S}"
+    check_out_dir(out_dir, force)
+    set_verbosity(verbose)
+    warn_dask_local(dask_local, len(points) * replications)
+    started = time.perf_counter()
+    with _exit_on_interrupt():
+        with executor_for(workers, scheduler, dask_local) as handle:
+            experiments = run_sweep(scenarios, replications, seed, handle.executor, progress=True)
+        table, keys = tidy(points, experiments), list(points[0])
+        source = source_line(scenarios[0].name, replications, seed)
+        figures = {k: sweep_figure(table, k, keys, source) for k in plotted}
+        base = dataclasses.replace(experiments[0], scenario=load_or_fail(scenario, set_))
+        meta = build_metadata(
+            base, time.perf_counter() - started, command="sweep", scenario_file=str(scenario),
+            overrides=set_ or [], vary=vary, points=len(points), executor=handle.description,
+        )
+        _write_sweep(out_dir, force, table, replications_table(points, experiments), figures,
+                     json.dumps(meta, indent=2))
+    typer.echo(_sweep_means(points, experiments, plotted))
+    typer.echo(f"\n{len(points)} points x {replications} replications, seed {seed}: {out_dir}")
+
+
+def _sweep_means(points, experiments, kpis: list[str]) -> str:
+    """One line per point: the varied values and the mean of each plotted KPI."""
+    lines = [("point", *kpis)]
+    for point, experiment in zip(points, experiments, strict=True):
+        means = experiment.summary.set_index("kpi")["mean"]
+        label = ", ".join(f"{k}={v}" for k, v in point.items())
+        lines.append((label, *(fmt(float(means[k])) for k in kpis)))
+    return render(lines) + _wait_note(kpis)
+
+
+@app.command()
+def warmup(
+    scenario: ScenarioArg,
+    replications: Annotated[int, typer.Option(min=1, max=1000, help="Replications to average.")]
+    = DEFAULT_WARMUP_REPLICATIONS,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    set_: SetOpt = None,
+    plot: Annotated[Path | None, typer.Option(help="Write the warm-up figure to this PNG.")]
+    = None,
+    force: ForceOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Suggest warmup_days by MSER-5 on the mean daily therapy waiting list."""
+    loaded = load_or_fail(scenario, [*(set_ or []), "warmup_days=0"])
+    _refuse_existing(plot, force, "--plot")
+    set_verbosity(verbose)
+    with _exit_on_interrupt():
+        with executor_for(workers, scheduler, dask_local) as handle:
+            found = suggest_warmup(loaded, replications, seed, handle.executor, progress=True)
+        typer.echo(f"suggested warm-up: {found.warmup_days} days (MSER-5 on the mean daily "
+                   f"{WARMUP_SERIES} of {replications} replications, seed {seed})")
+        typer.echo(f"to use it, set in the scenario: warmup_days = {found.warmup_days}")
+        for note in _warmup_notes(found):
+            typer.echo(f"note: {note}")
+        if plot is not None:
+            fig = warmup_figure(found, source_line(loaded.name, replications, seed))
+            with _atomic_file(plot, force, "--plot") as tmp:
+                save_png(fig, tmp)
+            typer.echo(f"figure: {plot}")
+
+
+def _warmup_notes(found) -> list[str]:
+    notes = []
+    if found.at_limit:
+        notes.append("the waiting list may not settle within the horizon (MSER-5 chose the "
+                     "longest truncation it considers): lengthen horizon_days and check again")
+    if not found.steady_arrivals:
+        notes.append("the arrival rate changes over the horizon, so there is no steady state; "
+                     "a warm-up is for steady-state studies")
+    return notes

@@ -1,1 +1,0 @@
-"""CLI commands by topic; each module registers its commands on ``hubsim.cli.app``."""

@@ -1,0 +1,145 @@
+"""``simulate(scenario, seed, replication) -> Run``: one replication, a pure function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from hubsim.model.arrivals import all_arrivals
+from hubsim.model.pathway import SAMPLED_SERIES, HubModel
+from hubsim.model.population import sample_all
+from hubsim.model.records import WAIT_LISTS
+from hubsim.model.rng import Streams
+from hubsim.results.kpis import Usage, combine_kpis, compute_kpis
+from hubsim.results.wait_forecast import forecast_start_day
+from hubsim.results.waits import FORECAST_COLUMN
+from hubsim.scenario.schema import AnyScenario, Scenario
+
+
+@dataclass(frozen=True)
+class Run:
+    """The result of one replication.
+
+    Attributes
+    ----------
+    clients : one row per client (see README "Outputs" for the columns)
+    timeseries : one row per simulated day (queues and caseloads at the end of the day)
+    kpis : KPI name -> value (read-only mapping)
+    """
+
+    scenario: AnyScenario
+    seed: int
+    replication: int
+    clients: pd.DataFrame
+    timeseries: pd.DataFrame
+    kpis: MappingProxyType[str, float]
+
+
+def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
+    """One row per simulated day: arrivals that day and the sampled series at its end.
+    ``date`` holds ``datetime.date`` objects (object dtype)."""
+    days = len(model.series["triage_backlog"])
+    day = np.arange(days)
+    arrivals = np.bincount(np.floor(model.draws.arrival_day).astype(np.int64), minlength=days)
+    return pd.DataFrame({
+        "hub": scenario.hub,
+        "day": day,
+        "date": (np.datetime64(scenario.start_date, "D") + day).astype(object),
+        "arrivals": arrivals[:days],
+        **{name: model.series[name] for name in SAMPLED_SERIES},
+    })
+
+
+def simulate_hub(scenario: Scenario, seed: int, replication: int):
+    """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
+    streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
+    days, profile = all_arrivals(scenario, streams)
+    model = HubModel(scenario, sample_all(scenario, streams, days, profile), streams)
+    model.run()
+    clients = model.log.to_frame(model.draws, scenario)
+    clients[FORECAST_COLUMN] = forecast_start_day(clients, scenario)
+    lo, hi = scenario.warmup_days, scenario.horizon_days
+    usage: Usage = {
+        "triage": (model.triage.busy_minutes(lo, hi), model.triage.available_minutes(lo, hi)),
+        "therapists": model.therapy.usage(lo, hi),
+        "brief": model.brief.usage(lo, hi),
+        "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
+        "redeployed_weeks": model.capacity.redeployed_weeks,
+    }
+    return clients, _timeseries(model, scenario), usage
+
+
+DRAIN_FIRST_EXTRA_DAYS = 1461.0  # a drain first tries four more years ...
+DRAIN_GROWTH = 4.0  # ... then four times as long each try ...
+DRAIN_MAX_EXTRA_DAYS = 36525.0  # ... and gives up after 100 more years (an error)
+
+
+def simulate_drain(
+    scenario: Scenario, seed: int = 0, replication: int = 0,
+    max_extra_days: float = DRAIN_MAX_EXTRA_DAYS, lists: tuple[str, ...] = WAIT_LISTS,
+) -> pd.DataFrame:
+    """The "drain" of one replication of one Hub: each client's true wait.
+
+    The same clients as ``simulate(scenario, seed, replication)`` arrive (arrivals stop at the
+    horizon), and the run goes on, staffed as the scenario staffs it, until every list is empty
+    (checked weekly; a run that does not empty in ``DRAIN_FIRST_EXTRA_DAYS`` is repeated longer),
+    so every wait that the horizon cut short is observed. Staff draws do not
+    depend on the horizon, so the days before it see the same staff, absences and calls: what a
+    run to the horizon leaves unobserved, the drain shows. Staffing changes dated after the
+    horizon apply in the drain.
+
+    Returns
+    -------
+    The per-client records of the drained run (as ``Run.clients``).
+
+    Raises
+    ------
+    RuntimeError
+        If a list is still not empty ``max_extra_days`` after the horizon.
+    """
+    extra_days = min(DRAIN_FIRST_EXTRA_DAYS, max_extra_days)
+    while True:  # staff draws are prefix-stable, so a longer try repeats a shorter one's start
+        streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
+        days, profile = all_arrivals(scenario, streams)
+        draws = sample_all(scenario, streams, days, profile)
+        longer = scenario.model_copy(update={"horizon_days": scenario.horizon_days + extra_days})
+        model = HubModel(longer, draws, streams)
+        model.run(drain_after_days=scenario.horizon_days, drain_lists=lists)
+        if model.lists_empty(lists):
+            return model.log.to_frame(model.draws, scenario)
+        if extra_days >= max_extra_days:
+            raise RuntimeError(f"{scenario.name}: lists not empty {max_extra_days} days after "
+                               "the horizon; the drain gave up")
+        extra_days = min(extra_days * DRAIN_GROWTH, max_extra_days)
+
+
+def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
+    """Simulate one replication of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : a validated ``Scenario`` or ``MultiHubScenario`` (never modified)
+    seed : experiment seed; with ``replication`` it fixes every random stream
+    replication : replication index
+
+    Returns
+    -------
+    Run with ``clients``, ``timeseries`` (both with a ``hub`` column) and ``kpis``. For several
+    Hubs the KPIs are the totals, plus each Hub's KPIs named ``HUB:KPI``.
+    """
+    if isinstance(scenario, Scenario):
+        clients, timeseries, usage = simulate_hub(scenario, seed, replication)
+        kpis = compute_kpis(clients, timeseries, scenario, usage, Streams(seed, replication))
+        return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
+    parts = [(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
+    kpis = combine_kpis(parts, Streams(seed, replication))
+    for hub, clients, timeseries, usage in parts:
+        hub_kpis = compute_kpis(clients, timeseries, hub, usage, Streams(seed, replication))
+        for name, value in hub_kpis.items():
+            kpis[f"{hub.hub}:{name}"] = value
+    clients = pd.concat([p[1] for p in parts], ignore_index=True)
+    timeseries = pd.concat([p[2] for p in parts], ignore_index=True)
+    return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))

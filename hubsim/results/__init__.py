@@ -1,0 +1,1 @@
+"""The results layer: KPIs, costs, outcomes, statistics and the results folder."""

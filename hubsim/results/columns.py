@@ -1,0 +1,248 @@
+"""What each column of a results folder's tables means, in plain words, with its unit.
+
+Used by the Excel export's README sheet and by the HTML report. KPI units live in
+``hubsim.results.kpis.KPI_UNITS``; this module adds the words.
+"""
+
+from __future__ import annotations
+
+from hubsim.results.kpis import KPI_UNITS
+from hubsim.scenario.schema import RISK_FACTORS
+
+_LISTS = {"triage": ("the wait from screen to triage call", "the triage list"),
+          "therapy": ("the wait for Hub therapy", "the therapy waiting list"),
+          "brief": ("the wait for brief Hub support", "the brief-support waiting list")}
+
+
+def _wait_labels(kind: str) -> dict[str, str]:
+    wait, _ = _LISTS[kind]
+    everyone = "all who joined, still-waiting clients counted"
+    return {
+        f"{kind}_wait_days_mean": f"restricted mean of {wait}, capped at 364 days ({everyone})",
+        f"{kind}_wait_days_median": f"median of {wait} ({everyone}; blank: not reached)",
+        f"{kind}_wait_days_p90": f"90th percentile of {wait} ({everyone}; blank: not reached)",
+        f"{kind}_waited_over_52w_pct": f"share of all who joined whose {wait[4:]} exceeds 52 "
+                                       "weeks (still-waiting clients counted)",
+        f"{kind}_wait_days_mean_lower_bound": f"lower bound of the mean of {wait}: each "
+                                              "still-waiting client at their wait so far, each "
+                                              "leaver at their time on the list (capped at 364 "
+                                              "days)",
+        f"{kind}_wait_days_mean_started": f"mean of {wait} (started only)",
+        f"{kind}_wait_days_median_started": f"median of {wait} (started only)",
+        f"{kind}_wait_days_p90_started": f"90th percentile of {wait} (started only)",
+    }
+
+
+def _snapshot_labels(kind: str) -> dict[str, str]:
+    _, name = _LISTS[kind]
+    at = "at the end (several Hubs: on the earliest end of any Hub's horizon)"
+    return {
+        f"{kind}_waitlist_end": f"clients on {name} {at}",
+        f"{kind}_waiting_under_18w_pct_end": f"share of {name} waiting 18 weeks or less {at}",
+        f"{kind}_waiting_over_18w_end": f"clients on {name} waiting over 18 weeks {at}",
+        f"{kind}_waiting_over_52w_end": f"clients on {name} waiting over 52 weeks {at}",
+        f"{kind}_longest_wait_days_end": f"longest wait so far on {name} {at}",
+    }
+
+
+KPI_LABELS: dict[str, str] = {
+    "clients_arrived": "keyworkers who completed the online screen",
+    "clients_triaged": "clients who had a clinical triage call",
+    "clients_not_reached": "clients whom triage never reached (all call attempts failed)",
+    **{name: label for kind in ("triage", "therapy", "brief") for name, label in
+       _wait_labels(kind).items()},
+    "therapy_started": "clients who started Hub therapy",
+    "therapy_completed": "clients who completed a course of Hub therapy",
+    "therapy_started_within_6w_pct": "share of all who joined the therapy waiting list who "
+                                     "started within 6 weeks (still-waiting clients counted)",
+    "therapy_started_within_18w_pct": "share of all who joined the therapy waiting list who "
+                                      "started within 18 weeks (still-waiting clients counted)",
+    **{name: label for kind in ("triage", "therapy") for name, label in
+       _snapshot_labels(kind).items()},
+    "therapy_waitlist_max": "largest therapy waiting list at the end of any day",
+    "external_referrals": "clients referred on to external services",
+    "triage_utilisation": "share of triage clinicians' working time spent on triage",
+    "therapist_utilisation": "share of therapy caseload slot-days occupied",
+    "brief_utilisation": "share of brief-support caseload slot-days occupied",
+    "cost_total_gbp": "Total cost over the results window (Hub and downstream service use)",
+    "cost_per_client_gbp": "Total cost per keyworker screened",
+}
+"""Plain-English meaning of each KPI (the unit is in ``KPI_UNITS``)."""
+
+CLIENT_COLUMNS: dict[str, tuple[str, str]] = {
+    "client_id": ("client number within the Hub and replication, in arrival order", "id"),
+    "hub": ("Hub identifier", "id"),
+    "arrival_day": ("when the client completed the screen", "days from start date"),
+    "sector": ("sector the keyworker works in", "category"),
+    "sex": ("sex", "female/male"),
+    "ethnicity": ("ethnic group", "category"),
+    **{factor: (f"risk factor: {factor.replace('_', ' ')}", "true/false")
+       for factor in RISK_FACTORS},
+    "anxiety": ("above threshold on GAD-7", "true/false"),
+    "depression": ("above threshold on PHQ-9", "true/false"),
+    "ptsd": ("above threshold on PCL-5 or ITQ", "true/false"),
+    "alcohol": ("above threshold on AUDIT", "true/false"),
+    "functioning": ("above threshold on WSAS (impaired functioning)", "true/false"),
+    "domains_positive": ("screening measures above threshold", "count 0-5"),
+    "need_tier": ("need tier from the number of positive measures", "low/moderate/high"),
+    "triage_attempts": ("triage call attempts made", "count"),
+    "triage_day": ("when the triage call started (blank: never reached)", "days from start date"),
+    "triage_wait_days": ("wait from screen to triage call", "days"),
+    "pathway": ("pathway after triage ('none': not reached)", "category"),
+    "waitlist_join_day": ("when the client joined a Hub waiting list", "days from start date"),
+    "course_start_day": ("first session of Hub therapy or brief support", "days from start date"),
+    "therapy_wait_days": ("wait for Hub therapy (blank: not started; the KPIs also count "
+                          "those still waiting)", "days"),
+    "brief_wait_days": ("wait for brief support (blank: not started; the KPIs also count "
+                        "those still waiting)", "days"),
+    "sessions_planned": ("sessions the course would have had", "sessions"),
+    "sessions_attended": ("sessions attended", "sessions"),
+    "sessions_missed": ("appointments missed (did not attend)", "sessions"),
+    "referral_day": ("when an onward referral was accepted", "days from start date"),
+    "external_destination": ("external service referred to (blank: none)", "category"),
+    "external_start_day": ("when the external service would start treatment",
+                           "days from start date"),
+    "self_help_start_day": ("when a signposted client started self-help or self-referred "
+                            "support (blank: did not)", "days from start date"),
+    "exit_reason": ("why the client left the Hub ('open': still with it at the end)", "category"),
+    "exit_day": ("when the client left the Hub", "days from start date"),
+    "stage_at_end": ("where the client was at the end of the horizon", "category"),
+    "followup_day": ("day of the evaluation-style follow-up survey (5-8 months after screening)",
+                     "days from start date"),
+    "forecast_start_day": ("for a client still on a list at the end: forecast start (triage call "
+                           "or first session) from their place in the queue and the list's "
+                           "recent throughput (blank: not waiting)", "days from start date"),
+    "replication": ("replication number", "index"),
+}
+
+TIMESERIES_COLUMNS: dict[str, tuple[str, str]] = {
+    "hub": ("Hub identifier", "id"),
+    "day": ("simulated day", "days from start date"),
+    "date": ("calendar date of the day", "date"),
+    "arrivals": ("keyworkers who completed the screen that day", "clients"),
+    "triage_backlog": ("clients waiting for a triage call at the end of the day", "clients"),
+    "therapy_waitlist": ("clients waiting for Hub therapy at the end of the day", "clients"),
+    "therapy_caseload": ("therapy caseload slots occupied at the end of the day", "clients"),
+    "brief_waitlist": ("clients waiting for brief support at the end of the day", "clients"),
+    "brief_caseload": ("brief-support caseload slots occupied at the end of the day", "clients"),
+    "therapy_slots": ("therapy caseload slots staffed (staff at work) at the end of the day",
+                      "slots"),
+    "brief_slots": ("brief-support caseload slots staffed at the end of the day", "slots"),
+    "therapy_paused": ("therapy courses paused for want of staff at the end of the day",
+                       "clients"),
+    "brief_paused": ("brief-support courses paused for want of staff at the end of the day",
+                     "clients"),
+    "replication": ("replication number", "index"),
+}
+
+# the bands hubsim.experiments.replications.timeseries_bands writes
+BAND_PERCENTILES = (5, 25, 50, 75, 95)
+BAND_COLUMNS: dict[str, tuple[str, str]] = {
+    "hub": ("Hub identifier", "id"),
+    "day": ("simulated day", "days from start date"),
+    "variable": ("which daily series (a column of the timeseries sheet)", "name"),
+    "mean": ("mean over replications", "clients"),
+    **{f"q{q:02d}": (f"{q}th percentile over replications", "clients") for q in BAND_PERCENTILES},
+}
+
+_MONTH_END = "at the end of the month-end date"
+MONTHLY_COLUMNS: dict[str, tuple[str, str]] = {
+    "replication": ("replication number", "index"),
+    "hub": ("Hub identifier", "id"),
+    "list": ("waiting list: triage, therapy or brief (support)", "name"),
+    "date": ("calendar month end", "date"),
+    "day": ("time of the snapshot: the end of that date", "days from start date"),
+    "waiting_clients": (f"clients on the list {_MONTH_END}", "clients"),
+    "waiting_under_18w_pct": ("share of the list waiting 18 weeks or less (blank: empty list)",
+                              "%"),
+    "waiting_over_18w_clients": ("clients on the list waiting over 18 weeks", "clients"),
+    "waiting_over_52w_clients": ("clients on the list waiting over 52 weeks", "clients"),
+    "longest_wait_days": ("longest wait so far of anyone on the list (0: empty list)", "days"),
+}
+
+MONTHLY_SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
+    **{k: MONTHLY_COLUMNS[k] for k in ("hub", "list", "date", "day")},
+    "measure": ("which month-end measure (a column of the waitlist_monthly sheet)", "name"),
+    "mean": ("mean over replications", "unit in the measure's name"),
+    "ci_low": ("lower end of the 95% t-interval for the mean", "unit in the measure's name"),
+    "ci_high": ("upper end of the 95% t-interval for the mean", "unit in the measure's name"),
+    "n": ("replications with a value", "count"),
+}
+
+VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
+    "figure": ("published figure of the evaluation (evidence registry target)", "name"),
+    "published": ("the published value (or range across Hubs)", "unit column"),
+    "unit": ("unit of the figure", "text"),
+    "simulated": ("mean of the same measure over replications", "unit column"),
+    "ci_low": ("95% interval, low end (range figures: lowest Hub mean)", "unit column"),
+    "ci_high": ("95% interval, high end (range figures: highest Hub mean)", "unit column"),
+    "passed": ("within tolerance of the published value", "true/false"),
+    "n": ("replications", "count"),
+    "tolerance": ("allowed difference from the published value", "unit column"),
+    "source": ("where the published figure comes from", "text"),
+}
+
+SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
+    "kpi": ("KPI name ('HUB:KPI' for one Hub of several)", "name"),
+    "mean": ("mean over replications", "unit of the KPI"),
+    "sd": ("standard deviation over replications", "unit of the KPI"),
+    "ci_low": ("lower end of the 95% t-interval for the mean", "unit of the KPI"),
+    "ci_high": ("upper end of the 95% t-interval for the mean", "unit of the KPI"),
+    "half_width": ("half-width of the 95% t-interval", "unit of the KPI"),
+    "n": ("replications with a value", "count"),
+}
+
+
+def kpi_label(name: str) -> str:
+    """Plain words for KPI ``name`` (``HUB:KPI`` names keep the Hub in front)."""
+    hub, _, base = name.rpartition(":")
+    label = KPI_LABELS.get(base, base.replace("_", " "))
+    return f"{hub}: {label}" if hub else label
+
+
+def kpi_unit(name: str) -> str:
+    """Unit of KPI ``name`` ('' when unknown)."""
+    return KPI_UNITS.get(name.rpartition(":")[2], "")
+
+
+def replication_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Meaning and unit of each column of ``replications.csv`` (one KPI per column)."""
+    return {
+        c: ("replication number", "index") if c == "replication" else (kpi_label(c), kpi_unit(c))
+        for c in columns
+    }
+
+
+TABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "summary": SUMMARY_COLUMNS, "clients": CLIENT_COLUMNS, "timeseries": TIMESERIES_COLUMNS,
+    "timeseries_bands": BAND_COLUMNS, "validation": VALIDATION_COLUMNS,
+    "waitlist_monthly": MONTHLY_COLUMNS, "waitlist_monthly_summary": MONTHLY_SUMMARY_COLUMNS,
+}
+"""Column meanings of each table with fixed columns (``replications``: see
+``replication_columns``)."""
+
+TABLE_WORDS: dict[str, str] = {
+    "summary": "one row per KPI: mean, sd and 95% interval over replications",
+    "replications": "one row per replication, one column per KPI",
+    "clients": "one row per client per replication: need, pathway, waits, sessions, exit",
+    "timeseries": "one row per day per Hub per replication: queues and caseloads at day end",
+    "timeseries_bands": "per Hub and day: mean and percentiles of daily series over replications",
+    "validation": "the evaluation's published figures against the simulated ones",
+    "waitlist_monthly": "one row per replication, Hub, waiting list and month end: the list as "
+                        "the NHS RTT statistics report it",
+    "waitlist_monthly_summary": "per Hub, list, month end and measure: mean and 95% interval "
+                                "over replications",
+    "sweep": "KPIs (mean and 95% interval) at each value of the varied parameter(s)",
+    "staffing_search": "share of replications meeting the target at each staffing level",
+    "psa": "one row per probabilistic sensitivity analysis draw",
+    "costs": "cost components",
+}
+"""What each table holds, in a few words."""
+
+
+def table_columns(name: str, columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Meaning and unit of each of ``columns`` of table ``name`` (unknown ones left blank)."""
+    if name == "replications":
+        return replication_columns(columns)
+    known = TABLE_COLUMNS.get(name, {})
+    return {c: known.get(c, ("", "")) for c in columns}

@@ -1,0 +1,282 @@
+"""Costs of one Hub's replication: staff, set-up, non-staff running, downstream service use, and
+the staff time each activity used.
+
+All money is returned in GBP at the scenario's ``price_year``; unit costs are re-based from their
+own price years with the NHS Cost Inflation Index (:mod:`hubsim.results.prices`).
+
+* **Staff** (``cost_staff_gbp``): WTE-years paid in the KPI window per role x the role's annual
+  cost per WTE (PSSRU: salary, on-costs, overheads, capital). Paid whether busy or idle.
+* **Set-up** (``cost_setup_gbp``): ``costs.setup_gbp`` once per simulated Hub.
+* **Non-staff running** (``cost_non_staff_gbp``): ``costs.non_staff_annual_gbp`` x window years.
+* **Downstream** (``cost_downstream_gbp``): each client's service use outside the Hub over the
+  ~6 months after screening, by the route they took (``costs.downstream``), counted for every
+  client in the window. Hub-delivered contacts are never here: they are staff time.
+* **Activity** (``activity_*_gbp``, not part of the total): the staff time each activity used,
+  at the hourly PSSRU cost of the band(s) that deliver it, with *expected* minutes per activity
+  (the mean of the scenario's call and admin distributions; booked session minutes for every
+  attended or missed session, because a missed appointment's time is held for the client). A
+  breakdown of staff cost for cost-per-activity analysis; adding it to the total would count
+  the same staff time twice.
+
+``cost_total_gbp = cost_staff_gbp + cost_setup_gbp + cost_non_staff_gbp + cost_downstream_gbp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from hubsim.model.records import has_label, label_codes
+from hubsim.results.prices import price_factor
+from hubsim.scenario.economics import Costs
+from hubsim.scenario.schema import Scenario
+from hubsim.scenario.staff import ACTIVITY_OF_ROLE
+from hubsim.scenario.units import DAYS_PER_YEAR, MINUTES_PER_HOUR
+
+ACTIVITIES: tuple[str, ...] = ("triage", "therapy", "brief", "navigation")
+DOWNSTREAM_DRAWS = 2  # uniforms per client: mental-health support, wider health and social care
+COURSE_OF_ACTIVITY = {"therapy": "hub_therapy", "brief": "brief_support"}
+
+
+def window_years(scenario: Scenario) -> float:
+    """Length of the KPI window (horizon less warm-up), years."""
+    return (scenario.horizon_days - scenario.warmup_days) / DAYS_PER_YEAR
+
+
+def to_price_year(scenario: Scenario, from_year: int) -> float:
+    """Multiplier from ``from_year`` prices to the scenario's ``price_year``."""
+    return price_factor(scenario.costs.nhs_cost_inflation_pct, from_year, scenario.price_year)
+
+
+def hourly_cost_gbp(costs: Costs, band: str) -> float:
+    """PSSRU cost per working hour of Agenda for Change ``band`` (at the unit-cost price year)."""
+    try:
+        return costs.band_hourly_gbp[str(band)]
+    except KeyError:
+        raise ValueError(f"costs.band_hourly_gbp.{band}: no unit cost for this band") from None
+
+
+def activity_rates_gbp_per_minute(scenario: Scenario) -> dict[str, float]:
+    """GBP per minute of each activity (unit-cost price year): the hourly cost of the roles that
+    deliver it, weighted by their WTE (their first band if every such role has WTE 0)."""
+    rates = {}
+    roles = scenario.staff.roles()
+    for activity in ACTIVITIES:
+        doers = [r for n, r in roles.items() if ACTIVITY_OF_ROLE.get(n) == activity]
+        weights = np.array([r.wte for r in doers], dtype=float)
+        hourly = np.array([hourly_cost_gbp(scenario.costs, r.band) for r in doers])
+        mean = hourly @ weights / weights.sum() if weights.sum() > 0 else hourly[0]
+        rates[activity] = float(mean) / MINUTES_PER_HOUR
+    return rates
+
+
+def _activity_minutes(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+    """Expected staff minutes per client, one array per activity (``ACTIVITIES`` order)."""
+    triage = scenario.triage
+    reached = ~np.isnan(window["triage_day"].to_numpy(float))
+    failed = window["triage_attempts"].to_numpy() - reached
+    booked = window["sessions_attended"].to_numpy() + window["sessions_missed"].to_numpy()
+    session = {"therapy": scenario.therapy.session_minutes,
+               "brief": scenario.brief_support.session_minutes}
+    referred = ~np.isnan(window["referral_day"].to_numpy(float))
+    return {
+        "triage": reached * (triage.call_minutes.mean_value + triage.admin_minutes.mean_value)
+        + failed * triage.failed_attempt_minutes.mean_value,
+        **{a: np.where(has_label(window["pathway"], COURSE_OF_ACTIVITY[a]), booked * minutes, 0.0)
+           for a, minutes in session.items()},
+        "navigation": referred * scenario.costs.navigation_minutes,
+    }
+
+
+def activity_minutes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Expected staff minutes per client and activity (columns ``ACTIVITIES``)."""
+    return pd.DataFrame(_activity_minutes(window, scenario), index=window.index)
+
+
+def _activity_gbp(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+    """Staff cost of each client's activities, GBP at ``price_year``, one array per activity."""
+    rates = activity_rates_gbp_per_minute(scenario)
+    factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
+    return {a: minutes * (rates[a] * factor)
+            for a, minutes in _activity_minutes(window, scenario).items()}
+
+
+def activity_costs(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Staff cost of each client's activities, GBP at ``price_year`` (columns ``ACTIVITIES``)."""
+    return pd.DataFrame(_activity_gbp(window, scenario), index=window.index)
+
+
+def _routes(window: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(each client's route code, the route of each code): a ``costs.downstream.mental_health``
+    key, or ``external:DESTINATION`` for a client referred on to a destination. Computed on the
+    codes of ``pathway`` and ``external_destination``, never row by row."""
+    pathway, pathways = label_codes(window["pathway"])
+    destination, destinations = label_codes(window["external_destination"])
+    routes = np.array(["not_triaged" if p == "none" else p for p in pathways]
+                      + [f"external:{d}" for d in destinations], dtype=object)
+    referred = (np.array([p == "external_referral" for p in pathways])[pathway]
+                & np.array([d != "" for d in destinations])[destination])
+    # a missing label has code -1 and is the last of its labels: the modulo finds it
+    code = np.where(referred, len(pathways) + destination % len(destinations),
+                    pathway % len(pathways))
+    return code, routes
+
+
+def downstream_route(window: pd.DataFrame) -> np.ndarray:
+    """Each client's downstream route: a ``costs.downstream.mental_health`` key, or
+    ``external:DESTINATION`` for a client referred on to a destination."""
+    code, routes = _routes(window)
+    return routes[code]
+
+
+def _route_table(downstream) -> dict[str, tuple[float, float]]:
+    table = {k: (d.mean, d.sd) for k, d in downstream.mental_health.items()}
+    table.update({f"external:{k}": (d.mean, d.sd)
+                  for k, d in downstream.mental_health_external.items()})
+    return table
+
+
+def _gamma_quantile(u: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Gamma(mean, sd) quantiles at ``u``; where sd is 0 the cost is the mean (no spread).
+
+    ``scipy.special.gammaincinv`` directly: the same numbers as ``scipy.stats.gamma.ppf``
+    (which computes ``gammaincinv(shape, u) * scale`` for valid parameters and NaN otherwise)
+    without its per-call argument handling.
+    """
+    spread = sd > 0
+    out = mean.astype(float).copy()
+    shape = (mean[spread] / sd[spread]) ** 2
+    scale = sd[spread] ** 2 / mean[spread]
+    valid = (shape > 0) & (scale > 0)
+    out[spread] = np.where(valid, special.gammaincinv(shape, u[spread]) * scale, np.nan)
+    return out
+
+
+def _downstream_gbp(
+    window: pd.DataFrame, scenario: Scenario, rng: np.random.Generator | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(route code, route of each code, mental-health GBP, wider GBP) per client: see
+    ``downstream_costs``."""
+    downstream = scenario.costs.downstream
+    table = _route_table(downstream)
+    code, routes = _routes(window)
+    unknown = sorted(str(r) for r in set(routes[np.unique(code)]) - set(table))
+    if unknown:
+        key = unknown[0].replace("external:", "mental_health_external.")
+        raise ValueError(f"costs.downstream.{key}: missing (a destination of this scenario)")
+    missing = (np.nan, np.nan)  # routes no client takes may have no cost
+    mean = np.array([table.get(r, missing)[0] for r in routes], dtype=float)[code]
+    sd = np.array([table.get(r, missing)[1] for r in routes], dtype=float)[code]
+    wider = downstream.wider
+    wider_mean, wider_sd = np.full(len(code), wider.mean), np.full(len(code), wider.sd)
+    if rng is None:
+        mh, other = mean, wider_mean
+    else:
+        ids = window["client_id"].to_numpy()
+        u = rng.random((int(ids.max()) + 1 if len(ids) else 0, DOWNSTREAM_DRAWS))[ids]
+        mh = _gamma_quantile(u[:, 0], mean, sd)
+        other = _gamma_quantile(u[:, 1], wider_mean, wider_sd)
+    factor = to_price_year(scenario, downstream.price_year)
+    return code, routes, mh * factor, other * factor
+
+
+def downstream_costs(
+    window: pd.DataFrame, scenario: Scenario, rng: np.random.Generator | None = None
+) -> pd.DataFrame:
+    """Each client's downstream service-use cost, GBP at ``price_year``.
+
+    Parameters
+    ----------
+    window : the clients who count (one Hub's records)
+    scenario : that Hub's scenario
+    rng : the Hub's ``costs`` stream. Each client's two uniforms are indexed by ``client_id``
+        and turned into costs through the gamma quantile function, so a client keeps the same
+        rank of service use whichever route a scenario sends them on (common random numbers).
+        None: every client costs the mean of their route (expected values).
+
+    Returns
+    -------
+    columns ``route``, ``downstream_mh_gbp``, ``downstream_wider_gbp``.
+    """
+    code, routes, mh, other = _downstream_gbp(window, scenario, rng)
+    return pd.DataFrame({"route": routes[code], "downstream_mh_gbp": mh,
+                         "downstream_wider_gbp": other}, index=window.index)
+
+
+def total(values: np.ndarray | pd.Series) -> float:
+    """Sum ignoring NaN, bit-identical to ``Series.sum()`` (NaN as 0 in place, then numpy's
+    pairwise sum over the whole array)."""
+    return float(np.nansum(values))
+
+
+def staff_cost_gbp(scenario: Scenario, usage: Mapping[str, object]) -> float:
+    """Staff cost in the KPI window, GBP at ``price_year``: WTE-years paid per role
+    (``usage["paid_wte_years"]``; without it, each role's ``wte`` over the window) x the role's
+    ``annual_cost_gbp`` (at ``costs.unit_costs_price_year``)."""
+    roles = scenario.staff.roles()
+    paid = usage.get("paid_wte_years")
+    if paid is None:
+        paid = {name: role.wte * window_years(scenario) for name, role in roles.items()}
+    total = sum(years * roles[name].annual_cost_gbp for name, years in paid.items())
+    return float(total) * to_price_year(scenario, scenario.costs.unit_costs_price_year)
+
+
+def cost_parts(
+    window: pd.DataFrame, scenario: Scenario, usage: Mapping[str, object],
+    rng: np.random.Generator | None = None,
+) -> dict[str, float]:
+    """Additive cost components of one Hub (GBP at ``price_year``): summed across Hubs."""
+    unit_factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
+    _, _, mh, wider = _downstream_gbp(window, scenario, rng)
+    activity = _activity_gbp(window, scenario)
+    parts = {
+        "cost_staff_gbp": staff_cost_gbp(scenario, usage),
+        "cost_setup_gbp": scenario.costs.setup_gbp * unit_factor,
+        "cost_non_staff_gbp": scenario.costs.non_staff_annual_gbp * window_years(scenario)
+        * unit_factor,
+        "downstream_mh_gbp": total(mh),
+        "downstream_wider_gbp": total(wider),
+        **{f"activity_{a}_gbp": total(activity[a]) for a in ACTIVITIES},
+    }
+    parts["cost_downstream_gbp"] = parts["downstream_mh_gbp"] + parts["downstream_wider_gbp"]
+    parts["activity_total_gbp"] = sum(parts[f"activity_{a}_gbp"] for a in ACTIVITIES)
+    return parts
+
+
+COUNT_COLUMNS: tuple[str, ...] = ("pathway", "exit_reason", "triage_day")
+"""The columns ``client_counts`` reads."""
+
+
+def client_counts(window: pd.DataFrame) -> dict[str, float]:
+    """Denominators of the cost ratios: clients arrived, keyworkers supported (reached by a Hub
+    clinician at triage) and Hub therapy courses completed (``COUNT_COLUMNS`` of ``window``)."""
+    completed = (has_label(window["pathway"], "hub_therapy")
+                 & has_label(window["exit_reason"], "completed"))
+    return {"arrived": float(len(window)),
+            "supported": float(np.count_nonzero(~np.isnan(window["triage_day"].to_numpy(float)))),
+            "therapy_completed": float(np.count_nonzero(completed))}
+
+
+def _per(amount: float, count: float) -> float:
+    return amount / count if count > 0 else float("nan")
+
+
+def cost_ratios(parts: Mapping[str, float], counts: Mapping[str, float]) -> dict[str, float]:
+    """Totals and unit costs from additive ``parts`` and ``counts`` (see ``client_counts``).
+
+    ``hub_cost_gbp`` is what the Hub itself costs (staff, set-up, non-staff); the costs per
+    therapy completion and per keyworker supported divide it (the evaluation's "cost per
+    keyworker supported"); the cost per client divides the total, downstream included.
+    """
+    hub = parts["cost_staff_gbp"] + parts["cost_setup_gbp"] + parts["cost_non_staff_gbp"]
+    total = hub + parts["cost_downstream_gbp"]
+    return {
+        "cost_total_gbp": total,
+        "hub_cost_gbp": hub,
+        "cost_per_client_gbp": _per(total, counts["arrived"]),
+        "cost_per_therapy_completion_gbp": _per(hub, counts["therapy_completed"]),
+        "cost_per_keyworker_supported_gbp": _per(hub, counts["supported"]),
+    }

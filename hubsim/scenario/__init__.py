@@ -1,0 +1,1 @@
+"""The scenario layer: what to simulate (schemas, loader, evidence registry)."""
