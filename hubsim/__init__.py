@@ -1,14 +1,46 @@
-"""hubsim: discrete-event simulation of NHS staff mental-health Resilience Hubs."""
+"""hubsim: discrete-event simulation of NHS staff mental-health Resilience Hubs.
 
-from hubsim.experiments.replications import Experiment, run_experiment
-from hubsim.experiments.simulate import Run, simulate
-from hubsim.scenario.loader import ScenarioError, load_scenario
-from hubsim.scenario.schema import Scenario
+The public API: ``load_scenario``, ``simulate``, ``run_experiment`` and the types they return.
+Each is imported on first use (PEP 562), so importing one layer, or starting the command line,
+does not load the whole simulator.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "Experiment": "hubsim.results.experiment",
+    "run_experiment": "hubsim.experiments.replications",
+    "Run": "hubsim.experiments.simulate",
+    "simulate": "hubsim.experiments.simulate",
+    "ScenarioError": "hubsim.scenario.loader",
+    "load_scenario": "hubsim.scenario.loader",
+    "Scenario": "hubsim.scenario.schema",
+}
 __all__ = [
-    "Experiment",
-    "Run", "Scenario", "ScenarioError", "__version__", "load_scenario",
-    "run_experiment",
-    "simulate",
+    "Experiment", "Run", "Scenario", "ScenarioError", "__version__", "load_scenario",
+    "run_experiment", "simulate",
 ]
+
+if TYPE_CHECKING:
+    from hubsim.experiments.replications import run_experiment
+    from hubsim.experiments.simulate import Run, simulate
+    from hubsim.results.experiment import Experiment
+    from hubsim.scenario.loader import ScenarioError, load_scenario
+    from hubsim.scenario.schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hubsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

@@ -7,20 +7,16 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hubsim.experiments.executors import ExecutorError, ExecutorHandle, open_executor
 from hubsim.experiments.stopping import EXIT_INTERRUPTED
-from hubsim.results.kpis import KPI_UNITS
-from hubsim.results.write import (
-    OutputExistsError,
-    check_destination,
-    claim_folder,
-)
 from hubsim.scenario.loader import ScenarioError, load_scenario, parse_override
 from hubsim.scenario.schema import AnyScenario
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    from hubsim.experiments.executors import ExecutorHandle
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -71,6 +67,7 @@ def load_or_fail(path: Path, pairs: list[str] | None):
 
 def check_kpi_names(scenario: AnyScenario, names: Sequence[str]) -> list[str]:
     """``names`` if each is a KPI of ``scenario`` (or ``HUB:KPI`` for several Hubs); else exit 2."""
+    from hubsim.results.kpis import KPI_UNITS
     known = set(KPI_UNITS)
     for hub in getattr(scenario, "hubs", ()):
         known |= {f"{hub.hub}:{k}" for k in KPI_UNITS}
@@ -106,6 +103,7 @@ def executor_for(
 
     Dask's own log messages show only with ``--verbose`` (see ``set_verbosity``).
     """
+    from hubsim.experiments.executors import ExecutorError, open_executor
     verbose = logging.getLogger("hubsim").getEffectiveLevel() <= logging.INFO
     dask_level = logging.INFO if verbose else logging.WARNING  # Dask logs much at INFO
     try:
@@ -116,6 +114,7 @@ def executor_for(
 
 
 def check_out_dir(out_dir: Path, force: bool) -> None:
+    from hubsim.results.write import OutputExistsError, check_destination
     try:
         check_destination(out_dir, force)
     except OutputExistsError as exc:
@@ -127,6 +126,7 @@ def claimed(out_dir: Path, force: bool) -> Iterator[None]:
     """Hold ``out_dir`` for this run (``hubsim.results.write.claim_folder``).
 
     Exits 2 if another run holds it."""
+    from hubsim.results.write import OutputExistsError, claim_folder
     entered = False
     try:
         with claim_folder(out_dir, force):

@@ -11,9 +11,8 @@ import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from hubsim.cli.common import (
@@ -34,18 +33,12 @@ from hubsim.cli.common import (
     overrides_from,
     set_verbosity,
 )
-from hubsim.cli.economics_tables import cost_consequence_text, incremental_text
-from hubsim.cli.tables import fmt, render
-from hubsim.experiments.cost_consequence import cost_consequence
-from hubsim.experiments.incremental import incremental
-from hubsim.experiments.psa import PsaResult, PsaSetup, run_psa
-from hubsim.experiments.psa_params import describe
-from hubsim.experiments.replications import run_experiment, run_experiments
-from hubsim.figures.psa import acceptability_curve, psa_plane
-from hubsim.figures.psa_ranking import psa_source, ranking_chart
-from hubsim.figures.sweeps import save_png
-from hubsim.results.write import atomic_folder, write_text_atomic
 from hubsim.scenario.loader import ScenarioError, read_layers
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
+
+    from hubsim.experiments.psa import PsaResult, PsaSetup
 
 DEFAULT_DRAWS = 500
 DEFAULT_PSA_REPLICATIONS = 5
@@ -59,6 +52,7 @@ ComparatorOpt = Annotated[Path | None, typer.Option(
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, force: bool) -> None:
+    from hubsim.results.write import write_text_atomic
     if path.exists() and not force:
         fail(f"{path} exists; choose another --out or add --force")
     try:
@@ -91,6 +85,9 @@ def cost_consequence_command(
     non-staff, and service use outside the Hub. Benefits: keyworkers supported, therapy, QALYs,
     clients improved, sickness absence and turnover (logic model, [outcomes] preset).
     """
+    from hubsim.cli.economics_tables import cost_consequence_text, incremental_text
+    from hubsim.experiments.cost_consequence import cost_consequence
+    from hubsim.experiments.incremental import incremental
     loaded = load_or_fail(scenario, set_)
     other = load_or_fail(comparator, set_) if comparator is not None else None
     if out is not None and out.exists() and not force:
@@ -115,6 +112,7 @@ def cost_consequence_command(
 
 def _experiments(scenario, comparator, replications: int, seed: int, executor):
     """(comparator experiment or None, scenario experiment), same seeds for both."""
+    from hubsim.experiments.replications import run_experiment, run_experiments
     if comparator is None:
         return None, run_experiment(scenario, replications, seed, executor=executor,
                                     progress=True, keep_records=False)
@@ -138,6 +136,9 @@ def _layers(path: Path | None) -> dict[str, Any] | None:
 
 
 def _psa_summary(result: PsaResult) -> str:
+    import pandas as pd
+
+    from hubsim.cli.tables import fmt, render
     draws = result.draws
     lines = [("", "mean", "2.5th to 97.5th percentile of draws")]
     for column in ("incremental_cost_gbp", "incremental_qalys", "employer_savings_gbp",
@@ -154,6 +155,8 @@ def _psa_summary(result: PsaResult) -> str:
 
 
 def _psa_figures(result: PsaResult) -> dict[str, Any]:
+    from hubsim.figures.psa import acceptability_curve, psa_plane
+    from hubsim.figures.psa_ranking import psa_source, ranking_chart
     source = psa_source(result.scenario_name, result.comparator_name, len(result.draws),
                         result.replications, result.seed)
     column = f"prcc_nmb_{result.wtp[0]:.0f}_gbp"
@@ -177,6 +180,9 @@ def _psa_meta(result: PsaResult, setup: PsaSetup, overrides: list[str], executor
 
 
 def _write_psa(result: PsaResult, out_dir: Path, force: bool, meta: dict[str, Any]) -> None:
+    from hubsim.experiments.psa_params import describe
+    from hubsim.figures.sweeps import save_png
+    from hubsim.results.write import atomic_folder
     try:
         with atomic_folder(out_dir, force) as tmp:
             result.draws.to_csv(tmp / "psa_draws.csv", index=False)
@@ -220,6 +226,7 @@ def psa(
     replications (common random numbers). Writes psa_draws.csv, ceac.csv, ranking.csv,
     psa_parameters.csv, ce_plane.png, ceac.png, ranking.png and run_metadata.json.
     """
+    from hubsim.experiments.psa import PsaSetup, run_psa
     setup = PsaSetup(_layers(scenario), _layers(comparator), overrides_from(set_), str(scenario),
                      str(comparator or "signpost-only comparator"), tuple(only or ()))
     loaded = load_or_fail(scenario, set_)

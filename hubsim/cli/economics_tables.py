@@ -7,15 +7,18 @@ return DataFrames; this module only lays them out for the terminal.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
 
-from hubsim.cli.tables import fmt, render
-from hubsim.experiments.incremental import COST, EFFECT, EMPLOYER, UNITS, incremental
+
 
 
 def incremental_text(table: pd.DataFrame) -> str:
     """``incremental`` as a terminal table: measure, WTP, mean (95% CI), note."""
+    from hubsim.cli.tables import fmt, render
+    from hubsim.experiments.incremental import UNITS
     lines = [("B vs A", "unit", "at WTP (GBP/QALY)", "mean (95% CI)", "note")]
     for row in table.itertuples(index=False):
         interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
@@ -28,6 +31,7 @@ def incremental_text(table: pd.DataFrame) -> str:
 def incremental_report(a_kpis: pd.DataFrame, b_kpis: pd.DataFrame) -> str:
     """Text for ``hubsim compare``: the cost-effectiveness of B against A, or an empty string
     when the KPI frames carry no costs and QALYs."""
+    from hubsim.experiments.incremental import COST, EFFECT, EMPLOYER, incremental
     needed = {COST, EFFECT, EMPLOYER}
     if not needed <= set(a_kpis.columns) or not needed <= set(b_kpis.columns):
         return ""
@@ -36,11 +40,13 @@ def incremental_report(a_kpis: pd.DataFrame, b_kpis: pd.DataFrame) -> str:
 
 
 def _interval(low: float, high: float) -> str:
+    from hubsim.cli.tables import fmt
     return "-" if math.isnan(low) else f"{fmt(low)} to {fmt(high)}"
 
 
 def cost_consequence_text(table: pd.DataFrame) -> str:
     """The table for a terminal."""
+    from hubsim.cli.tables import fmt, render
     paired = "difference" in table.columns
     header = ("", "item", "unit", "mean (95% CI)")
     if paired:

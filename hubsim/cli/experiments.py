@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from hubsim.cli.common import (
@@ -41,22 +40,11 @@ from hubsim.cli.common import (
     set_verbosity,
     warn_dask_local,
 )
-from hubsim.cli.economics_tables import incremental_report
-from hubsim.cli.tables import WAIT_NOTE, fmt, render
-from hubsim.experiments.compare import compare_scenarios
-from hubsim.experiments.sweep import (
-    SWEEP_KPIS,
-    grid,
-    parse_vary,
-    replications_table,
-    run_sweep,
-    tidy,
-)
-from hubsim.experiments.warmup import DEFAULT_WARMUP_REPLICATIONS, WARMUP_SERIES, suggest_warmup
-from hubsim.figures.sweeps import save_png, source_line, sweep_figure, warmup_figure
-from hubsim.results.kpis import CORE_KPIS, KPI_UNITS
-from hubsim.results.write import atomic_folder, build_metadata
+from hubsim.experiments.defaults import DEFAULT_WARMUP_REPLICATIONS
 from hubsim.scenario.loader import ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
 
 MIN_PAIRED_REPLICATIONS = 2  # a paired t-interval needs at least two differences
 ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output.")]
@@ -99,6 +87,8 @@ def _atomic_file(path: Path, force: bool, option: str) -> Iterator[Path]:
 def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
     """Paired differences as text: KPI, unit, A mean, B mean, B - A with 95% CI, significant;
     in the order of ``kpis`` (so each wait's long-wait share sits beside its mean)."""
+    from hubsim.cli.tables import fmt, render
+    from hubsim.results.kpis import KPI_UNITS
     lines = [("KPI", "unit", "A mean", "B mean", "B - A (95% CI)", "significant")]
     present = set(differences["kpi"])
     shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
@@ -111,6 +101,7 @@ def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
 
 def _wait_note(kpis: list[str]) -> str:
     """How waits are counted, under a table that shows a wait KPI."""
+    from hubsim.cli.tables import WAIT_NOTE
     return f"\n{WAIT_NOTE}" if any("_wait" in k for k in kpis) else ""
 
 
@@ -135,6 +126,9 @@ def compare(
     Common random numbers: replication r of A and of B see the same clients, so the paired
     intervals are narrow; a difference is significant when its interval excludes 0.
     """
+    from hubsim.cli.economics_tables import incremental_report
+    from hubsim.experiments.compare import compare_scenarios
+    from hubsim.results.kpis import CORE_KPIS
     scenario_a, scenario_b = load_or_fail(a, set_), load_or_fail(b, set_)
     _check_same_hubs(a, scenario_a, b, scenario_b)
     shown = check_kpi_names(scenario_a, kpi or CORE_KPIS)
@@ -179,6 +173,7 @@ def _check_same_hubs(a: Path, scenario_a, b: Path, scenario_b) -> None:
 
 def _sweep_points(scenario: Path, vary: list[str], set_: list[str] | None):
     """Grid points and their validated scenarios (exit 2 naming the field on bad input)."""
+    from hubsim.experiments.sweep import grid, parse_vary
     try:
         points = grid([parse_vary(v) for v in vary])
         base = overrides_from(set_)
@@ -189,6 +184,8 @@ def _sweep_points(scenario: Path, vary: list[str], set_: list[str] | None):
 
 
 def _write_sweep(out_dir: Path, force: bool, table, reps, figures, meta) -> None:
+    from hubsim.figures.sweeps import save_png
+    from hubsim.results.write import atomic_folder
     try:
         with atomic_folder(out_dir, force) as tmp:
             table.to_csv(tmp / "sweep.csv", index=False)
@@ -224,6 +221,9 @@ def sweep(
 
     sweep.csv has one row per point and KPI: the varied keys, kpi, mean, ci_low, ci_high, n.
     """
+    from hubsim.experiments.sweep import SWEEP_KPIS, replications_table, run_sweep, tidy
+    from hubsim.figures.sweeps import source_line, sweep_figure
+    from hubsim.results.write import build_metadata
     points, scenarios = _sweep_points(scenario, vary, set_)
     plotted = check_kpi_names(scenarios[0], kpi or SWEEP_KPIS)
     out_dir = out or Path("results") / f"sweep-{scenarios[0].hub}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -250,6 +250,7 @@ def sweep(
 
 def _sweep_means(points, experiments, kpis: list[str]) -> str:
     """One line per point: the varied values and the mean of each plotted KPI."""
+    from hubsim.cli.tables import fmt, render
     lines = [("point", *kpis)]
     for point, experiment in zip(points, experiments, strict=True):
         means = experiment.summary.set_index("kpi")["mean"]
@@ -274,6 +275,8 @@ def warmup(
     verbose: VerboseOpt = False,
 ) -> None:
     """Suggest warmup_days by MSER-5 on the mean daily therapy waiting list."""
+    from hubsim.experiments.warmup import WARMUP_SERIES, suggest_warmup
+    from hubsim.figures.sweeps import save_png, source_line, warmup_figure
     loaded = load_or_fail(scenario, [*(set_ or []), "warmup_days=0"])
     _refuse_existing(plot, force, "--plot")
     set_verbosity(verbose)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +19,9 @@ try:  # typer vendors its own click from 0.2x on
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 except ImportError:  # pragma: no cover - older typer, on the click package
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    pass
 
 
 

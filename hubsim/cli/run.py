@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,28 +33,18 @@ from hubsim.cli.common import (
     set_verbosity,
     warn_dask_local,
 )
-from hubsim.cli.tables import kpi_table
-from hubsim.experiments.auto_replications import (
-    AUTO_KPIS,
-    DEFAULT_MAX_REPLICATIONS,
-    FIRST_BATCH,
-    auto_metadata,
-    auto_report,
-    run_to_precision,
-)
-from hubsim.experiments.executors import ExecutorHandle
-from hubsim.experiments.replications import Experiment, ExperimentInterrupted, run_experiment
+from hubsim.experiments.defaults import AUTO_FIRST_BATCH, AUTO_MAX_REPLICATIONS
 from hubsim.experiments.stopping import exit_code, sigterm_as_interrupt
-from hubsim.experiments.workload import CONFIRM_EVENTS_PER_REPLICATION, Workload, estimate
-from hubsim.results.kpis import CORE_KPIS
-from hubsim.results.stats import DEFAULT_PRECISION
-from hubsim.results.write import (
-    build_metadata,
-    free_sibling,
-    staging_folder,
-    write_results,
-)
+from hubsim.results.analysis_defaults import DEFAULT_PRECISION
 from hubsim.scenario.schema import AnyScenario
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    from hubsim.experiments.auto_replications import (
+        AUTO_FIRST_BATCH,
+    )
+    from hubsim.experiments.executors import ExecutorHandle
+    from hubsim.experiments.replications import Experiment, ExperimentInterrupted
+    from hubsim.experiments.workload import Workload
 
 PROGRESS_MIN_REPLICATIONS = 4  # a progress bar is worth showing from a few replications up
 PrecisionOpt = Annotated[float, typer.Option(
@@ -92,8 +82,8 @@ def run(
     = str(DEFAULT_REPLICATIONS),
     precision: PrecisionOpt = DEFAULT_PRECISION,
     max_replications: Annotated[int, typer.Option(
-        min=FIRST_BATCH, max=MAX_REPLICATIONS, help="Cap for --replications auto.")]
-    = DEFAULT_MAX_REPLICATIONS,
+        min=AUTO_FIRST_BATCH, max=MAX_REPLICATIONS, help="Cap for --replications auto.")]
+    = AUTO_MAX_REPLICATIONS,
     kpi: Annotated[list[str] | None, typer.Option(
         help="KPI to control with --replications auto, repeatable \\[default: mean waits, "
              "largest therapy waiting list, utilisation].")] = None,
@@ -123,6 +113,7 @@ def run(
     folder is replaced only by a complete run; an interrupted one writes beside it (DIR.partial).
     Only one run at a time may write a results folder: a second is refused.
     """
+    from hubsim.experiments.auto_replications import AUTO_KPIS
     if resume is not None:
         if scenario is not None or set_:
             fail("--resume: give the partial results folder only (its scenario is inside it)")
@@ -162,6 +153,7 @@ def _run_and_write(
     process's memory does not grow with the replications; ``auto`` keeps them in memory, since
     it may drop the last batch's extra replications.
     """
+    from hubsim.results.write import staging_folder
     started = time.perf_counter()
     with ExitStack() as stack:
         staging = None
@@ -187,6 +179,10 @@ def _run_in(
     replications: str, keep_records: bool, staging: Path | None, started: float,
 ) -> None:
     """Run and write the results folder (records streamed to ``staging`` when given)."""
+    from hubsim.cli.tables import kpi_table
+    from hubsim.experiments.replications import ExperimentInterrupted
+    from hubsim.results.kpis import CORE_KPIS
+    from hubsim.results.write import build_metadata
     try:
         with executor_for(workers, scheduler, dask_local) as handle:
             meta.update(workers=handle.workers, executor=handle.description)
@@ -220,8 +216,11 @@ def _read_partial(folder: Path):
 def _resume(folder: Path, workers: int | None, scheduler: str | None,
             dask_local: int | None, report: bool) -> None:
     """``run --resume``: the missing replications of a partial folder, merged into it."""
-    from hubsim.experiments.replications import run_replications
+    from hubsim.cli.tables import kpi_table
+    from hubsim.experiments.replications import ExperimentInterrupted, run_replications
     from hubsim.experiments.resume import merge_results
+    from hubsim.results.kpis import CORE_KPIS
+    from hubsim.results.write import build_metadata
 
     partial = _read_partial(folder)  # again, now that no other run can change it
     missing = partial.missing
@@ -268,6 +267,8 @@ def _replicate(
 
     Returns the experiment and a note for the terminal; adds the auto mode's facts to ``meta``.
     """
+    from hubsim.experiments.auto_replications import auto_metadata, auto_report, run_to_precision
+    from hubsim.experiments.replications import run_experiment
     if count is not None:
         progress = count >= PROGRESS_MIN_REPLICATIONS
         return run_experiment(scenario, count, seed, executor=handle.executor,
@@ -283,6 +284,7 @@ def _replicate(
 def confirm_workload(path: Path, scenario: AnyScenario, replications: int, yes: bool) -> Workload:
     """The run's work estimate; above the confirmation threshold, ask (or, without a terminal to
     ask on, exit 2 naming the field behind the work) unless ``yes``."""
+    from hubsim.experiments.workload import CONFIRM_EVENTS_PER_REPLICATION, estimate
     work = estimate(scenario, replications)
     if yes or not work.needs_confirmation():
         return work
@@ -310,6 +312,7 @@ def replication_count(text: str) -> int | None:
 
 
 def _write(experiment: Experiment, out_dir: Path, force: bool, meta: dict) -> None:
+    from hubsim.results.write import write_results
     frames = {} if experiment.bands is None else {"timeseries_bands.csv": experiment.bands}
     try:
         write_results(experiment, out_dir, meta, force, frames)
@@ -326,6 +329,7 @@ def _write_partial(
 
     An existing folder (``force``) is kept: the partial results go beside it, in ``DIR.partial``.
     """
+    from hubsim.results.write import build_metadata, free_sibling
     experiment = stop.experiment
     code = exit_code()
     if experiment is None:

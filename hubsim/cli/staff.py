@@ -12,7 +12,7 @@ import math
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -35,25 +35,21 @@ from hubsim.cli.common import (
     overrides_from,
     set_verbosity,
 )
-from hubsim.cli.tables import fmt
-from hubsim.experiments.executors import ExecutorHandle
-from hubsim.experiments.wte_search import (
-    DEFAULT_CONFIDENCE,
-    DEFAULT_REPLICATIONS,
-    DEFAULT_STEP,
+from hubsim.experiments.defaults import (
     DEFAULT_WTE_MAX,
     DEFAULT_WTE_MIN,
-    SearchInputError,
-    SearchResult,
-    Target,
-    parse_target,
-    search_wte,
+    DEFAULT_WTE_STEP,
+    SEARCH_CONFIDENCE,
+    SEARCH_REPLICATIONS,
 )
-from hubsim.figures.sweeps import save_png, source_line
-from hubsim.figures.wte_search import search_figure
-from hubsim.results.kpis import KPI_UNITS
-from hubsim.results.write import atomic_folder, scenario_hash, scenario_json
 from hubsim.scenario.loader import ScenarioError
+
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    from hubsim.experiments.executors import ExecutorHandle
+    from hubsim.experiments.wte_search import (
+        SearchResult,
+        Target,
+    )
 
 OPTION_OF: dict[str, str] = {
     "role": "--role", "target": "--target", "hub": "--hub", "wte_min": "--min",
@@ -76,6 +72,7 @@ def _line(cells: list[str]) -> str:
 
 def _printer(heading: str, replications: int):
     """A hook printing each evaluated point (after ``heading`` and the table's, at the first)."""
+    from hubsim.cli.tables import fmt
 
     def show(row: dict[str, Any]) -> None:
         if row["evaluation"] == 1:  # printed only once the input has passed every check
@@ -99,6 +96,7 @@ def _printer(heading: str, replications: int):
 
 def _heading(name: str, role: str, target: Target, confidence: float, replications: int,
              seed: int, executor: str) -> str:
+    from hubsim.results.kpis import KPI_UNITS
     unit = KPI_UNITS.get(target.kpi.split(":")[-1])
     return (f"{name}: smallest {role} WTE for {target}{f' ({unit})' if unit else ''} in at "
             f"least {confidence:.0%} of {replications} replications; seed {seed}, {executor}\n")
@@ -118,6 +116,9 @@ def _answer_lines(result: SearchResult) -> list[str]:
 
 
 def _write(out: Path, force: bool, result: SearchResult, meta: dict[str, Any]) -> None:
+    from hubsim.figures.sweeps import save_png, source_line
+    from hubsim.figures.wte_search import search_figure
+    from hubsim.results.write import atomic_folder
     source = source_line(meta["scenario_name"], result.replications, result.seed)
     try:
         with atomic_folder(out, force) as tmp:
@@ -132,6 +133,7 @@ def _write(out: Path, force: bool, result: SearchResult, meta: dict[str, Any]) -
 
 def _metadata(scenario: Path, set_: list[str] | None, result: SearchResult, loaded,
               wall: float) -> dict[str, Any]:
+    from hubsim.results.write import scenario_hash, scenario_json
     return {
         "hubsim_version": __version__, "command": "staff",
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -171,11 +173,11 @@ def staff(
     scenario: ScenarioArg,
     role: RoleOpt,
     target: TargetOpt,
-    confidence: ConfidenceOpt = DEFAULT_CONFIDENCE,
+    confidence: ConfidenceOpt = SEARCH_CONFIDENCE,
     wte_min: MinOpt = DEFAULT_WTE_MIN,
     wte_max: MaxOpt = DEFAULT_WTE_MAX,
-    step: StepOpt = DEFAULT_STEP,
-    replications: ReplicationsOpt = DEFAULT_REPLICATIONS,
+    step: StepOpt = DEFAULT_WTE_STEP,
+    replications: ReplicationsOpt = SEARCH_REPLICATIONS,
     seed: SeedOpt = 0,
     hub: HubOpt = None,
     workers: WorkersOpt = None,
@@ -212,6 +214,7 @@ def staff(
 def _search(scenario: Path, name: str, set_: list[str] | None, role: str, target: str,
             settings: dict[str, Any], handle: ExecutorHandle) -> SearchResult:
     """Run the search, printing each point; bad input and Ctrl-C exit with one line."""
+    from hubsim.experiments.wte_search import SearchInputError, parse_target, search_wte
     try:
         parsed = parse_target(target)
         heading = _heading(name, role, parsed, settings["confidence"], settings["replications"],

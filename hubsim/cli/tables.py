@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
+    import pandas as pd
 
-from hubsim.results.kpis import KPI_UNITS
+
 
 _BIG = 1000
 WAIT_NOTE = ("Waits count everyone who joined a list: a client still waiting at the end is given a"
@@ -27,6 +29,7 @@ def fmt(value: float) -> str:
 def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = None) -> str:
     """Mean and 95% interval of each KPI, one line each (in the order of ``kpis`` when given),
     with a note on how waits are counted when a wait KPI is shown."""
+    from hubsim.results.kpis import KPI_UNITS
     rows = summary
     if kpis is not None:
         present = set(summary["kpi"])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 from tqdm.auto import tqdm
 
+from hubsim.experiments.defaults import AUTO_FIRST_BATCH, AUTO_MAX_REPLICATIONS
 from hubsim.experiments.replications import (
     Experiment,
     ExperimentInterrupted,
@@ -31,14 +32,15 @@ from hubsim.experiments.replications import (
     run_replications,
 )
 from hubsim.results.stats import (
-    DEFAULT_LOOKAHEAD,
-    DEFAULT_MIN_REPLICATIONS,
     DEFAULT_PRECISION,
     ReplicationController,
 )
 from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_REPLICATIONS = AUTO_MAX_REPLICATIONS
+FIRST_BATCH = AUTO_FIRST_BATCH
 
 AUTO_KPIS: tuple[str, ...] = (
     "triage_wait_days_mean", "therapy_wait_days_mean", "therapy_waitlist_max",
@@ -49,8 +51,6 @@ the largest waiting list and staff utilisation.
 
 Means rather than percentiles or medians, whose relative precision can stay poor when most
 values are 0 (a short queue); counts of arrivals are precise from the first replications."""
-DEFAULT_MAX_REPLICATIONS = 200  # cap: a KPI that never settles must not run for ever
-FIRST_BATCH = DEFAULT_MIN_REPLICATIONS + DEFAULT_LOOKAHEAD  # fewer cannot show convergence
 
 
 Found = tuple[int, ReplicationController, list[str]] | None

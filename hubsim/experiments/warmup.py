@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from hubsim.experiments.defaults import DEFAULT_WARMUP_REPLICATIONS  # noqa: F401 (re-exported)
 from hubsim.experiments.replications import run_experiment
 from hubsim.results.stats import MSER_BATCH_SIZE, MSER_MIN_REMAINING_BATCHES, mser5
 from hubsim.scenario.schema import AnyScenario
@@ -21,7 +22,6 @@ from hubsim.scenario.schema import AnyScenario
 logger = logging.getLogger(__name__)
 
 WARMUP_SERIES = "therapy_waitlist"  # clients waiting for Hub therapy at the end of each day
-DEFAULT_WARMUP_REPLICATIONS = 5  # a few replications smooth the series (Hoad et al. 2010)
 
 
 @dataclass(frozen=True)

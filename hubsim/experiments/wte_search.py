@@ -31,6 +31,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hubsim.experiments.defaults import (
+    DEFAULT_WTE_MAX,
+    DEFAULT_WTE_MIN,
+    DEFAULT_WTE_STEP,
+    SEARCH_CONFIDENCE,
+    SEARCH_REPLICATIONS,
+)
 from hubsim.experiments.replications import run_experiments
 from hubsim.experiments.wte_scenarios import WteScenarios, kpi_window_days, staff_cost_per_year
 from hubsim.experiments.wte_target import SearchInputError, Target, parse_target
@@ -40,11 +47,10 @@ from hubsim.scenario.schema import AnyScenario, MultiHubScenario
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONFIDENCE = 0.9  # the target must hold in 9 simulated years out of 10 (issue 6)
-DEFAULT_WTE_MIN = 1.0  # WTE: one whole-time post (issue 6); below it a role is part of a person
-DEFAULT_WTE_MAX = 30.0  # WTE: beyond any single Hub role (the largest Hub had ~22 staff)
-DEFAULT_STEP = 0.1  # WTE: a tenth of a post, 3.75 h of a 37.5 h week; finer is not fundable
-DEFAULT_REPLICATIONS = 20  # shares resolved to 0.05: enough to judge a 0.9 threshold
+DEFAULT_CONFIDENCE = SEARCH_CONFIDENCE
+DEFAULT_STEP = DEFAULT_WTE_STEP
+DEFAULT_REPLICATIONS = SEARCH_REPLICATIONS
+
 MAX_GRID_POINTS = 1_000_000  # a grid this fine is a unit slip (step in hours, not WTE)
 KPI_INTERVAL = 0.95  # the interval printed beside each KPI mean: the usual 95% t-interval
 _SLACK = 1e-9  # float slack: 18 of 20 replications must count as meeting 0.9

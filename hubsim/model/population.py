@@ -111,8 +111,12 @@ def _external(scenario: Scenario, streams: Streams, n: int) -> tuple[np.ndarray,
     names = tuple(destinations)
     which = _categorical(streams["external.destination"], {k: d.share for k, d in
                                                            destinations.items()}, names, n)
-    wait_rng = streams["external.wait"]
+    wait_rng, hidden_rng = streams["external.wait"], streams["external.hidden_wait"]
     waits = [destinations[k].wait_days.sample(wait_rng, n) for k in names]
+    for i, k in enumerate(names):  # first to second appointment, where it is modelled
+        hidden = destinations[k].hidden_wait_days
+        if hidden is not None:
+            waits[i] = waits[i] + hidden.sample(hidden_rng, n)
     return which, np.choose(which, waits) if len(names) > 1 else waits[0]
 
 
@@ -125,8 +129,10 @@ def sample_clients(
     attempts = scenario.triage.max_attempts
     people = _demography(scenario, streams["population"], n)
     screening = scenario.screening
-    shift = people["risk"] @ np.array([screening.risk_shift_sd[k] for k in RISK_FACTORS])
-    need = sample_need(streams["screening"], n, screening.prevalence, screening.correlation, shift)
+    shift = people["risk"] @ screening.shift_matrix()  # (n, 5): sd units, by domain
+    correlation = (screening.correlation if isinstance(screening.correlation, float)
+                   else screening.correlation_matrix())  # a number keeps the one-factor draws
+    need = sample_need(streams["screening"], n, screening.prevalence, correlation, shift)
     tier = need_tiers(need, scenario)
     duration = streams["triage.duration"]
     sessions_rng = streams["therapy.sessions"]

@@ -1,7 +1,8 @@
 """The assumptions table: evidence-registry rows for the parameters a run used.
 
-Each row shows the value the run used, the registry's status and source; ``assumption`` rows are
-highlighted, and values the scenario (or ``--set``) changed from the registry default are flagged.
+Each row shows the value the run used, the registry's status, confidence and source;
+``assumption`` rows are highlighted, and values the scenario (or ``--set``) changed from the
+registry default are flagged.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def _row(name: str, row: Entry, group: list[dict], several: bool) -> dict[str, A
         "name": f"{name} ({', '.join(shown)})" if several else name, "value": value,
         "default": compact(row.value),
         "overridden": any(canonical(dotted(h, name)) != default for h in group),
-        "unit": row.unit, "status": row.status, "source": row.source,
+        "unit": row.unit, "status": row.status, "confidence": row.confidence,
+        "source": row.source,
         "range": f"{num(row.range[0])} to {num(row.range[1])}" if row.range else "",
     }
 
@@ -98,7 +100,7 @@ def assumption_rows(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One dict per registry parameter present in the run's scenario (per registry row, when the
     Hubs of a multi-Hub run take it from different rows).
 
-    Keys: ``name, value, default, overridden, unit, status, source, range``.
+    Keys: ``name, value, default, overridden, unit, status, confidence, source, range``.
     """
     runs = hubs(meta)
     rows = []
@@ -110,6 +112,7 @@ def assumption_rows(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _row_html(row: Mapping[str, Any]) -> str:
     badges = f'<span class="badge {esc(row["status"])}">{esc(row["status"])}</span>'
+    badges += f' <span class="note">{esc(row["confidence"])} confidence</span>'
     value = esc(row["value"])
     if row["overridden"]:
         badges += ' <span class="badge overridden">differs from registry</span>'
@@ -127,14 +130,17 @@ def assumptions_section(meta: Mapping[str, Any]) -> str:
         return para("Not part of this run: the results folder does not record the scenario.")
     counts = {s: sum(r["status"] == s for r in rows) for s in registry.STATUSES}
     changed = sum(r["overridden"] for r in rows)
+    confidence = ", ".join(f"{sum(r['confidence'] == c for r in rows)} {c}"
+                           for c in registry.CONFIDENCES)
     intro = (f"{len(rows)} parameters from the evidence registry: {counts['evidenced']} "
              f"evidenced, {counts['derived']} derived, {counts['assumption']} assumptions "
              f"(highlighted: no direct evidence; the source column says why the value was "
-             f"chosen). {changed} differ from the default in the registry of hubsim "
-             f"{__version__} (making this report): set by the scenario or its overrides, or "
-             "changed in the registry since the run.")
+             f"chosen); by confidence {confidence}. {changed} differ from the default in the "
+             f"registry of hubsim {__version__} (making this report): set by the scenario or its "
+             "overrides, or changed in the registry since the run.")
     head = "".join(f"<th>{esc(h)}</th>" for h in
-                   ("parameter", "value in this run", "unit", "status", "plausible range",
+                   ("parameter", "value in this run", "unit", "status and confidence",
+                    "plausible range",
                     "source or reason"))
     body = "".join(_row_html(r) for r in rows)
     return para(intro) + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

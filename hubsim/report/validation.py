@@ -11,7 +11,12 @@ import math
 
 import pandas as pd
 
-from hubsim.experiments.evidence_check import NOT_MATCHED, check_table, figures_by_replication
+from hubsim.experiments.evidence_check import (
+    NOT_MATCHED,
+    ROLES,
+    check_table,
+    figures_by_replication,
+)
 from hubsim.report.html import bullets, para, table
 from hubsim.results.read import ResultsFolder
 from hubsim.results.run_facts import scenario_object
@@ -21,7 +26,18 @@ POOLED_NOTE = ("The published figures describe the four evaluated Hubs together;
 
 HEADER_WORDS = {"figure": "published figure", "simulated": "simulated mean",
                 "ci_low": "95% CI low", "ci_high": "95% CI high", "passed": "result",
-                "n": "replications"}
+                "n": "replications", "published_n": "published n",
+                "published_low": "published 95% low", "published_high": "published 95% high",
+                "accept_low": "accepted from", "accept_high": "accepted to"}
+SMALL_VALUE = 1.5
+"""Values below this (an EQ-5D index) are shown to three decimals, shares and counts to one."""
+ROLE_NOTE = ("Each figure's role: input (a parameter was set from it), "
+             "calibrated (parameters were fitted or tuned to reproduce it) or "
+             "out-of-sample (no parameter was set from it: only these are validation). "
+             "Tolerance: the published figure's own 95% interval (Wilson at its n for a share, "
+             "Poisson for a count, the published CI for EQ-5D) widened in quadrature by the "
+             "half-width of the simulated mean's 95% interval. Input and calibrated figures must "
+             "pass; out-of-sample figures are reported either way.")
 
 
 def validation_table(results: ResultsFolder) -> tuple[pd.DataFrame | None, str]:
@@ -44,8 +60,31 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "pass" if value else "outside tolerance"
     if isinstance(value, float):
-        return "-" if math.isnan(value) else f"{value:,.1f}"
+        if math.isnan(value):
+            return "-"
+        return f"{value:.3f}" if abs(value) < SMALL_VALUE else f"{value:,.1f}"
     return str(value)
+
+
+def _summary(frame: pd.DataFrame) -> str:
+    """'N of M published figures within tolerance', by role where the table has roles."""
+    passed = frame["passed"].astype(bool)
+    text = f"{int(passed.sum())} of {len(frame)} published figures within tolerance."
+    if "role" not in frame:
+        return text
+    parts = []
+    for role in ROLES:
+        mine = frame["role"] == role
+        if mine.any():
+            parts.append(f"{role} {int(passed[mine].sum())} of {int(mine.sum())}")
+    measured = frame["simulated"].notna() if "simulated" in frame else passed | ~passed
+    failing = frame.loc[~passed & measured & (frame["role"] == "out-of-sample"), "figure"]
+    tail = (f" Out-of-sample figures outside tolerance: {', '.join(failing)}."
+            if len(failing) else "")
+    if not measured.all():
+        tail += (f" {int((~measured).sum())} not measured: the run has no clients screened in "
+                 "the evaluation window or followed up within the horizon.")
+    return f"{text} By role: {'; '.join(parts)}.{tail}"
 
 
 def validation_section(results: ResultsFolder) -> str:
@@ -59,8 +98,9 @@ def validation_section(results: ResultsFolder) -> str:
     headers = [HEADER_WORDS.get(str(c), str(c)) for c in frame.columns]
     out = [para(note, "note"), table(headers, rows, numeric=numeric)]
     if "passed" in frame:
-        passed = int(frame["passed"].astype(bool).sum())
-        out.insert(0, para(f"{passed} of {len(frame)} published figures within tolerance."))
+        out.insert(0, para(_summary(frame)))
+    if "role" in frame:
+        out.insert(1, para(ROLE_NOTE, "note"))
     out.append("<h3>Published figures not compared, and why</h3>")
     out.append(bullets(f"{figure}: {reason}" for figure, reason in NOT_MATCHED))
     return "".join(out)

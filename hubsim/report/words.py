@@ -131,11 +131,27 @@ def _population(hub: Mapping[str, Any]) -> str:
             f"need: {shares(population['risk_factors'])}.")
 
 
+def _correlation(value: Any) -> str:
+    """The latent correlation in words, for any of its three scenario forms."""
+    if isinstance(value, Mapping):
+        general = float(value["general"])
+        return (f"latent correlation {num(value['anxiety_depression'])} between anxiety and "
+                f"depression, {num(general)} between the other pairs, "
+                f"{num(general * float(value['alcohol_ratio']))} with alcohol")
+    if isinstance(value, list | tuple):
+        return "latent correlations from a 5 x 5 matrix"
+    return f"latent correlation {num(value)} between every pair"
+
+
 def _screening(hub: Mapping[str, Any]) -> str:
     screening = hub["screening"]
+    specific = [k.replace("_", " ") for k, v in screening["risk_shift_sd"].items()
+                if isinstance(v, Mapping)]
+    raises = "each risk factor raises need" + (
+        f", {' and '.join(specific)} on specific measures" if specific else "")
     return (f"Screening: share above threshold on each measure for a client with no risk factor: "
-            f"{shares(screening['prevalence'])} (correlated, latent correlation "
-            f"{num(screening['correlation'])}; each risk factor raises need). Need tier: "
+            f"{shares(screening['prevalence'])} (correlated, "
+            f"{_correlation(screening['correlation'])}; {raises}). Need tier: "
             f"moderate from {screening['moderate_min_domains']} positive measures, high from "
             f"{screening['high_min_domains']}.")
 
@@ -197,7 +213,9 @@ def _external(hub: Mapping[str, Any]) -> str:
     external = hub["external"]
     places = "; ".join(
         f"{name.replace('_', ' ')} {pct(d['share'])}, waiting "
-        f"{describe_dist(d['wait_days'], 'days')}"
+        f"{describe_dist(d['wait_days'], 'days')}" + (
+            f" to the first appointment, then {describe_dist(d['hidden_wait_days'], 'days')} "
+            "to the second" if d.get("hidden_wait_days") else "")
         for name, d in external["destinations"].items()
     )
     return (f"External referral: {describe_dist(external['navigation_days'], 'days')} of Hub "

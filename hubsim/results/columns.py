@@ -171,6 +171,36 @@ MONTHLY_SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
 
 VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
     "figure": ("published figure of the evaluation (evidence registry target)", "name"),
+    "role": ("input (a parameter was set from it), calibrated (parameters were fitted to it) or "
+             "out-of-sample (neither: validation)", "text"),
+    "published": ("the published value (or range across Hubs)", "unit column"),
+    "published_n": ("people the published figure rests on (blank: a count or a range)", "count"),
+    "unit": ("unit of the figure", "text"),
+    "simulated": ("mean of the same measure over replications", "unit column"),
+    "ci_low": ("95% interval, low end (range figures: lowest Hub mean)", "unit column"),
+    "ci_high": ("95% interval, high end (range figures: highest Hub mean)", "unit column"),
+    "published_low": ("published figure's 95% interval, low end (Wilson at its n, Poisson for "
+                      "a count, or the published CI; range figures: the range)", "unit column"),
+    "published_high": ("published figure's 95% interval, high end", "unit column"),
+    "accept_low": ("lowest simulated mean that passes: the published interval widened in "
+                   "quadrature by the simulation's 95% half-width", "unit column"),
+    "accept_high": ("highest simulated mean that passes", "unit column"),
+    "passed": ("within the accepted range", "true/false"),
+    "n": ("replications", "count"),
+    "source": ("where the published figure comes from", "text"),
+}
+
+SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
+    **{k: MONTHLY_COLUMNS[k] for k in ("hub", "list", "date", "day")},
+    "measure": ("which month-end measure (a column of the waitlist_monthly sheet)", "name"),
+    "mean": ("mean over replications", "unit in the measure's name"),
+    "ci_low": ("lower end of the 95% t-interval for the mean", "unit in the measure's name"),
+    "ci_high": ("upper end of the 95% t-interval for the mean", "unit in the measure's name"),
+    "n": ("replications with a value", "count"),
+}
+
+VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
+    "figure": ("published figure of the evaluation (evidence registry target)", "name"),
     "published": ("the published value (or range across Hubs)", "unit column"),
     "unit": ("unit of the figure", "text"),
     "simulated": ("mean of the same measure over replications", "unit column"),

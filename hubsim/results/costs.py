@@ -27,7 +27,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from hubsim.model.records import has_label, label_codes
 from hubsim.results.prices import price_factor
@@ -151,6 +150,8 @@ def _gamma_quantile(u: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarr
     shape = (mean[spread] / sd[spread]) ** 2
     scale = sd[spread] ** 2 / mean[spread]
     valid = (shape > 0) & (scale > 0)
+    from scipy import special  # here, not at import: workers start light
+
     out[spread] = np.where(valid, special.gammaincinv(shape, u[spread]) * scale, np.nan)
     return out
 

@@ -18,15 +18,17 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+
+from hubsim.results.analysis_defaults import (  # noqa: F401 (re-exported)
+    DEFAULT_CONFIDENCE,
+    DEFAULT_LOOKAHEAD,
+    DEFAULT_MAX_REPLICATIONS,
+    DEFAULT_MIN_REPLICATIONS,
+    DEFAULT_PRECISION,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONFIDENCE: float = 0.95  # conventional two-sided 95% level, as used by HRD (2010)
-DEFAULT_PRECISION: float = 0.05  # relative CI half-width target of 5%, HRD (2010)
-DEFAULT_MIN_REPLICATIONS: int = 3  # HRD (2010) start assessing precision at n = 3
-DEFAULT_LOOKAHEAD: int = 5  # HRD (2010) recommended look-ahead kLimit = 5
-DEFAULT_MAX_REPLICATIONS: int = 1000  # safety cap: project choice, not from the literature
 MSER_BATCH_SIZE: int = 5  # the "5" of MSER-5 (White 1997; Hoad et al. 2010 warm-up review)
 MSER_MIN_REMAINING_BATCHES: int = 2  # with one batch left the residual variance is trivially 0
 PERCENT: int = 100  # fraction -> percent, for quantile column names such as "q05"
@@ -48,6 +50,8 @@ def _check_confidence(confidence: float) -> None:
 
 def _t_quantile(confidence: float, df: np.ndarray | float) -> np.ndarray | float:
     """Two-sided Student t critical value ``t_{(1 + confidence) / 2, df}``."""
+    from scipy import stats as sps  # here, not at import: start-up stays light
+
     return sps.t.ppf((1.0 + confidence) / 2.0, df)
 
 

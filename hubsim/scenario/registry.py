@@ -1,4 +1,5 @@
-"""The evidence registry: every default parameter with its value, unit, source and status.
+"""The evidence registry: every default parameter with its value, unit, source, status and
+confidence.
 
 The registry is ``hubsim/data/evidence.toml`` plus topic files ``hubsim/data/evidence-*.toml``.
 Scenario defaults are built from it (see ``scenario_defaults``), so no default value is written a
@@ -16,6 +17,12 @@ from importlib import resources
 from typing import Any
 
 STATUSES = ("evidenced", "derived", "assumption")
+CONFIDENCES = ("high", "medium", "low")
+"""How far a row's value can be trusted (rules in the README, "Evidence registry"): ``high`` =
+read in the evaluation itself or an official standard; ``medium`` = a secondary source (news item,
+transcription, a standard value not re-read) or an assumption held in a narrow published range;
+``low`` = recalled, inferred, a placeholder, or calibrated through assumed inputs."""
+ROW_KINDS = ("parameter", "target", "constant")
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class Entry:
     source: str
     range: tuple[float, float] | None = None
     hub: str | None = None  # a Hub-specific value (overrides the general one for that Hub)
+    confidence: str = "low"  # one of CONFIDENCES (every file row must say; see check_row)
 
 
 @lru_cache(maxsize=1)
@@ -38,12 +46,27 @@ def _raw() -> dict[str, Any]:
     data = resources.files("hubsim").joinpath("data")
     topics = (p.name for p in data.iterdir() if p.name.startswith("evidence-"))
     names = ["evidence.toml", *sorted(n for n in topics if n.endswith(".toml"))]
-    merged: dict[str, list] = {"parameter": [], "target": [], "constant": []}
+    merged: dict[str, list] = {kind: [] for kind in ROW_KINDS}
     for name in names:
         part = tomllib.loads(data.joinpath(name).read_text(encoding="utf-8"))
         for key in merged:
+            for row in part.get(key, []):
+                check_row(row, f"{name} [[{key}]]")
             merged[key].extend(part.get(key, []))
     return merged
+
+
+def check_row(row: dict[str, Any], where: str) -> None:
+    """ValueError naming the file, row and field unless ``row`` has a known status and
+    confidence (and a name)."""
+    name = row.get("name", "?")
+    for field, allowed in (("status", STATUSES), ("confidence", CONFIDENCES)):
+        if field not in row:
+            raise ValueError(f"evidence registry: {where} {name}: {field} is missing "
+                             f"(one of {', '.join(allowed)})")
+        if row[field] not in allowed:
+            raise ValueError(f"evidence registry: {where} {name}: unknown {field} "
+                             f"{row[field]!r} (one of {', '.join(allowed)})")
 
 
 @lru_cache(maxsize=1)
@@ -51,12 +74,10 @@ def entries() -> tuple[Entry, ...]:
     """All parameter rows, in file order."""
     rows = []
     for row in _raw()["parameter"]:
-        if row["status"] not in STATUSES:
-            raise ValueError(f"evidence registry: {row['name']}: unknown status {row['status']!r}")
         rng = tuple(row["range"]) if "range" in row else None
         rows.append(
             Entry(row["name"], row["value"], row["unit"], row["status"], row["source"], rng,
-                  row.get("hub"))
+                  row.get("hub"), row["confidence"])
         )
     return tuple(rows)
 
@@ -66,12 +87,14 @@ def constant(name: str) -> Entry:
     a ``[[constant]]`` row, e.g. ``waits.cap_days``."""
     for row in _raw()["constant"]:
         if row["name"] == name:
-            return Entry(row["name"], row["value"], row["unit"], row["status"], row["source"])
+            return Entry(row["name"], row["value"], row["unit"], row["status"], row["source"],
+                         confidence=row["confidence"])
     raise KeyError(name)
 
 
 def targets() -> tuple[dict[str, Any], ...]:
-    """Published figures the model is checked against (name, value, unit, source)."""
+    """Published figures the model is checked against (name, value, unit, source, status,
+    confidence)."""
     return tuple(_raw().get("target", ()))
 
 
@@ -137,6 +160,7 @@ def as_records() -> list[dict[str, Any]]:
         low, high = row.range if row.range else (None, None)
         out.append(
             {"name": row.name, "hub": row.hub or "all", "value": value, "unit": row.unit,
-             "status": row.status, "range_low": low, "range_high": high, "source": row.source}
+             "status": row.status, "confidence": row.confidence, "range_low": low,
+             "range_high": high, "source": row.source}
         )
     return out

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+import numpy as np
+from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, model_validator
 
+from hubsim.scenario import correlation as need_correlation
 from hubsim.scenario.arrivals import Arrivals
 from hubsim.scenario.base import DOMAINS, NEED_TIERS, PATHWAYS, Frozen, FrozenMap, freeze  # noqa: F401 (re-exported)
 from hubsim.scenario.distributions import Distribution
@@ -70,14 +72,49 @@ class Population(Frozen):
         return self
 
 
+def _shift_number(value: Any, where: str) -> float:
+    """A shift in sd units within +-MAX_SHIFT_SD; ValueError starting with ``where`` if not."""
+    prefix = f"{where}: " if where else ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{prefix}must be a number of sd (or a table by domain), got {value!r}")
+    if not abs(value) <= MAX_SHIFT_SD:
+        raise ValueError(f"{prefix}must be within +-{MAX_SHIFT_SD} sd, got {value!r}")
+    return float(value)
+
+
+def _risk_shift(value: Any) -> float | FrozenMap:
+    """One risk factor's latent shift: a number (every domain) or a table with every domain."""
+    if not isinstance(value, dict):
+        return _shift_number(value, "")
+    unknown = [k for k in value if k not in DOMAINS]
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown domain; expected {', '.join(DOMAINS)}")
+    missing = [d for d in DOMAINS if d not in value]
+    if missing:
+        raise ValueError(f"{missing[0]}: missing (a table of shifts gives every domain: "
+                         f"{', '.join(DOMAINS)}; or give one number for all)")
+    return freeze({d: _shift_number(value[d], d) for d in DOMAINS})
+
+
+RiskShift = Annotated[
+    Any, PlainValidator(_risk_shift),
+    PlainSerializer(lambda v: dict(v) if isinstance(v, dict) else v),
+]
+Correlation = Annotated[
+    Any, PlainValidator(need_correlation.parse), PlainSerializer(need_correlation.dump),
+]
+
+
 class Screening(Frozen):
-    """Need model: prevalence per domain for a client with no risk factor, the common latent
-    correlation, and how far each risk factor shifts the latent scores (sd units)."""
+    """Need model: prevalence per domain for a client with no risk factor, the latent correlation
+    between domains (a number, a ``{general, affective, alcohol_ratio}`` table or a 5 x 5 matrix:
+    see :mod:`hubsim.scenario.correlation`), and how far each risk factor shifts the latent scores
+    (sd units; one number for every domain, or a table by domain)."""
 
     prevalence: Annotated[dict[Literal[DOMAINS], float], AfterValidator(freeze)]  # type: ignore
-    correlation: float = Field(ge=0, le=0.95)
+    correlation: Correlation
     risk_shift_sd: Annotated[  # type: ignore[valid-type]
-        dict[Literal[RISK_FACTORS], float], AfterValidator(freeze)
+        dict[Literal[RISK_FACTORS], RiskShift], AfterValidator(freeze)
     ]
     moderate_min_domains: int = Field(ge=1, le=5)
     high_min_domains: int = Field(ge=1, le=5)
@@ -94,11 +131,23 @@ class Screening(Frozen):
         absent = [k for k in RISK_FACTORS if k not in self.risk_shift_sd]
         if absent:
             raise ValueError(f"risk_shift_sd.{absent[0]}: missing")
-        if any(abs(v) > MAX_SHIFT_SD for v in self.risk_shift_sd.values()):
-            raise ValueError(f"risk_shift_sd: each shift must be within +-{MAX_SHIFT_SD} sd")
         if self.high_min_domains <= self.moderate_min_domains:
             raise ValueError("high_min_domains: must be greater than moderate_min_domains")
         return self
+
+    def correlation_matrix(self) -> np.ndarray:
+        """The 5 x 5 latent correlation matrix, ``DOMAINS`` order."""
+        return need_correlation.as_matrix(self.correlation)
+
+    def shift_matrix(self) -> np.ndarray:
+        """Latent shift of each domain (columns, ``DOMAINS`` order) when each risk factor (rows,
+        ``RISK_FACTORS`` order) is present, sd units: shape (8, 5)."""
+        rows = []
+        for factor in RISK_FACTORS:
+            shift = self.risk_shift_sd[factor]
+            rows.append([shift[d] for d in DOMAINS] if isinstance(shift, dict)
+                        else [shift] * len(DOMAINS))
+        return np.array(rows, dtype=float)
 
 
 class Triage(Frozen):
@@ -171,10 +220,16 @@ class BriefSupport(Course):
 
 
 class Destination(Frozen):
-    """One kind of external service: its share of onward referrals and its wait (days)."""
+    """One kind of external service: its share of onward referrals and its wait (days).
+
+    ``wait_days`` runs from referral to the first treatment appointment; ``hidden_wait_days``
+    (optional) from the first to the second appointment, where the treatment the Hub referred
+    for begins (the "hidden wait" of NHS Talking Therapies). The client waits for both.
+    """
 
     share: Probability = Field(ge=0, le=1)
     wait_days: Distribution
+    hidden_wait_days: Distribution | None = None
 
 
 class External(Frozen):

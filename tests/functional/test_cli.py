@@ -242,12 +242,33 @@ def test_evidence_table_default(runner) -> None:
     result = runner.invoke(app, ["evidence"])
     assert result.exit_code == 0, result.output
     header = result.stdout.splitlines()[0].split()
-    assert header[0] == "name" and {"value", "unit", "status"} <= set(header)
+    assert header[0] == "name" and {"value", "status", "confidence"} <= set(header)
     assert set(result.stdout.splitlines()[1].replace(" ", "")) == {"-"}  # the rule under it
     assert "staff.therapists.wte" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--status", "guess"], ["--format", "xml"]])
+@pytest.mark.parametrize("args", [[], ["--sources"]])
+def test_evidence_table_lines_fit_120_characters(runner, args) -> None:
+    result = runner.invoke(app, ["evidence", *args])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 120
+    if args:  # a source line under each row: header, rule, 2 lines per row, note
+        assert sum(line.startswith("    ") for line in lines) == len(registry.entries())
+        assert "Source: HSDR-SS" in result.stdout
+
+
+def test_evidence_confidence_filter(runner) -> None:
+    result = runner.invoke(app, ["evidence", "--confidence", "high", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert frame["name"].tolist() == [r.name for r in registry.entries()
+                                      if r.confidence == "high"]
+    assert set(frame["confidence"]) == {"high"}
+
+
+@pytest.mark.parametrize("args", [["--status", "guess"], ["--format", "xml"],
+                                  ["--confidence", "certain"]])
 def test_evidence_bad_option(runner, args) -> None:
     result = runner.invoke(app, ["evidence", *args])
     assert result.exit_code == BAD_INPUT

@@ -31,8 +31,9 @@ def test_calibrating_the_evaluation_targets_reproduces_the_registry():
     result = runner.invoke(_app(), ["calibrate", str(TARGETS)])
     assert result.exit_code == 0, result.output
     fitted = _screening_table(result.output)
-    assert fitted["correlation"] == pytest.approx(registry.entry("screening.correlation").value,
-                                                  abs=1e-3)
+    for name in ("general", "anxiety_depression", "alcohol_ratio"):
+        registered = registry.entry(f"screening.correlation.{name}").value
+        assert fitted["correlation"][name] == pytest.approx(registered, abs=1e-3)
     for domain in DOMAINS:
         registered = registry.entry(f"screening.prevalence.{domain}").value
         assert fitted["prevalence"][domain] == pytest.approx(registered, abs=1e-3)
@@ -53,6 +54,18 @@ def test_calibrating_a_screening_extract_recovers_its_figures(tmp_path):
     assert all(written["prevalence"][d] < prevalence[d] for d in DOMAINS)
     again = runner.invoke(_app(), ["calibrate", str(extract), "--out", str(out)])
     assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_calibrate_free_option_fits_the_named_parameters(tmp_path):
+    result = runner.invoke(_app(), ["calibrate", str(TARGETS), "--free",
+                                    "general,anxiety_depression"])
+    assert result.exit_code == 0, result.output
+    assert "anxiety_depression" in result.output.split("[screening]")[0]  # its sd is printed
+    fitted = _screening_table(result.output)["correlation"]
+    assert fitted["anxiety_depression"] != registry.entry(
+        "screening.correlation.anxiety_depression").value
+    bad = runner.invoke(_app(), ["calibrate", str(TARGETS), "--free", "affective"])
+    assert bad.exit_code == 2 and "--free" in bad.output and "affective" in bad.output
 
 
 @pytest.mark.parametrize(
@@ -76,6 +89,7 @@ def test_bad_targets_exit_2_naming_the_problem(tmp_path, content, suffix, needle
 def test_evidence_lists_hub_specific_rows_as_markdown():
     result = runner.invoke(_app(), ["evidence", "--format", "markdown"])
     assert result.exit_code == 0
-    assert result.output.startswith("| name | hub | value | unit | status | source |")
+    assert result.output.startswith(
+        "| name | hub | value | unit | status | confidence | source |")
     for hub in registry.hubs():
         assert hub in result.output

@@ -93,6 +93,7 @@ def test_key_results_and_assumptions(page):
     assert "95% CI" in page
     assert '<tr class="assumption">' in page
     assert "differs from registry" in page  # the stored run overrides horizon_days and WTE
+    assert "low confidence" in page and "by confidence" in page  # registry confidence shown
     assert "hubsim run scenarios/baseline.toml --replications 2 --seed 0" in page
 
 

@@ -59,6 +59,48 @@ def test_every_row_has_unit_source_and_known_status(row: registry.Entry) -> None
     assert row.status in ("evidenced", "derived", "assumption")
 
 
+@pytest.mark.parametrize("row", registry.entries(), ids=lambda r: f"{r.name}@{r.hub or 'all'}")
+def test_every_row_has_a_known_confidence(row: registry.Entry) -> None:
+    assert row.confidence in registry.CONFIDENCES
+
+
+def test_targets_and_constants_have_a_confidence() -> None:
+    assert all(t["confidence"] in registry.CONFIDENCES for t in registry.targets())
+    assert registry.constant("waits.standard_6w_days").confidence == "high"
+
+
+def test_assumptions_are_never_high_confidence_unless_no_claim() -> None:
+    """An assumption makes no evidenced claim: at most medium, except the rows that are labels or
+    analysis settings about nothing in the world (the scenario's description, a warm-up of 0
+    for a Hub that starts empty at launch)."""
+    high = [r.name for r in registry.entries() if r.status == "assumption"
+            and r.confidence == "high"]
+    assert high == ["description", "warmup_days"]
+
+
+def test_news_items_and_recalled_values_are_not_high_confidence() -> None:
+    """An "evidenced" value read in a news item, a repository transcription or recalled is at
+    most medium confidence (README, Evidence registry)."""
+    secondary = ("news", ".co.uk", ".org.uk", ".com", "COSTmos", ", M)", ", L)", "recalled")
+    for row in registry.entries():
+        if row.status == "evidenced" and any(word in row.source for word in secondary):
+            assert row.confidence != "high", row.name
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ({"name": "x", "status": "evidenced"}, "x: confidence is missing"),
+        ({"name": "x", "status": "evidenced", "confidence": "certain"}, "unknown confidence"),
+        ({"name": "x", "status": "guess", "confidence": "low"}, "unknown status"),
+    ],
+)
+def test_check_row_names_the_file_row_and_field(row: dict, words: str) -> None:
+    with pytest.raises(ValueError, match="evidence-x.toml") as caught:
+        registry.check_row(row, "evidence-x.toml [[parameter]]")
+    assert words in str(caught.value)
+
+
 def test_rows_are_unique_per_hub() -> None:
     keys = Counter((r.name, r.hub) for r in registry.entries())
     assert [k for k, c in keys.items() if c > 1] == []

@@ -1,9 +1,13 @@
 """The model against the evaluation's published figures (Varese et al. 2024, HSDR-SS).
 
-Tolerances are the project's acceptance tolerances (issue 3): +-3 points for the share above
-threshold on 3+ measures and for functional impairment, +-2 points for none, +-5 points for the
-follow-up figures, +-10% for the four-Hub screened count. With 20,000 clients the sampling sd of a
-share is at most 0.35 points, so a model error beyond the tolerance cannot hide in noise.
+Need-model checks (calibrated figures, on 20,000 sampled clients): tolerance is the published
+share's 95% Wilson interval at n = 1,973 screened clients (about +-2.2 points at 60%, +-1.8 at
+80%, +-1.3 at 10%). With 20,000 clients the sampling sd of a share is at most 0.35 points, so a
+model error beyond the tolerance cannot hide in noise.
+
+``check-evidence`` end to end: input and calibrated figures must pass (exit 0); out-of-sample
+figures are reported and listed when they fail (see hubsim/experiments/evidence_check.py for the
+rule).
 """
 
 from pathlib import Path
@@ -14,6 +18,7 @@ from typer.testing import CliRunner
 
 from hubsim import load_scenario
 from hubsim.cli.main import app
+from hubsim.experiments.evidence_check import published_interval
 from hubsim.model.population import sample_clients
 from hubsim.model.rng import Streams
 from hubsim.scenario import registry
@@ -31,12 +36,19 @@ def screened(request):
     return scenario, draws
 
 
-def test_need_model_reproduces_the_co_occurrence_anchors(screened):
+def _published(name: str) -> tuple[float, float]:
+    target = next(t for t in registry.targets() if t["name"] == name)
+    return published_interval(target)
+
+
+def test_calibrated_need_model_reproduces_the_co_occurrence_anchors(screened):
     _, draws = screened
     count = draws.need.sum(axis=1)
-    assert 100 * np.mean(count >= 3) == pytest.approx(60, abs=3)
-    assert 100 * np.mean(draws.need[:, 4]) == pytest.approx(80, abs=3)  # WSAS
-    assert 100 * np.mean(count == 0) == pytest.approx(10, abs=2)
+    for name, share in (("screen_positive_3plus_pct", np.mean(count >= 3)),
+                        ("screen_functioning_pct", np.mean(draws.need[:, 4])),  # WSAS
+                        ("screen_negative_all_pct", np.mean(count == 0))):
+        low, high = _published(name)
+        assert low <= 100 * share <= high, (name, 100 * share, low, high)
 
 
 def _within(share_pct: float, low: float, high: float) -> bool:
@@ -67,7 +79,8 @@ def test_risk_factors_raise_need(screened):
 
 @pytest.mark.slow
 def test_check_evidence_passes_on_the_four_hubs(tmp_path):
-    """Runs the published-figure check end to end; exit 0 means every figure passed."""
+    """Runs the published-figure check end to end; exit 0 means every input and calibrated
+    figure passed. Out-of-sample figures are in the table with a role, passing or not."""
     out = tmp_path / "validation.csv"
     result = CliRunner().invoke(
         app, ["check-evidence", str(NORTH), "--replications", "6",
@@ -76,8 +89,14 @@ def test_check_evidence_passes_on_the_four_hubs(tmp_path):
     assert result.exit_code == 0, result.output
     assert "followup_on_waiting_list_pct" in result.output
     table = __import__("pandas").read_csv(out)
-    assert table["passed"].all()
-    assert set(table["figure"]) >= {"screened_clients_four_hubs", "followup_contact_pct"}
+    assert table.loc[table["role"] != "out-of-sample", "passed"].all()
+    assert set(table["role"]) == {"input", "calibrated", "out-of-sample"}
+    assert set(table["figure"]) >= {"screened_clients_four_hubs", "followup_contact_pct",
+                                    "followup_hub_supported_pct", "followup_eq5d"}
+    failing = table.loc[~table["passed"], "figure"].tolist()
+    if failing:
+        assert "Out-of-sample figures outside tolerance" in result.output
+        assert all(f in result.output.split("Out-of-sample figures outside")[1] for f in failing)
 
 
 @pytest.mark.slow
