@@ -39,11 +39,13 @@ chromium:
 
 test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check hubsim tests benchmarks scripts notebooks
+	$(BIN)/mypy
 	HUBSIM_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 -p no:cacheprovider --durations=15
 	HUBSIM_NOTEBOOK_REPLICATIONS=2 $(BIN)/python -m pytest -n 2 -p no:cacheprovider --nbmake notebooks
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check hubsim tests benchmarks scripts notebooks
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py

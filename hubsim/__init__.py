@@ -1,6 +1,8 @@
 """hubsim: discrete-event simulation of NHS staff mental-health Resilience Hubs.
 
-The public API: ``load_scenario``, ``simulate``, ``run_experiment`` and the types they return.
+The public API: ``load_scenario``, ``simulate``, ``run_experiment`` and the types they return;
+``read_layers`` (a scenario file merged over its ``extends`` chain) and ``run_psa`` with its
+``PsaSetup`` for a probabilistic sensitivity analysis.
 Each is imported on first use (PEP 562), so importing one layer, or starting the command line,
 does not load the whole simulator.
 """
@@ -20,17 +22,21 @@ _PUBLIC = {
     "ScenarioError": "hubsim.scenario.loader",
     "load_scenario": "hubsim.scenario.loader",
     "Scenario": "hubsim.scenario.schema",
+    "read_layers": "hubsim.scenario.loader",
+    "PsaSetup": "hubsim.experiments.psa",
+    "run_psa": "hubsim.experiments.psa",
 }
 __all__ = [
-    "Experiment", "Run", "Scenario", "ScenarioError", "__version__", "load_scenario",
-    "run_experiment", "simulate",
+    "Experiment", "PsaSetup", "Run", "Scenario", "ScenarioError", "__version__", "load_scenario",
+    "read_layers", "run_experiment", "run_psa", "simulate",
 ]
 
 if TYPE_CHECKING:
+    from hubsim.experiments.psa import PsaSetup, run_psa
     from hubsim.experiments.replications import run_experiment
     from hubsim.experiments.simulate import Run, simulate
     from hubsim.results.experiment import Experiment
-    from hubsim.scenario.loader import ScenarioError, load_scenario
+    from hubsim.scenario.loader import ScenarioError, load_scenario, read_layers
     from hubsim.scenario.schema import Scenario
 
 

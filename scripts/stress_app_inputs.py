@@ -36,9 +36,9 @@ SETTLE_S = 1.0  # after the page switch, before the settings line is read (no-wa
 VIEWPORT = {"width": 1400, "height": 1500}
 LEVERS_HEADING = PAGES["pages/scenario.py"]
 RESULTS_HEADING = PAGES["pages/results.py"]
-SETTINGS_LINE = re.compile(r"days · \d+ lever")
+SETTINGS_LINE = re.compile(r"days · \d+ replications · seed")
 TYPED = (("Therapists (WTE)", "1.5"), ("Horizon (days)", "365"), ("Replications", "12"))
-EXPECTED = ("365 days", "1 lever change", "12 replications")
+EXPECTED = ("365 days", "12 replications", "therapists (WTE): 2.4 → 1.5")
 
 
 def _spin() -> None:

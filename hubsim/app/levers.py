@@ -143,3 +143,86 @@ def _word(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+CHANGE_WORDS: dict[str, str] = {
+    "arrivals.scale": "arrival volume (× the scenario's own)",
+    "therapy.priority": "who is offered the next therapy place",
+    "therapy.breach_after_days": "long wait limit (days)",
+    "outcomes.preset": "logic-model preset",
+    "horizon_days": "horizon (days)",
+    "name": "name",
+}
+"""Plain words of the simple levers, as the scenario page labels them."""
+
+
+def _lever_words(key: str) -> str:
+    parts = key.split(".")
+    if key in CHANGE_WORDS:
+        return CHANGE_WORDS[key]
+    if parts[0] == "staff" and parts[-1] == "wte":
+        return f"{ROLE_WORDS.get(parts[1], parts[1]).lower()} (WTE)"
+    if parts[0] == "therapy" and parts[1] == "sessions":
+        return f"{TIER_WORDS.get(parts[2], parts[2]).lower()}: average sessions per course"
+    if parts[0] == "routing":
+        return f"{TIER_WORDS.get(parts[1], parts[1]).lower()}: share offered Hub therapy"
+    return key
+
+
+def _shown(key: str, value: Any) -> str:
+    if key == "therapy.priority":
+        return PRIORITY_WORDS.get(str(value), str(value))
+    if key.startswith("routing."):
+        return f"{100 * float(value):.0f}%"
+    return _word(value)
+
+
+def _dotted(data: Mapping[str, Any], key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(data, Mapping) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def _split_hub(key: str, original: Any) -> tuple[str, Mapping[str, Any], str]:
+    """(``"ID: "`` or '', that Hub's scenario data, the key within the Hub)."""
+    hubs = getattr(original, "hubs", None)
+    if hubs is not None and key.startswith("hubs."):
+        _, hub_id, rest = key.split(".", 2)
+        hub = next((h for h in hubs if h.hub == hub_id), hubs[0])
+        return f"{hub_id}: ", hub.model_dump(by_alias=True), rest
+    return "", original.model_dump(by_alias=True), key
+
+
+def _added(rest: str, value: list, before: list | None) -> str:
+    known = [dict(v) for v in before or ()]
+    new = [v for v in value if dict(v) not in known] or value[-1:]
+    items = "; ".join(", ".join(f"{k} {_word(x)}" for k, x in item.items()) for item in new)
+    if rest == "arrivals.surges":
+        return f"incident surge added ({items})"
+    role = rest.split(".")[1]
+    return f"{ROLE_WORDS.get(role, role).lower()} WTE change added ({items})"
+
+
+def change_list(original: Any, overrides: Mapping[str, Any]) -> list[str]:
+    """Each lever change in words, old value to new: 'therapists (WTE): 2.4 → 3'.
+
+    Parameters
+    ----------
+    original : the scenario as its file has it (``Scenario`` or ``MultiHubScenario``)
+    overrides : the levers' dotted overrides (``hubs.ID.KEY`` for one Hub of several); the
+        pathway shares a routing lever rescales are named once, by the Hub therapy share
+    """
+    out = []
+    for key, value in overrides.items():
+        hub, data, rest = _split_hub(key, original)
+        if rest.startswith("routing.") and not rest.endswith(f".{HUB_THERAPY}"):
+            continue  # the other pathways follow the Hub therapy share
+        before = _dotted(data, rest)
+        if isinstance(value, list):
+            out.append(hub + _added(rest, value, before))
+            continue
+        was = "" if before is None else f"{_shown(rest, before)} → "
+        out.append(f"{hub}{_lever_words(rest)}: {was}{_shown(rest, value)}")
+    return out

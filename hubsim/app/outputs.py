@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from hubsim.experiments.replications import Experiment
 from hubsim.figures import SPECS, png_bytes
@@ -25,6 +26,7 @@ from hubsim.results.write import scenario_hash
 from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 FIGURES: tuple[str, ...] = ("therapy_waits", "therapy_waitlist", "triage_queue")
 """The catalogue figures the results page shows: the fan charts and the 6/18-week picture."""
@@ -44,9 +46,9 @@ class RunResult:
     experiment: Experiment
     source: str
     seconds: float
-    _made: dict[str, object] = field(default_factory=dict, repr=False)
+    _made: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def _once(self, name: str, make: Callable[[], object]) -> object:
+    def _once(self, name: str, make: Callable[[], _T]) -> _T:
         if name not in self._made:
             started = time.perf_counter()
             self._made[name] = make()

@@ -26,7 +26,7 @@ SOURCE = "source"
 STORE = "lever_store"
 SETTINGS_STORE = "settings_store"  # run settings outlive a change of scenario (horizon aside)
 BUILT = "built_cache"
-RESULTS = ("result.run", "result.compare", "result.search")
+RESULTS = ("result.run", "result.compare", "result.search", "result.side_by_side")
 REPLICATIONS, SEED, HORIZON = "setting.replications", "setting.seed", "setting.horizon_days"
 SURGE_START_DAYS = 90  # a new surge's default date: three months in, once the Hub is running
 SURGE_PEAK_MULTIPLE = 2.0  # a new surge's default peak: twice the Hub's average weekly demand
@@ -72,6 +72,14 @@ def source() -> Source | None:
     return st.session_state[SOURCE]
 
 
+def chosen_source() -> Source:
+    """``source()``, for pages shown only once there is one (``RuntimeError`` if none)."""
+    src = source()
+    if src is None:
+        raise RuntimeError("no scenario to show: none is shipped and none was uploaded")
+    return src
+
+
 def set_source(new: Source) -> None:
     """Choose another scenario: levers, lever widgets, the horizon and results are reset.
 
@@ -98,6 +106,14 @@ def _layers(src: Source) -> dict[str, Any]:
     return read_layers(shipped_scenarios()[src.name])
 
 
+def layers() -> dict[str, Any]:
+    """The chosen scenario's own files merged (no registry defaults, no lever)."""
+    src = source()
+    if src is None:
+        raise ScenarioError("app", "scenario", "no scenario chosen: upload one")
+    return _layers(src)
+
+
 def _build(src: Source, overrides: dict[str, Any]) -> AnyScenario:
     label = src.name
     return build(_layers(src), overrides, label, scenarios_dir())
@@ -112,7 +128,7 @@ def hubs(scenario: AnyScenario) -> dict[str | None, Scenario]:
 
 def original() -> AnyScenario:
     """The chosen scenario as its file has it (raises ``ScenarioError`` when it is invalid)."""
-    src = source()
+    src = chosen_source()
     cache = st.session_state.setdefault(BUILT, {})
     if src.ident not in cache:
         cache[src.ident] = _build(src, {})
@@ -212,7 +228,7 @@ def current() -> Built:
     hubsim.scenario.loader.ScenarioError
         the command line's message for an invalid scenario, lever or setting.
     """
-    src, orig = source(), original()
+    src, orig = chosen_source(), original()
     _, _, horizon = settings()
     lever_overrides: dict[str, Any] = {}
     for hub_id, hub in hubs(orig).items():

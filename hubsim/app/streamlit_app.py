@@ -1,8 +1,8 @@
 """hubsim web app: the script ``streamlit run`` executes (``hubsim app`` starts it).
 
 Five pages over hubsim's public API: choose a scenario and adjust its levers; run replications
-and see the results; compare against the unchanged scenario; search for the staffing that meets
-a target; download results, report and scenario.
+and see the results; compare against the unchanged scenario, and up to four scenarios side by
+side; search for the staffing that meets a target; download results, report and scenario.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ PAGES = [
     st.Page("pages/scenario.py", title="Scenario & levers", icon=":material/tune:",
             default=True),
     st.Page("pages/results.py", title="Run & results", icon=":material/play_circle:"),
-    st.Page("pages/compare.py", title="Compare with unchanged", icon=":material/compare_arrows:"),
+    st.Page("pages/compare.py", title="Compare scenarios", icon=":material/compare_arrows:"),
     st.Page("pages/search.py", title="Staffing search", icon=":material/group_add:"),
     st.Page("pages/downloads.py", title="Downloads", icon=":material/download:"),
 ]

@@ -1,19 +1,23 @@
 """Scenarios written back as TOML, for download: the resolved scenario, or just the changes.
 
 The resolved file holds every field, registry defaults included, so it runs the same anywhere
-(``hubsim run FILE``). The changes file ``extends`` the shipped scenario and sets only what the
-levers changed. Both load back to the same scenario hash (tested).
+(``hubsim run FILE``). The changes file holds what the scenario's own files say (its ``extends``
+chain merged in, so it needs no other file) with the levers' changes set into it and listed in
+its header; the registry fills in the rest, as for any scenario file. Both load back to the same
+scenario hash (tested).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from hubsim.scenario.loader import apply_overrides
+from hubsim.scenario.loader import apply_overrides, deep_merge, read_layers
 from hubsim.scenario.schema import AnyScenario, Scenario
 
 
@@ -48,10 +52,29 @@ def scenario_toml(scenario: AnyScenario, note: list[str] | None = None) -> str:
     return _comment(note or []) + tomli_w.dumps(_scenario_data(scenario))
 
 
+def self_contained(layers: Mapping[str, Any], base_dir: Path | None) -> dict[str, Any]:
+    """``layers`` (a scenario file merged over its ``extends`` chain; an upload's ``extends`` is
+    merged here) with each Hub's own
+    ``extends`` (``[hubs.ID] extends = "FILE"``, read from ``base_dir``) merged in too: a file
+    that needs no other file."""
+    data = copy.deepcopy(dict(layers))
+    parent = data.pop("extends", None)  # an upload's layers may still name their parent
+    if parent is not None and base_dir is not None:
+        data = deep_merge(read_layers(base_dir / str(parent)), data)
+    for hub_id, table in (data.get("hubs") or {}).items():
+        parent = table.pop("extends", None) if isinstance(table, dict) else None
+        if parent is not None and base_dir is not None:
+            data["hubs"][hub_id] = deep_merge(read_layers(base_dir / str(parent)), table)
+    return data
+
+
 def changes_toml(
-    extends: str, overrides: Mapping[str, Any], note: list[str] | None = None
+    layers: Mapping[str, Any], overrides: Mapping[str, Any], note: list[str] | None = None,
+    base_dir: Path | None = None,
 ) -> str:
-    """A scenario file that ``extends`` a shipped scenario and sets the dotted ``overrides``."""
-    data: dict[str, Any] = {"extends": extends}
+    """A scenario file that runs wherever it is saved: the scenario's own ``layers`` (see
+    ``self_contained``; registry defaults are not written out) with the dotted ``overrides``
+    set into them. ``note`` lines go on top as comments."""
+    data = self_contained(layers, base_dir)
     apply_overrides(data, dict(overrides), "download")
     return _comment(note or []) + tomli_w.dumps(plain(data))

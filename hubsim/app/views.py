@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -121,11 +122,17 @@ def kpi_cards(summary: pd.DataFrame) -> None:
         for column, kpi in zip(st.columns(CARDS_PER_ROW), names[start:start + CARDS_PER_ROW],
                                strict=False):
             row = summary_row(summary, kpi)
+            assert row is not None  # ``names`` holds the KPIs that have a row
             with column.container(border=True):
                 st.metric(CARD_TITLES[kpi], fmt(kpi, row["mean"]), help=kpi_label(kpi))
                 low, high = row["ci_low"], row["ci_high"]
                 if not math.isnan(low):
                     st.caption(f"95% CI {fmt_range(kpi, low, high)}")
+
+
+def table_rows(frame: pd.DataFrame) -> list[Any]:
+    """The rows of ``frame`` as named tuples (fields typed at run time)."""
+    return list(frame.itertuples(index=False))
 
 
 def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = CORE_KPIS) -> pd.DataFrame:
@@ -137,7 +144,7 @@ def kpi_table(summary: pd.DataFrame, kpis: tuple[str, ...] | None = CORE_KPIS) -
     return pd.DataFrame({
         "Measure": [sentence(kpi_label(k)) for k in rows["kpi"]],
         "Mean (95% CI)": [fmt_interval(r.kpi, r.mean, r.ci_low, r.ci_high)
-                          for r in rows.itertuples(index=False)],
+                          for r in table_rows(rows)],
         "KPI name": list(rows["kpi"]),
     })
 

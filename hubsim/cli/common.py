@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -48,7 +48,7 @@ DaskLocalOpt = Annotated[int | None, typer.Option(
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each replication.")]
 
 
-def fail(message: str, code: int = BAD_INPUT) -> None:
+def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     """Print one line to stderr and exit."""
     typer.echo(f"hubsim: error: {message}", err=True)
     raise typer.Exit(code)

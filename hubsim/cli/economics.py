@@ -103,7 +103,7 @@ def cost_consequence_command(
                f"{getattr(loaded, 'price_year', '')} prices, outcome preset "
                f"{_preset(loaded)}\n")
     typer.echo(cost_consequence_text(table))
-    if base is not None:
+    if base is not None and other is not None:  # a comparator was given
         typer.echo(f"\nB = {loaded.name}; A = {other.name}\n")
         typer.echo(incremental_text(incremental(base.kpis, exp.kpis)))
     if out is not None:
@@ -138,13 +138,15 @@ def _layers(path: Path | None) -> dict[str, Any] | None:
 def _psa_summary(result: PsaResult) -> str:
     import pandas as pd
 
-    from hubsim.cli.tables import fmt, render
+    from hubsim.cli.tables import fmt_value, render
     draws = result.draws
     lines = [("", "mean", "2.5th to 97.5th percentile of draws")]
     for column in ("incremental_cost_gbp", "incremental_qalys", "employer_savings_gbp",
                    *(f"nmb_{w:.0f}_gbp" for w in result.wtp)):
         low, high = pd.Series(draws[column]).quantile([p / 100 for p in PERCENTILES])
-        lines.append((column, fmt(draws[column].mean()), f"{fmt(low)} to {fmt(high)}"))
+        unit = "GBP" if column.endswith("_gbp") else "QALYs"
+        lines.append((column, fmt_value(draws[column].mean(), unit),
+                      f"{fmt_value(low, unit)} to {fmt_value(high, unit)}"))
     text = [render(lines), ""]
     for w in result.wtp:
         share = float((draws[f"nmb_{w:.0f}_gbp"] > 0).mean())
@@ -227,8 +229,9 @@ def psa(
     psa_parameters.csv, ce_plane.png, ceac.png, ranking.png and run_metadata.json.
     """
     from hubsim.experiments.psa import PsaSetup, run_psa
-    setup = PsaSetup(_layers(scenario), _layers(comparator), overrides_from(set_), str(scenario),
-                     str(comparator or "signpost-only comparator"), tuple(only or ()))
+    setup = PsaSetup(_layers(scenario) or {}, _layers(comparator), overrides_from(set_),
+                     str(scenario), str(comparator or "signpost-only comparator"),
+                     tuple(only or ()))
     loaded = load_or_fail(scenario, set_)
     out_dir = out or Path("results") / f"psa-{loaded.hub}-{datetime.now():%Y%m%d-%H%M%S}"
     check_out_dir(out_dir, force)

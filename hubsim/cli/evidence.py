@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -38,9 +38,10 @@ def _table(frame: pd.DataFrame, sources: bool) -> str:
     """The registry as an aligned text table of lines up to TABLE_WIDTH characters; with
     ``sources``, each row is followed by an indented line with its unit and source."""
     cols = ("name", "hub", "value", "status", "confidence")
+    records: list[Any] = list(frame.itertuples(index=False))  # fields typed at run time
     rows = [cols] + [
         (r.name, hub_code(r.hub), _cut(r.value, VALUE_WIDTH), r.status, r.confidence)
-        for r in frame.itertuples(index=False)
+        for r in records
     ]
     lines = render(rows).splitlines()
     if sources:
@@ -196,9 +197,14 @@ def check_evidence(
     if csv is not None:  # before the run: a bad --csv must not cost a whole simulation
         check_writable_file(csv, "--csv")
     experiment = run_experiment(loaded, replications, seed, progress=replications >= 4)
+    assert experiment.clients is not None  # records are kept by default
     table = check_table(figures_by_replication(experiment.clients, loaded), loaded)
     typer.echo(f"{loaded.name}: {replications} replications, seed {seed}\n")
     typer.echo(validation_text(table))
+    passed = int(table["passed"].sum())
+    failed = ", ".join(table.loc[~table["passed"].astype(bool), "figure"].astype(str))
+    typer.echo(f"\nIn plain words: {passed} of {len(table)} published figures are reproduced "
+               "within tolerance" + (f"; outside it: {failed}." if failed else "."))
     typer.echo(f"\n{TOLERANCE_RULE}")
     typer.echo("\nNot compared here:")
     for figure, reason in NOT_MATCHED:
@@ -237,6 +243,7 @@ def validation_text(table: pd.DataFrame) -> str:
     """The validation table as aligned text."""
     rows: list[tuple[str, ...]] = [("figure", "role", "published (n)", "simulated",
                                     "95% interval", "accepted", "result")]
+    r: Any  # a row of itertuples: its fields are typed at run time
     for r in table.itertuples(index=False):
         n = f" ({r.published_n})" if str(r.published_n) not in ("", "nan") else ""
         digits = 3 if abs(r.simulated) < 1.5 else 1

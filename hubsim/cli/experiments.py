@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -85,18 +85,77 @@ def _atomic_file(path: Path, force: bool, option: str) -> Iterator[Path]:
 
 
 def comparison_table(differences: pd.DataFrame, kpis: list[str]) -> str:
-    """Paired differences as text: KPI, unit, A mean, B mean, B - A with 95% CI, significant;
-    in the order of ``kpis`` (so each wait's long-wait share sits beside its mean)."""
-    from hubsim.cli.tables import fmt, render
-    from hubsim.results.kpis import KPI_UNITS
-    lines = [("KPI", "unit", "A mean", "B mean", "B - A (95% CI)", "significant")]
+    """Paired differences as text: KPI title, A mean, B mean, B - A with its 95% interval,
+    significant, KPI name; in the order of ``kpis`` (so each wait's long-wait share sits beside
+    its mean). Numbers in the KPI's unit (``hubsim.tables``)."""
+    from hubsim.cli.tables import fmt_difference, fmt_value, render
+    from hubsim.results.columns import kpi_title, kpi_unit
+
+    lines = [("KPI", "A mean", "B mean", "B - A (95% interval)", "significant", "name")]
     present = set(differences["kpi"])
     shown = differences.set_index("kpi").loc[[k for k in kpis if k in present]].reset_index()
+    row: Any  # a row of itertuples: its fields are typed at run time
     for row in shown.itertuples(index=False):
-        interval = "-" if math.isnan(row.ci_low) else f"{fmt(row.ci_low)} to {fmt(row.ci_high)}"
-        lines.append((row.kpi, KPI_UNITS.get(row.kpi, ""), fmt(row.mean_a), fmt(row.mean_b),
-                      f"{fmt(row.diff_mean)} ({interval})", "yes" if row.significant else "no"))
+        unit = kpi_unit(row.kpi)
+        lines.append((kpi_title(row.kpi), fmt_value(row.mean_a, unit), fmt_value(row.mean_b, unit),
+                      fmt_difference(row.diff_mean, row.ci_low, row.ci_high, unit),
+                      "yes" if row.significant else "no", row.kpi))
     return render(lines) + _wait_note(kpis)
+
+
+COMPARE_WORDS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("cost_total_gbp", "B costs", "more", "less", "than A over the results window"),
+    ("triage_wait_days_mean", "B's mean wait for triage is", "longer", "shorter", "than A's"),
+    ("therapy_wait_days_mean", "B's mean wait for therapy is", "longer", "shorter", "than A's"),
+    ("therapy_started_within_18w_pct", "B's share of therapy clients starting within 18 weeks "
+     "is", "higher", "lower", "than A's"),
+    ("therapy_waitlist_end", "B's therapy waiting list at the end is", "longer", "shorter",
+     "than A's"),
+)
+"""KPIs the comparison states in words: (KPI, subject, word if B is larger, if smaller, end)."""
+
+
+_AMOUNT_WORDS = {"%": " percentage points", "clients": " clients"}
+
+
+def _amount(value: float, unit: str, words: bool = True) -> str:
+    """A size of difference: percentages in percentage points, counts as clients (``words``
+    False: the number alone, as for the low end of an interval)."""
+    from hubsim.cli.tables import fmt_number, fmt_value
+
+    if unit in _AMOUNT_WORDS:
+        return fmt_number(value, unit) + (_AMOUNT_WORDS[unit] if words else "")
+    return fmt_value(value, unit) if words or unit.startswith("GBP") else fmt_number(value, unit)
+
+
+def comparison_sentences(differences: pd.DataFrame) -> list[str]:
+    """Plain sentences on the main differences B - A: 'B costs £1,234 less than A over the
+    results window (95% interval £1,000 to £1,500)'; 'no clear difference' when the interval
+    includes 0."""
+    from hubsim.cli.tables import fmt_difference, rows_of
+    from hubsim.results.columns import kpi_unit
+
+    rows = {r.kpi: r for r in rows_of(differences)}
+    out = []
+    for kpi, subject, larger, smaller, end in COMPARE_WORDS:
+        row = rows.get(kpi)
+        if row is None or math.isnan(row.diff_mean):
+            continue
+        unit = kpi_unit(kpi)
+        if row.diff_mean == 0 and row.ci_low == row.ci_high:
+            out.append(f"{subject} the same {end.replace('than', 'as')} in every replication.")
+            continue
+        if not row.significant:
+            out.append(f"{subject} not clearly different {end.replace('than', 'from')} (the "
+                       "95% interval of the "
+                       f"difference, {fmt_difference(row.diff_mean, row.ci_low, row.ci_high, unit)}"
+                       ", includes 0).")
+            continue
+        low, high = sorted((abs(row.ci_low), abs(row.ci_high)))
+        out.append(f"{subject} {_amount(abs(row.diff_mean), unit)} "
+                   f"{larger if row.diff_mean > 0 else smaller} {end} (95% interval "
+                   f"{_amount(low, unit, words=False)} to {_amount(high, unit)}).")
+    return out
 
 
 def _wait_note(kpis: list[str]) -> str:
@@ -115,6 +174,12 @@ def compare(
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     set_: SetOpt = None,
+    set_a: Annotated[list[str] | None, typer.Option(
+        "--set-a", help="Override a field of A only: KEY=VALUE, repeatable (after --set).")]
+    = None,
+    set_b: Annotated[list[str] | None, typer.Option(
+        "--set-b", help="Override a field of B only: KEY=VALUE, repeatable (after --set); "
+                        "with A and B the same file, compares one change.")] = None,
     kpi: KpiOpt = None,
     out: Annotated[Path | None, typer.Option(help="Also write every KPI's row to this CSV.")]
     = None,
@@ -129,7 +194,8 @@ def compare(
     from hubsim.cli.economics_tables import incremental_report
     from hubsim.experiments.compare import compare_scenarios
     from hubsim.results.kpis import CORE_KPIS
-    scenario_a, scenario_b = load_or_fail(a, set_), load_or_fail(b, set_)
+    scenario_a = load_or_fail(a, [*(set_ or []), *(set_a or [])])
+    scenario_b = load_or_fail(b, [*(set_ or []), *(set_b or [])])
     _check_same_hubs(a, scenario_a, b, scenario_b)
     shown = check_kpi_names(scenario_a, kpi or CORE_KPIS)
     _refuse_existing(out, force, "--out")
@@ -139,12 +205,16 @@ def compare(
         result = compare_scenarios(scenario_a, scenario_b, replications, seed, handle.executor,
                                    progress=True)
     diffs = result.differences
-    typer.echo(f"A: {a} ({scenario_a.name})\nB: {b} ({scenario_b.name})\n"
+    typer.echo(f"A: {a} ({scenario_a.name}){_changes(set_a)}\n"
+               f"B: {b} ({scenario_b.name}){_changes(set_b)}\n"
                f"{replications} paired replications, seed {seed}\n")
     typer.echo(comparison_table(diffs, shown))
     shown_rows = diffs[diffs["kpi"].isin(shown)]
     typer.echo(f"\n{int(shown_rows['significant'].sum())} of {len(shown_rows)} differences "
                "significant at the 5% level (paired t-interval excludes 0)")
+    words = comparison_sentences(diffs)
+    if words:
+        typer.echo("\nIn plain words:\n" + "\n".join(f"- {w}" for w in words))
     report = incremental_report(result.a.kpis, result.b.kpis)
     if report:
         typer.echo("\n" + report)
@@ -152,6 +222,11 @@ def compare(
         with _atomic_file(out, force, "--out") as tmp:
             diffs.to_csv(tmp, index=False)
         typer.echo(f"table: {out}")
+
+
+def _changes(pairs: list[str] | None) -> str:
+    """' with KEY=VALUE, ...' for the overrides of one side ('' without)."""
+    return f" with {', '.join(pairs)}" if pairs else ""
 
 
 def _hub_ids(scenario) -> list[str]:
@@ -249,13 +324,18 @@ def sweep(
 
 
 def _sweep_means(points, experiments, kpis: list[str]) -> str:
-    """One line per point: the varied values and the mean of each plotted KPI."""
-    from hubsim.cli.tables import fmt, render
-    lines = [("point", *kpis)]
+    """One line per point: the varied values and each plotted KPI's mean and 95% interval, in
+    the KPI's unit, with the KPIs' titles as headers."""
+    from hubsim.cli.tables import fmt_estimate, render
+    from hubsim.results.columns import kpi_title, kpi_unit
+
+    lines = [("point", *(kpi_title(k) for k in kpis))]
     for point, experiment in zip(points, experiments, strict=True):
-        means = experiment.summary.set_index("kpi")["mean"]
+        rows = experiment.summary.set_index("kpi")
         label = ", ".join(f"{k}={v}" for k, v in point.items())
-        lines.append((label, *(fmt(float(means[k])) for k in kpis)))
+        lines.append((label, *(fmt_estimate(rows.loc[k, "mean"], rows.loc[k, "ci_low"],
+                                            rows.loc[k, "ci_high"], kpi_unit(k))
+                               for k in kpis)))
     return render(lines) + _wait_note(kpis)
 
 

@@ -18,7 +18,11 @@ from hubsim.scenario.loader import ScenarioError
 try:  # typer vendors its own click from 0.2x on
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 except ImportError:  # pragma: no cover - older typer, on the click package
-    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from click.exceptions import (  # type: ignore[assignment]  # the same classes
+        ClickException,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 
 if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
     pass

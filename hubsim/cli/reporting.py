@@ -70,6 +70,9 @@ def figures_command(
         _cannot_write(folder, exc)
 
 
+BYTES_PER_MB = 1_000_000
+
+
 @app.command()
 def export(
     results_dir: ResultsArg,
@@ -79,22 +82,31 @@ def export(
     out: Annotated[Path | None, typer.Option(
         help="Workbook to write \\[default: RESULTS_DIR/results.xlsx].")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing workbook.")] = False,
+    records: Annotated[bool, typer.Option(
+        "--records", help="Also write the per-client and per-day records (clients, "
+                          "timeseries sheets): large and slow for big runs.")] = False,
 ) -> None:
-    """Export a results folder's tables (for now as an Excel workbook, --xlsx)."""
+    """Export a results folder's tables (for now as an Excel workbook, --xlsx): a Headline
+    sheet for a commissioner, a README sheet on every column, then one sheet per table."""
+    import time
+
     from hubsim.results.excel import ExportExistsError, write_workbook
     from hubsim.results.read import ResultsFolderError, load_results
 
     if not xlsx:
         fail("export: choose a format: --xlsx")
+    started = time.perf_counter()
     try:
-        results = load_results(results_dir)
+        results = load_results(results_dir, records=records)
     except ResultsFolderError as exc:
         fail(str(exc))
     path = out or results_dir / DEFAULT_WORKBOOK
     try:
-        write_workbook(results, path, force)
+        write_workbook(results, path, force, records=records)
     except ExportExistsError as exc:
         fail(str(exc))
     except OSError as exc:
         _cannot_write(path, exc)
-    typer.echo(f"workbook: {path}")
+    size_mb = path.stat().st_size / BYTES_PER_MB
+    typer.echo(f"workbook: {path} ({size_mb:.1f} MB, {time.perf_counter() - started:.1f} s"
+               f"{'' if records else '; records left out, add --records for them'})")

@@ -69,7 +69,7 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         typer.echo(
             f"  {hub.hub}: {hub.horizon_days:g} days from {hub.start_date}, "
             f"{hub.staff.triage.wte:g} triage WTE, {hub.staff.therapists.wte:g} therapist WTE "
-            f"({hub.staff.therapists.slots} therapy slots), {hub.staff.brief.wte:g} brief WTE"
+            f"({hub.staff.pool_slots('therapy')} therapy slots), {hub.staff.brief.wte:g} brief WTE"
         )
 
 
@@ -193,11 +193,40 @@ def _run_in(
         typer.echo(f"{loaded.name}: {experiment.replications} replications, seed {seed}, "
                    f"{wall:.1f} s ({meta['executor']})\n")
         typer.echo(kpi_table(experiment.summary, CORE_KPIS) + note)
+        typer.echo("\n" + _run_summary(experiment, meta.get("scenario_file")))
         _write(experiment, out_dir, force, build_metadata(experiment, wall, **meta))
     except ExperimentInterrupted as stop:
         _write_partial(stop, out_dir, force, meta, time.perf_counter() - started, replications)
     except KeyboardInterrupt:
         fail("interrupted: nothing written", exit_code())
+
+
+def _run_summary(experiment: Experiment, scenario_file: object = None) -> str:
+    """The tables and sentences under the KPI table (``hubsim.run_summary``)."""
+    from hubsim.cli.run_summary import run_summary
+    from hubsim.results.groups import summarise_groups
+
+    groups = (None if experiment.kpis_by_group is None
+              else summarise_groups(experiment.kpis_by_group))
+    return run_summary(experiment.summary, experiment.scenario, groups,
+                       compare_command(scenario_file))
+
+
+def compare_command(scenario_file: object) -> str:
+    """``hubsim compare BASE THIS`` for a scenario file that ``extends`` another ('' if it does
+    not, or cannot be read)."""
+    import tomllib
+
+    if scenario_file is None:
+        return ""
+    path = Path(str(scenario_file))
+    try:
+        base = tomllib.loads(path.read_text(encoding="utf-8")).get("extends")
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    if not isinstance(base, str):
+        return ""
+    return f"hubsim compare {path.parent / base} {path}"
 
 
 def _read_partial(folder: Path):

@@ -57,8 +57,8 @@ OPTION_OF: dict[str, str] = {
     "replications": "--replications", "overrides": "--set",
 }
 """Search parameter -> the option that sets it, for one-line error messages."""
-COLUMNS = (("WTE", 8), ("meeting target", 16), ("KPI mean (95% interval)", 30),
-           ("waited >52w %", 13), ("staff cost GBP/year", 20), ("holds", 5))
+COLUMNS = (("WTE", 8), ("meeting target", 16), ("KPI mean (95% interval)", 32),
+           ("waited >52w %", 13), ("staff cost/year", 16), ("holds", 5))
 """Printed columns and their widths (characters); "waited >52w %" is the long-wait share of the
 target's list (blank for a target that is not a wait), so a level that shortens the typical wait
 by lengthening the tail shows."""
@@ -70,28 +70,47 @@ def _line(cells: list[str]) -> str:
                      for i, (c, (_, w)) in enumerate(zip(cells, COLUMNS, strict=True))).rstrip()
 
 
+def _cells(row: Any, replications: int, unit: str) -> list[str]:
+    """One level's printed cells (``COLUMNS``): KPI mean with its interval in the KPI's unit."""
+    from hubsim.cli.tables import fmt_estimate, fmt_number
+
+    share = row["share_of_replications_meeting"]
+    long_waits = row["waited_over_52w_pct_mean"]
+    return [
+        f"{row['wte']:g}", f"{round(share * replications)}/{replications} = {share:.0%}",
+        fmt_estimate(row["kpi_mean"], row["ci_low"], row["ci_high"], unit),
+        "" if math.isnan(long_waits) else fmt_number(long_waits, "%"),
+        fmt_number(row["staff_cost_gbp_per_year"], "GBP"),
+        "yes" if row["meets_target"] else "no",
+    ]
+
+
 def _printer(heading: str, replications: int):
-    """A hook printing each evaluated point (after ``heading`` and the table's, at the first)."""
-    from hubsim.cli.tables import fmt
+    """A hook printing each evaluated point as the search reaches it (search order: --min,
+    --max, then bisection), after ``heading`` at the first; the table in WTE order follows at
+    the end (``_levels_table``)."""
 
     def show(row: dict[str, Any]) -> None:
         if row["evaluation"] == 1:  # printed only once the input has passed every check
             typer.echo(heading)
-            typer.echo(_line([h for h, _ in COLUMNS]))
-            typer.echo(_line(["-" * w for _, w in COLUMNS]))
+            typer.echo("evaluated, in search order:")
         share = row["share_of_replications_meeting"]
-        low = row["ci_low"]
-        interval = "" if math.isnan(low) else f" ({fmt(low)} to {fmt(row['ci_high'])})"
-        typer.echo(_line([
-            f"{row['wte']:g}", f"{round(share * replications)}/{replications} = {share:.0%}",
-            f"{fmt(row['kpi_mean'])}{interval}",
-            "" if math.isnan(row["waited_over_52w_pct_mean"]) else fmt(
-                row["waited_over_52w_pct_mean"]),
-            f"{row['staff_cost_gbp_per_year']:,.0f}",
-            "yes" if row["meets_target"] else "no",
-        ]))
+        typer.echo(f"  {row['wte']:g} WTE: {round(share * replications)}/{replications} "
+                   f"replications meet the target")
 
     return show
+
+
+def _levels_table(result: SearchResult) -> list[str]:
+    """Every evaluated level in WTE order, one line each (``COLUMNS``)."""
+    from hubsim.results.columns import kpi_unit
+
+    unit = kpi_unit(result.target.kpi)
+    lines = ["\nlevels evaluated, in WTE order:", _line([h for h, _ in COLUMNS]),
+             _line(["-" * w for _, w in COLUMNS])]
+    for _, row in result.points.sort_values("wte").iterrows():
+        lines.append(_line(_cells(row, result.replications, unit)))
+    return lines
 
 
 def _heading(name: str, role: str, target: Target, confidence: float, replications: int,
@@ -205,7 +224,7 @@ def staff(
                     replications=replications, seed=seed)
     with executor_for(workers, scheduler, dask_local) as handle:
         result = _search(scenario, loaded.name, set_, role, target, settings, handle)
-    typer.echo("\n".join(_answer_lines(result)))
+    typer.echo("\n".join([*_levels_table(result), *_answer_lines(result)]))
     if out is not None:
         wall = time.perf_counter() - started
         _write(out, force, result, _metadata(scenario, set_, result, loaded, wall))

@@ -166,7 +166,7 @@ def _batches(
         except ExperimentInterrupted as stop:
             completed = {**dict(enumerate(results)), **stop.completed}
             raise interrupted(scenario, seed, completed) from None
-        frame = pd.DataFrame([r[0] for r in results])
+        frame = pd.DataFrame([r.kpis for r in results])
         _check_kpis(scenario, kpis, frame)
         found = first_converged(frame, kpis, precision, ids.start + 1)
     return results, found
@@ -177,7 +177,7 @@ def _finish(
     kpis: Sequence[str], precision: float,
 ) -> PrecisionRun:
     if found is None:
-        frame = pd.DataFrame([r[0] for r in results])
+        frame = pd.DataFrame([r.kpis for r in results])
         controller, measurable = _controller(frame, kpis, precision)
         controller.update(frame)
         logger.warning("precision %g not reached in %d replications", precision, len(results))
@@ -205,7 +205,7 @@ def auto_report(run: PrecisionRun) -> str:
     """A plain-words account of the replication count, for the terminal."""
     kept = run.experiment.replications
     target = f"95% half-width within {run.precision:.0%} of the mean"
-    if run.converged:
+    if run.converged and run.n_solution is not None:  # n_solution is set when converged
         return (
             f"replications: auto: {target} for {len(run.controlled)} KPIs from n = "
             f"{run.n_solution} (Hoad, Robinson & Davies 2010), confirmed over the next "

@@ -120,7 +120,7 @@ def _check_k_table(name: str, table: Mapping | None, k_min: int) -> dict[int, fl
         raise ValueError(f"{name}: must be a mapping of k -> probability, got {table!r}")
     checked: dict[int, float] = {}
     for k, value in table.items():
-        if isinstance(k, bool) or not isinstance(k, Integral) or not k_min <= k <= N_DOMAINS:
+        if isinstance(k, bool) or not isinstance(k, Integral) or not k_min <= int(k) <= N_DOMAINS:
             raise ValueError(f"{name}.{k}: key must be an integer in {k_min}..{N_DOMAINS}")
         checked[int(k)] = _check_probability(f"{name}.{k}", value, open_interval=False)
     return dict(sorted(checked.items()))
@@ -300,7 +300,7 @@ def _start_values(start: Mapping[str, float] | None) -> tuple[dict[str, float], 
             raise ValueError(
                 f"start.{key}: unknown key; expected a domain or one of {STRUCTURE_FIELDS}")
     try:
-        Structure(**{"general": 0.0, **SUGGESTED_STRUCTURE, **structure})  # type: ignore[arg-type]
+        Structure(**{"general": 0.0, **SUGGESTED_STRUCTURE, **structure})
     except ValueError as error:
         raise ValueError(f"start.{error}") from None
     return prevalence, structure

@@ -121,7 +121,7 @@ def worker_died(executor: Executor | None) -> bool:
     return any(p.exitcode is not None for p in list(processes.values()))
 
 
-def force_break(pool: ProcessPoolExecutor) -> None:
+def force_break(pool: Executor) -> None:
     """Break a process pool whose manager is stuck, so its futures fail with BrokenProcessPool.
 
     A worker killed while it writes a large result leaves a partial message in the pool's result
@@ -243,9 +243,10 @@ def open_executor(
                                    ("--dask-local", dask_local)) if v is not None]
     if len(chosen) > 1:
         raise ExecutorError(f"{' and '.join(chosen)}: give only one of them")
-    if dask_local is not None or scheduler is not None:
-        opener = (dask_local_client(dask_local, dask_log_level) if dask_local
-                  else dask_remote_client(scheduler, dask_log_level))
+    opener = (dask_remote_client(scheduler, dask_log_level) if scheduler is not None
+              else dask_local_client(dask_local, dask_log_level) if dask_local is not None
+              else None)
+    if opener is not None:
         with opener as client:
             executor = client.get_executor(pure=False)
             count = worker_count(executor)

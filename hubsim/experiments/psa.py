@@ -18,7 +18,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,11 @@ from hubsim.experiments.acceptability import CEAC_MAX_GBP, CEAC_POINTS, ceac
 from hubsim.experiments.dispatch import run_tasks
 from hubsim.experiments.incremental import NICE_WTP_GBP_PER_QALY
 from hubsim.experiments.psa_params import PsaParameter, draw_overrides, psa_parameters, sample
-from hubsim.experiments.replications import replicate
+from hubsim.experiments.replications import Replicate, replicate
 from hubsim.experiments.sensitivity import rank_inputs
 from hubsim.scenario.loader import build
-from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
+from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, AnyScenario, Scenario
+from hubsim.scenario.staff import CaseloadRole
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ def signpost_only_overrides(scenario: Scenario) -> dict[str, Any]:
         out[f"routing.{tier}.no_further_support"] = none
     roles = scenario.staff.roles()
     for name in (*ONE_SLOT_ROLES, *ZERO_ROLES):
-        one_slot = 1.0 / roles[name].caseload_per_wte
+        role = roles[name]
+        assert isinstance(role, CaseloadRole)  # the therapy and brief roles have caseloads
+        one_slot = 1.0 / role.caseload_per_wte
         out[f"staff.{name}.wte"] = one_slot if name in ONE_SLOT_ROLES else 0.0
         out[f"staff.{name}.changes"] = []
         out[f"staff.{name}.borrowed"] = []
@@ -110,22 +113,28 @@ def layer_keys(layers: Mapping[str, Any], prefix: str = "") -> set[str]:
     return keys
 
 
+def _one_hub(scenario: AnyScenario) -> Scenario:
+    if not isinstance(scenario, Scenario):
+        raise ValueError("psa: one Hub at a time; give a single-Hub scenario file")
+    return scenario
+
+
 def build_pair(setup: PsaSetup, draw: Mapping[str, Any]) -> tuple[Scenario, Scenario]:
     """(comparator, intervention) scenarios of one draw."""
     fixed = {**draw, **setup.overrides}
-    intervention = build(setup.intervention, fixed, setup.source)
+    intervention = _one_hub(build(setup.intervention, fixed, setup.source))
     if setup.comparator is None:
         comparator = build(setup.intervention,
                            {**fixed, **signpost_only_overrides(intervention)}, setup.source)
     else:
         comparator = build(setup.comparator, fixed, setup.comparator_source)
-    return comparator, intervention
+    return _one_hub(comparator), intervention
 
 
-def per_draw(values: pd.DataFrame, results: Sequence, replications: int,
+def per_draw(values: pd.DataFrame, results: Sequence[Replicate], replications: int,
              wtp: Sequence[float]) -> pd.DataFrame:
     """``values`` joined with each draw's mean costs, QALYs, increments and NMB."""
-    kpis = np.array([[r[0][k] for k in OUTPUT_KPIS] for r in results], dtype=float)
+    kpis = np.array([[r.kpis[k] for k in OUTPUT_KPIS] for r in results], dtype=float)
     means = kpis.reshape(len(values), len(ARMS), replications, len(OUTPUT_KPIS)).mean(axis=2)
     table = values.copy()
     for i, arm in enumerate(ARMS):
@@ -160,15 +169,15 @@ def run_psa(
         raise ValueError("psa: one Hub at a time; give a single-Hub scenario file")
     if draws < 1 or replications < 1:
         raise ValueError("psa: draws and replications must be >= 1")
-    base = build(setup.intervention, setup.overrides, setup.source)
+    base = _one_hub(build(setup.intervention, setup.overrides, setup.source))
     fixed = layer_keys(setup.intervention) | layer_keys(setup.comparator or {}) | set(
         setup.overrides)
     parameters = psa_parameters(base, fixed, setup.only)
     if not parameters:
         raise ValueError("psa: no uncertain inputs left to sample (check --only and --set)")
     values = sample(parameters, draws, seed)
-    pairs = [build_pair(setup, draw_overrides(parameters, row))
-             for row in values.to_dict("records")]
+    rows = cast("list[dict[str, float]]", values.to_dict("records"))  # columns: parameter names
+    pairs = [build_pair(setup, draw_overrides(parameters, row)) for row in rows]
     items = [(s, seed, r, False) for pair in pairs for s in pair for r in range(replications)]
     logger.info("psa: %d parameters, %d draws, %d runs", len(parameters), draws, len(items))
     results = run_tasks(replicate, items, executor, progress, desc="psa", unit="run")

@@ -137,7 +137,9 @@ def _parameter(row: registry.Entry, scenario: Scenario, fixed: Collection[str]):
         head, _, tail = row.name.partition(WILDCARD)
         stems = [f"{head}.{role}.{tail}" for role in _resolve(scenario, head).roles()]
     stems = [s for s in stems if not _fixed(f"{s}{sub}", fixed)]
-    moments = _moments(row.name, mean, *row.range)
+    assert row.range is not None  # the caller keeps the rows with a range
+    low, high = row.range
+    moments = _moments(row.name, mean, low, high)
     if not stems or moments is None:
         return None
     suffix = ".mean" if sub or isinstance(row.value, Mapping) else ""
@@ -145,7 +147,7 @@ def _parameter(row: registry.Entry, scenario: Scenario, fixed: Collection[str]):
     sd_keys = tuple((f"{s}{sub}.sd", float(sd)) for s in stems) if sd is not None else ()
     integer = type(_resolve(scenario, keys[0])) is int
     family, a, b = moments
-    return PsaParameter(row.name, keys, sd_keys, mean, *row.range, family, a, b, integer)
+    return PsaParameter(row.name, keys, sd_keys, mean, low, high, family, a, b, integer)
 
 
 def psa_parameters(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,12 +32,28 @@ from hubsim.results.experiment import (  # noqa: F401 (Experiment re-exported: p
     timeseries_bands,
     waitlist_monthly_table,
 )
+from hubsim.results.groups import group_kpis_table
 from hubsim.results.stats import summarise
 from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
 
-Replicate = tuple[dict[str, float], pd.DataFrame | None, pd.DataFrame | None]
+
+
+class Replicate(NamedTuple):
+    """One replication's results as plain data (picklable, for any executor)."""
+
+    kpis: dict[str, float]
+    clients: pd.DataFrame | None  # None when its records are not kept
+    timeseries: pd.DataFrame | None
+
+    def records(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(clients, timeseries); ValueError if the records were not kept."""
+        if self.clients is None or self.timeseries is None:
+            raise ValueError("this replication's records were not kept")
+        return self.clients, self.timeseries
+
+
 OnResult = Callable[[int], None]
 """Hook called in the calling process with each replication id as it completes."""
 COMPACT_EVERY = 16
@@ -85,6 +102,7 @@ class RecordStream:
         self._waiting: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
         self._bands = _Pile()
         self._monthly = _Pile()
+        self._groups = _Pile()
 
     def add(self, replication: int, clients: pd.DataFrame, timeseries: pd.DataFrame) -> None:
         """Take one replication's records; write it and any held ones that may now follow."""
@@ -100,8 +118,8 @@ class RecordStream:
         (a Ctrl-C landed between a result's arrival and ``add``) are taken from there.
         """
         for replication, result in (completed or {}).items():
-            if result[1] is not None and replication not in self.written:
-                self._waiting.setdefault(replication, (result[1], result[2]))
+            if result.clients is not None and replication not in self.written:
+                self._waiting.setdefault(replication, result.records())
         for replication in [r for r in self.order if r in self._waiting]:
             self._write(replication)
 
@@ -125,6 +143,7 @@ class RecordStream:
         del self._waiting[replication]
         self._bands.append(timeseries[["hub", "day", *BAND_SERIES, "replication"]])
         self._monthly.append(waitlist_monthly_table(self.scenario, clients))
+        self._groups.append(group_kpis_table(self.scenario, clients))
         self.written.append(replication)
 
     def bands(self) -> pd.DataFrame | None:
@@ -135,6 +154,10 @@ class RecordStream:
     def monthly(self) -> pd.DataFrame | None:
         """``waitlist_monthly_table`` of the replications written, or None if none was."""
         return self._monthly.frame()
+
+    def groups(self) -> pd.DataFrame | None:
+        """``group_kpis_table`` of the replications written, or None if none was."""
+        return self._groups.frame()
 
 
 class ExperimentInterrupted(KeyboardInterrupt):
@@ -156,8 +179,8 @@ def replicate(scenario: AnyScenario, seed: int, replication: int, keep_records: 
     """One replication as plain data (picklable, for any executor)."""
     run = simulate(scenario, seed=seed, replication=replication)
     if not keep_records:
-        return dict(run.kpis), None, None
-    return dict(run.kpis), run.clients, run.timeseries
+        return Replicate(dict(run.kpis), None, None)
+    return Replicate(dict(run.kpis), run.clients, run.timeseries)
 
 
 def _stack(frames: Sequence[pd.DataFrame], ids: Sequence[int]) -> pd.DataFrame:
@@ -209,24 +232,26 @@ def assemble(
     month-end tables come from what it kept. With ``month_ends``, the month-end tables built as
     the results arrived are joined instead of being worked out again.
     """
-    kpis = pd.DataFrame([r[0] for r in results])
+    kpis = pd.DataFrame([r.kpis for r in results])
     kpis.insert(0, "replication", list(ids))
-    clients = timeseries = bands = monthly = None
+    clients = timeseries = bands = monthly = groups = None
     if stream is not None:
         return Experiment(
             scenario, seed, len(ids), kpis, summarise(kpis), None, None, stream.bands(), partial,
-            stream.monthly(), stream.folder if stream.written else None,
+            stream.monthly(), stream.folder if stream.written else None, stream.groups(),
         )
-    if results and results[0][1] is not None:
-        clients = _stack([r[1] for r in results], ids)
-        timeseries = _stack([r[2] for r in results], ids)
+    if results and results[0].clients is not None:
+        records = [r.records() for r in results]
+        clients = _stack([c for c, _ in records], ids)
+        timeseries = _stack([t for _, t in records], ids)
         bands = timeseries_bands(timeseries)
         monthly = None if month_ends is None else month_ends.table(ids)
         if monthly is None:
             monthly = waitlist_monthly_table(scenario, clients)
+        groups = group_kpis_table(scenario, clients)
     return Experiment(
         scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial,
-        monthly,
+        monthly, kpis_by_group=groups,
     )
 
 
@@ -234,9 +259,9 @@ def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
               stream: RecordStream | None = None, month_ends: MonthEndTables | None = None):
     def hook(index: int, result: Replicate) -> None:
         if stream is not None:
-            stream.add(ids[index], result[1], result[2])
+            stream.add(ids[index], *result.records())
         if month_ends is not None:
-            month_ends.add(ids[index], result[1])
+            month_ends.add(ids[index], result.clients)
         logger.info("replication %d done (%d requested)", ids[index], total)
         if on_result is not None:
             on_result(ids[index])
@@ -246,7 +271,7 @@ def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
 
 def _kpis_only(_index: int, result: Replicate) -> Replicate:
     """A result without its records (already streamed to disk)."""
-    return result[0], None, None
+    return Replicate(result.kpis, None, None)
 
 
 def run_replications(

@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from hubsim.experiments.replications import Experiment, Replicate, timeseries_bands
+from hubsim.experiments.replications import (
+    Experiment,
+    Replicate,
+    timeseries_bands,
+    waitlist_monthly_table,
+)
+from hubsim.results.groups import group_kpis_table
 from hubsim.results.read import METADATA_FILE, ResultsFolderError, _read_metadata
 from hubsim.results.stats import summarise
 from hubsim.results.write import scenario_hash
@@ -107,19 +113,23 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 def merge_results(partial: PartialRun, ids: list[int], results: list[Replicate],
                   complete: bool) -> Experiment:
     """The partial folder's tables with ``results`` of replications ``ids`` merged in order."""
-    kpis = pd.DataFrame([r[0] for r in results])
+    kpis = pd.DataFrame([r.kpis for r in results])
     kpis.insert(0, "replication", ids)
     old_kpis = _read(partial.folder / "replications.csv")
     all_kpis = _merge(old_kpis, kpis) if ids else old_kpis
-    clients = timeseries = bands = None
+    clients = timeseries = bands = monthly = groups = None
     if partial.records:
         clients = _read(partial.folder / "clients.csv")
         timeseries = _read(partial.folder / "timeseries.csv")
         if ids:
-            clients = _merge(clients, _new_frame([r[1] for r in results], ids))
-            timeseries = _merge(timeseries, _new_frame([r[2] for r in results], ids))
+            records = [r.records() for r in results]
+            clients = _merge(clients, _new_frame([c for c, _ in records], ids))
+            timeseries = _merge(timeseries, _new_frame([t for _, t in records], ids))
         bands = timeseries_bands(timeseries)
+        monthly = waitlist_monthly_table(partial.scenario, clients)
+        groups = group_kpis_table(partial.scenario, clients)
     logger.info("merged %d new replications into %d from %s", len(ids), len(old_kpis),
                 partial.folder)
     return Experiment(partial.scenario, partial.seed, len(all_kpis), all_kpis,
-                      summarise(all_kpis), clients, timeseries, bands, partial=not complete)
+                      summarise(all_kpis), clients, timeseries, bands, partial=not complete,
+                      waitlist_monthly=monthly, kpis_by_group=groups)

@@ -13,7 +13,8 @@ from hubsim.model.pathway import SAMPLED_SERIES, HubModel
 from hubsim.model.population import sample_all
 from hubsim.model.records import WAIT_LISTS
 from hubsim.model.rng import Streams
-from hubsim.results.kpis import Usage, combine_kpis, compute_kpis
+from hubsim.results import financial_year
+from hubsim.results.kpis import HubPart, Usage, combine_kpis, compute_kpis
 from hubsim.results.wait_forecast import forecast_start_day
 from hubsim.results.waits import FORECAST_COLUMN
 from hubsim.scenario.schema import AnyScenario, Scenario
@@ -53,7 +54,9 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     })
 
 
-def simulate_hub(scenario: Scenario, seed: int, replication: int):
+def simulate_hub(
+    scenario: Scenario, seed: int, replication: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, Usage]:
     """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
     streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
     days, profile = all_arrivals(scenario, streams)
@@ -67,6 +70,9 @@ def simulate_hub(scenario: Scenario, seed: int, replication: int):
         "therapists": model.therapy.usage(lo, hi),
         "brief": model.brief.usage(lo, hi),
         "paid_wte_years": model.capacity.paid_wte_years(lo, hi),
+        "paid_wte_years_by_fy": {year: model.capacity.paid_wte_years(a, b)
+                                 for year, a, b in financial_year.spans(scenario.start_date,
+                                                                        lo, hi)},
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
     return clients, _timeseries(model, scenario), usage
@@ -134,12 +140,12 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
         clients, timeseries, usage = simulate_hub(scenario, seed, replication)
         kpis = compute_kpis(clients, timeseries, scenario, usage, Streams(seed, replication))
         return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
-    parts = [(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
+    parts = [HubPart(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
     kpis = combine_kpis(parts, Streams(seed, replication))
     for hub, clients, timeseries, usage in parts:
         hub_kpis = compute_kpis(clients, timeseries, hub, usage, Streams(seed, replication))
         for name, value in hub_kpis.items():
             kpis[f"{hub.hub}:{name}"] = value
-    clients = pd.concat([p[1] for p in parts], ignore_index=True)
-    timeseries = pd.concat([p[2] for p in parts], ignore_index=True)
+    clients = pd.concat([p.clients for p in parts], ignore_index=True)
+    timeseries = pd.concat([p.timeseries for p in parts], ignore_index=True)
     return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))

@@ -44,7 +44,9 @@ class Vary:
 
 def split_values(text: str) -> list[str]:
     """Split ``a,b,c`` at commas outside brackets, braces and quotes (TOML arrays hold commas)."""
-    parts, depth, quote, current = [], 0, "", []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for char in text:
         if quote:
             quote = "" if char == quote else quote

@@ -17,7 +17,7 @@ import pandas as pd
 from hubsim.experiments.defaults import DEFAULT_WARMUP_REPLICATIONS  # noqa: F401 (re-exported)
 from hubsim.experiments.replications import run_experiment
 from hubsim.results.stats import MSER_BATCH_SIZE, MSER_MIN_REMAINING_BATCHES, mser5
-from hubsim.scenario.schema import AnyScenario
+from hubsim.scenario.schema import AnyScenario, MultiHubScenario
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class WarmupSuggestion:
 
 
 def _constant_arrivals(scenario: AnyScenario) -> bool:
-    hubs = getattr(scenario, "hubs", (scenario,))
+    hubs = scenario.hubs if isinstance(scenario, MultiHubScenario) else (scenario,)
     return all(h.arrivals.profile is None or len(h.arrivals.profile) == 1 for h in hubs)
 
 
@@ -73,6 +73,7 @@ def suggest_warmup(
     progress : show a progress bar (only on a terminal)
     """
     experiment = run_experiment(scenario, replications, seed, executor=executor, progress=progress)
+    assert experiment.timeseries is not None  # records are kept by default
     series = (
         experiment.timeseries.groupby(["replication", "day"], sort=True)[WARMUP_SERIES]
         .sum().rename("value").reset_index()

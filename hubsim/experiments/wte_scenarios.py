@@ -67,7 +67,9 @@ class WteScenarios:
             raise SearchInputError(
                 "overrides", "apply overrides when loading (load_scenario(path, overrides))")
         self.overrides = dict(overrides or {})
-        self.base = load_scenario(self.path, self.overrides) if self.path else scenario
+        self.base: AnyScenario = (
+            load_scenario(Path(scenario), self.overrides) if isinstance(scenario, str | Path)
+            else scenario)
         self.hub = _check_hub(self.base, hub)
         self.role = role
         _check_role(self.hub, role)
@@ -104,7 +106,8 @@ def staff_cost_per_year(kpis: pd.DataFrame, scenario: AnyScenario, cost_kpi: str
     """
     if isinstance(scenario, Scenario):
         return kpis[cost_kpi] / _window_years(scenario)
-    return sum(kpis[f"{h.hub}:{cost_kpi}"] / _window_years(h) for h in scenario.hubs)
+    per_hub = [kpis[f"{h.hub}:{cost_kpi}"] / _window_years(h) for h in scenario.hubs]
+    return sum(per_hub[1:], per_hub[0])
 
 
 def kpi_window_days(scenario: AnyScenario) -> float | None:

@@ -226,8 +226,8 @@ def _build_ends(scenarios: WteScenarios, grid: np.ndarray) -> dict[float, AnySce
         try:
             built[float(wte)] = scenarios.at(float(wte))
         except ValueError as exc:  # ScenarioError names the field and the problem
-            field = getattr(exc, "field", "")
-            problem = f"{field}: {exc.message}" if field else str(getattr(exc, "message", exc))
+            field, message = getattr(exc, "field", ""), getattr(exc, "message", exc)
+            problem = f"{field}: {message}" if field else str(message)
             raise SearchInputError(parameter, f"{wte:g} WTE: {problem}") from None
     return built
 

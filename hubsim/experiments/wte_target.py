@@ -56,6 +56,7 @@ def parse_target(text: str) -> Target:
     scenario). Raises ``SearchInputError`` (a ``ValueError``) naming the problem.
     """
     match = _TARGET.match(text)
+    assert match is not None  # every part of the pattern is optional: any text matches
     kpi, op, raw = match["kpi"], match["op"], match["value"]
     if op is None:
         raise SearchInputError(

@@ -18,12 +18,14 @@ from hubsim.figures.costs import cost_components, costs_by_component
 from hubsim.figures.curves import staffing_search_curve, sweep_curves
 from hubsim.figures.flow import pathway_flow
 from hubsim.figures.psa import COST, QALYS, acceptability_curve, psa_plane
+from hubsim.figures.psa_ranking import ranking_chart
 from hubsim.figures.queues import therapy_waitlist_fan, triage_backlog_fan
-from hubsim.figures.staff import staff_utilisation
+from hubsim.figures.staff import staff_in_post, staff_utilisation
 from hubsim.figures.style import save_figure
 from hubsim.figures.waits import kpi_windows, therapy_waits
 from hubsim.results.read import ResultsFolder
 from hubsim.results.run_facts import caseload_slots, hubs, staffing_changes, to_date
+from hubsim.results.staff_in_post import staff_from_metadata
 
 logger = logging.getLogger(__name__)
 PERCENT = 100.0
@@ -81,6 +83,18 @@ def _utilisation(results: ResultsFolder) -> Figure:
                              changes=staffing_changes(results.metadata))
 
 
+def _staff(results: ResultsFolder) -> Figure:
+    series = _need(results, "timeseries", ("replication",))  # a run, not a sweep or search
+    if not hubs(results.metadata):
+        raise Skip("the run's metadata holds no scenario to draw its staff from")
+    reps = sorted(int(r) for r in series["replication"].unique())
+    staff = staff_from_metadata(results.metadata, reps)
+    if staff is None or staff.empty:
+        raise Skip("the run's scenario or seed is not in its metadata, or no longer validates")
+    return staff_in_post(staff, source=results.source,
+                         changes=staffing_changes(results.metadata))
+
+
 def _costs(results: ResultsFolder) -> Figure:
     found = cost_components(_need(results, "summary", ("kpi", "mean")), results.metadata)
     if found is None:
@@ -104,8 +118,31 @@ def _search(results: ResultsFolder) -> Figure:
     )
 
 
+PSA_TABLES = ("psa_draws", "psa")  # hubsim psa writes psa_draws.csv; older folders psa.csv
+
+
+def _psa_draws(results: ResultsFolder):
+    name = next((t for t in PSA_TABLES if t in results.extras), PSA_TABLES[0])
+    return _need(results, name, (COST, QALYS))
+
+
+def _thresholds(results: ResultsFolder) -> dict:
+    wtp = results.metadata.get("wtp_gbp_per_qaly")
+    return {"thresholds_gbp": [float(w) for w in wtp]} if wtp else {}
+
+
 def _psa(results: ResultsFolder, draw: Callable[..., Figure]) -> Figure:
-    return draw(_need(results, "psa", (COST, QALYS)), source=results.source)
+    return draw(_psa_draws(results), source=results.source, **_thresholds(results))
+
+
+def _ranking(results: ResultsFolder) -> Figure:
+    ranking = _need(results, "ranking", ("parameter", "method"))
+    wtp = results.metadata.get("wtp_gbp_per_qaly") or []
+    preferred = [f"prcc_nmb_{float(w):.0f}_gbp" for w in wtp]
+    columns = [c for c in (*preferred, *ranking.columns) if str(c).startswith("prcc_")]
+    if not columns:
+        raise Skip("ranking.csv has no prcc_ column")
+    return ranking_chart(ranking, columns[0], source=results.source)
 
 
 _WAIT_COLUMNS = ("hub", "arrival_day", "pathway", "waitlist_join_day", "course_start_day",
@@ -130,6 +167,10 @@ SPECS: tuple[FigureSpec, ...] = (
                "(right: share of all who joined the list, still-waiting clients counted).",
                _therapy_waits),
     FigureSpec("staff_utilisation", "Staff utilisation over time, by role.", _utilisation),
+    FigureSpec("staff_in_post", "Staff funded, in post and at work over time, by role (WTE; "
+               "posts filled after a recruitment lag, leavers replaced after a vacancy, leave "
+               "and sickness; redeployed time not shown). Drawn again from the run's seed and "
+               "scenario.", _staff),
     FigureSpec("pathway_flow", "Where clients went after screening, by need tier.",
                lambda r: pathway_flow(
                    _need(r, "clients", ("need_tier", "pathway", "exit_reason", "replication")),
@@ -140,9 +181,13 @@ SPECS: tuple[FigureSpec, ...] = (
     FigureSpec("staffing_search", "Share of replications meeting the target, by staffing level "
                "(hubsim staff).", _search),
     FigureSpec("psa_plane", "Cost-effectiveness plane from the probabilistic sensitivity "
-               "analysis.", lambda r: _psa(r, psa_plane)),
-    FigureSpec("acceptability", "Cost-effectiveness acceptability curve.",
+               "analysis: incremental cost against incremental QALYs, one point per draw.",
+               lambda r: _psa(r, psa_plane)),
+    FigureSpec("acceptability", "Cost-effectiveness acceptability curve: the share of PSA "
+               "draws in which the Hub is cost-effective, by willingness to pay per QALY.",
                lambda r: _psa(r, acceptability_curve)),
+    FigureSpec("psa_ranking", "Which uncertain inputs move the net monetary benefit most "
+               "(rank correlation across PSA draws).", _ranking),
 )
 
 

@@ -25,7 +25,7 @@ COST_PREFIX, COST_SUFFIX = "cost_", "_gbp"
 PER_PREFIX = "cost_per_"  # unit costs (per client, per completed course...), not components
 REL_TOLERANCE = 1e-6  # staff roles must add up to the total cost to this relative tolerance
 BAR_HEIGHT = 0.6
-LABEL_ROOM = 0.15  # axis fraction kept free right of the longest bar for its label
+LABEL_ROOM = 0.22  # axis fraction kept free right of the longest bar for its label
 STAFF_NOTE = ("Staff cost by role (WTE × annual cost per WTE over the results window); "
               "other cost components are not part of this run")
 
@@ -101,13 +101,16 @@ def costs_by_component(
         fig, (ax,) = new_figure()
         ax.barh(frame["component"], frame["mean"], height=BAR_HEIGHT, color=OKABE_ITO["blue"],
                 xerr=np.vstack([low, high]), error_kw={"ecolor": "black", "capsize": 4})
-        for y, value in enumerate(frame["mean"]):
-            ax.text(value, y, f"  £{value:,.0f}", va="bottom", color=GREY)
+        ends = frame["mean"] + high  # the label starts past the interval's end
+        for y, (value, end) in enumerate(zip(frame["mean"], ends, strict=True)):
+            ax.text(end, y, f"  £{value:,.0f}", va="center", color=GREY)
         prices = f", {price_year} prices" if price_year else ""
         ax.set_xlabel(f"cost over the results window (GBP{prices})")
         ax.set_ylabel("cost component")
+        ax.set_yticks(range(len(frame)), [str(c).replace("_", " ") for c in frame["component"]])
         ax.xaxis.set_major_formatter("£{x:,.0f}")
-        ax.margins(x=LABEL_ROOM)
+        ax.margins(x=LABEL_ROOM)  # room on the right for the labels ...
+        ax.set_xlim(left=min(0.0, float((frame["mean"] - low).min())))  # ... none on the left
         ax.grid(axis="y", visible=False)
         if note:
             ax.set_title(note, loc="left", fontsize="small", color=GREY)

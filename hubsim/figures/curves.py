@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from hubsim.figures.labels import (
+    SUPTITLE_WRAP_CHARS,
+    kpi_title,
+    parameter_label,
+    target_words,
+)
 from hubsim.figures.style import (
     FULL_SCALE_HEADROOM,
     GREY,
@@ -19,7 +26,7 @@ from hubsim.figures.style import (
     new_figure,
     percent_axis,
 )
-from hubsim.results.columns import kpi_label, kpi_unit
+from hubsim.results.columns import kpi_unit
 
 STAT_COLUMNS = frozenset(
     {"kpi", "mean", "sd", "ci_low", "ci_high", "half_width", "n", "unit", "scenario", "label"}
@@ -33,6 +40,11 @@ DEFAULT_KPIS = (
 therapy wait (all who joined) beside its tail (the share waiting over 52 weeks)."""
 PANEL_COLUMNS = 2
 INTERVAL_ALPHA = 0.2
+DODGE = 0.12  # x-axis units between series drawn side by side at one category
+CAP_SIZE = 4  # points: error-bar caps
+ZOOM_NEIGHBOURS = 2  # levels tried on each side of the answer kept in view
+ZOOM_PAD = 0.08  # share of the shown span left empty at each end
+ZOOM_MIN_SPAN = 0.5  # WTE: the narrowest span shown
 PERCENT = 100.0
 
 
@@ -41,19 +53,49 @@ def varied_keys(sweep: pd.DataFrame) -> list[str]:
     return [c for c in sweep.columns if c not in STAT_COLUMNS]
 
 
-def _panel(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None, kpi: str) -> None:
+def is_categorical(values: pd.Series) -> bool:
+    """True when the swept values are not all numbers (e.g. waiting-list policies)."""
+    return bool(pd.to_numeric(values, errors="coerce").isna().any())
+
+
+def draw_points(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None) -> None:
+    """A category sweep: one point per value with its 95% interval as an error bar, no line
+    (nothing lies between categories); several series side by side, a little apart."""
+    categories = list(dict.fromkeys(rows[x].astype(str)))
+    groups = list(rows.groupby(hue, sort=True)) if hue else [(None, rows)]
+    for i, (colour, (value, group)) in enumerate(zip(SERIES_COLOURS, groups, strict=False)):
+        offset = (i - (len(groups) - 1) / 2) * DODGE
+        position = group[x].astype(str).map({c: j for j, c in enumerate(categories)}) + offset
+        mean = group["mean"].to_numpy(float)
+        error = None
+        if {"ci_low", "ci_high"} <= set(group.columns):
+            error = [mean - group["ci_low"].to_numpy(float),
+                     group["ci_high"].to_numpy(float) - mean]
+        ax.errorbar(position, mean, yerr=error, fmt="o", color=colour, capsize=CAP_SIZE,
+                    label=f"{parameter_label(hue)} = {value!s}" if hue else None)
+    ax.set_xticks(range(len(categories)), categories)
+    ax.set_xlim(-0.5, len(categories) - 0.5)
+
+
+def draw_lines(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None) -> None:
+    """A numeric sweep: mean joined by a line over a shaded 95% interval, per series."""
     groups = rows.groupby(hue, sort=True) if hue else [(None, rows)]
     for colour, (value, group) in zip(SERIES_COLOURS, groups, strict=False):
-        group = group.sort_values(x)
-        label = f"{hue} = {value}" if hue else None
+        group = group.assign(**{x: pd.to_numeric(group[x])}).sort_values(x)
+        label = f"{parameter_label(hue)} = {value!s}" if hue else None
         ax.plot(group[x], group["mean"], marker="o", color=colour, label=label)
         if {"ci_low", "ci_high"} <= set(group.columns):
             ax.fill_between(group[x], group["ci_low"], group["ci_high"], color=colour,
                             alpha=INTERVAL_ALPHA, linewidth=0)
+
+
+def _panel(ax: Axes, rows: pd.DataFrame, x: str, hue: str | None, kpi: str) -> None:
+    draw = draw_points if is_categorical(rows[x]) else draw_lines
+    draw(ax, rows, x, hue)
     unit = kpi_unit(kpi)
-    ax.set_title(kpi_label(kpi), loc="left", fontsize="medium")
-    ax.set_ylabel(unit or kpi)
-    ax.set_xlabel(x)
+    ax.set_title(kpi_title(kpi), loc="left", fontsize="medium")
+    ax.set_ylabel(f"mean and 95% interval ({unit})" if unit else "mean and 95% interval")
+    ax.set_xlabel(parameter_label(x))
     if hue:
         ax.legend(fontsize="small")
 
@@ -90,7 +132,8 @@ def sweep_curves(
             _panel(ax, sweep[sweep["kpi"] == kpi], x, hue, kpi)
         for ax in axes[len(names):]:
             ax.set_visible(False)
-        return finish(fig, f"KPIs against {x} (mean and 95% interval)", source)
+        return finish(fig, f"KPIs against {parameter_label(x)} (mean and 95% interval)",
+                      source)
 
 
 SHARE_COLUMNS: dict[str, float] = {
@@ -105,6 +148,23 @@ def _search_share(search: pd.DataFrame) -> pd.Series:
         if column in search:
             return search[column] * factor
     raise ValueError(f"staffing search table has none of the columns {', '.join(SHARE_COLUMNS)}")
+
+
+def zoom_window(tried: pd.Series, chosen: float | None,
+                neighbours: int = ZOOM_NEIGHBOURS) -> tuple[float, float] | None:
+    """x limits showing the answer and the ``neighbours`` levels tried nearest each side of it
+    (a bisection tries levels far from the answer first; they would squeeze the region that
+    decides it). None when there is no answer or nothing to zoom."""
+    if chosen is None or not len(tried):
+        return None
+    levels = sorted(set(pd.to_numeric(tried).astype(float)))
+    below = [v for v in levels if v < chosen][-neighbours:]
+    above = [v for v in levels if v > chosen][:neighbours]
+    lo, hi = min([chosen, *below]), max([chosen, *above])
+    if lo == levels[0] and hi == levels[-1]:
+        return None
+    pad = ZOOM_PAD * max(hi - lo, ZOOM_MIN_SPAN)
+    return lo - pad, hi + pad
 
 
 def staffing_search_curve(
@@ -135,8 +195,10 @@ def staffing_search_curve(
         colour = OKABE_ITO["blue"]
         ax.plot(points[x], share, color=colour, linestyle=":", label="staffing levels tried")
         faces = colour if held is None else [colour if h else "white" for h in held]
-        ax.scatter(points[x], share, facecolors=faces, edgecolors=colour, zorder=3,
-                   label=None if held is None else "filled: target met often enough")
+        ax.scatter(points[x], share, facecolors=faces, edgecolors=colour, zorder=3)
+        if held is not None:  # a legend entry with a filled point (the first point may be hollow)
+            ax.plot([], [], marker="o", color=colour, linestyle="none",
+                    label="filled: target met often enough")
         if target_pct is not None:
             ax.axhline(target_pct, color=OKABE_ITO["vermillion"], linestyle="--",
                        label=f"required: {target_pct:g}% of replications")
@@ -144,8 +206,17 @@ def staffing_search_curve(
             ax.axvline(chosen, color=GREY, linestyle="-.", label=f"answer: {chosen:g} WTE")
         ax.set_ylim(0, PERCENT * FULL_SCALE_HEADROOM)
         percent_axis(ax)
-        ax.set_xlabel(f"{role} (whole-time equivalents)" if x == "wte" else x)
+        window = zoom_window(points[x], chosen)
+        label = f"{role} (whole-time equivalents, WTE)" if x == "wte" else x
+        if window is not None:
+            ax.set_xlim(*window)
+            outside = int(((points[x] < window[0]) | (points[x] > window[1])).sum())
+            if outside:
+                label += (f"\nzoomed on the answer: {outside} of {len(points)} levels tried "
+                          f"lie outside ({points[x].min():g} to {points[x].max():g} WTE)")
+        ax.set_xlabel(label)
         ax.set_ylabel("replications meeting the target (%)")
         ax.legend(loc="lower right")
-        title = f"Staffing search: {target}" if target else "Staffing search"
+        title = (textwrap.fill(f"Staffing search: {target_words(target, 0)}", SUPTITLE_WRAP_CHARS)
+                 if target else "Staffing search")
         return finish(fig, title, source)

@@ -77,7 +77,8 @@ def pathway_flow(clients: pd.DataFrame, *, source: str | None = None) -> Figure:
             ax.bar_label(bars, labels=labels, label_type="center", color=text, fontweight="bold")
             left = left + width
         for tier, total in left.items():
-            ax.text(total, tier, f"  {total:,.0f}", va="center", color=GREY)
+            # a category label as y: matplotlib's unit registry converts it (stubs say float)
+            ax.text(total, tier, f"  {total:,.0f}", va="center", color=GREY)  # type: ignore[arg-type]
         ax.set_xlabel("clients per replication (mean)")
         ax.set_ylabel("need tier at screening")
         ax.grid(axis="y", visible=False)

@@ -15,8 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib as mpl
+import matplotlib.dates as mdates
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
 # Okabe & Ito (2008) "Color Universal Design": distinguishable with common colour-vision deficiency
 OKABE_ITO: dict[str, str] = {
@@ -42,18 +45,19 @@ TITLE_X = 0.01  # figure fraction: title and source line start at the left edge
 NOTE_CORNER = (0.97, 0.05)  # axes fraction: bottom-right corner for a text box
 LABEL_TOP = 0.98  # axes fraction: the top end of labels written along vertical lines
 SHADE_ALPHA = 0.5
+PERCENT_SCALE = 100.0  # a share 0-1 times this is a percentage
 MIN_DATE_TICKS, MAX_DATE_TICKS = 4, 10
 
 FONT_SIZE = 10.5
 TITLE_SIZE = 13
 SOURCE_SIZE = 8.5
-_RC = {
+_RC: dict[RcKeyType, object] = {
     "font.size": FONT_SIZE, "axes.titlesize": TITLE_SIZE, "axes.labelsize": FONT_SIZE,
     "xtick.labelsize": FONT_SIZE - 1, "ytick.labelsize": FONT_SIZE - 1,
     "legend.fontsize": FONT_SIZE - 1, "legend.frameon": False,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
     "grid.color": LIGHT_GREY, "grid.linewidth": 0.6, "axes.axisbelow": True,
-    "axes.prop_cycle": mpl.cycler(color=SERIES_COLOURS),
+    "axes.prop_cycle": cycler(color=SERIES_COLOURS),
 }
 
 
@@ -64,7 +68,9 @@ def house_style() -> Iterator[None]:
         yield
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, height: float | None = None) -> tuple[Figure, list]:
+def new_figure(
+    nrows: int = 1, ncols: int = 1, height: float | None = None,
+) -> tuple[Figure, list[Axes]]:
     """A figure and its axes (always a flat list), with constrained layout."""
     fig = Figure(figsize=(WIDTH_IN, height or HEIGHT_IN), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
@@ -87,9 +93,9 @@ def percent_axis(ax: Axes, axis: str = "y") -> None:
 
 def date_axis(ax: Axes) -> None:
     """Concise calendar dates on the x axis."""
-    locator = mpl.dates.AutoDateLocator(minticks=MIN_DATE_TICKS, maxticks=MAX_DATE_TICKS)
+    locator = mdates.AutoDateLocator(minticks=MIN_DATE_TICKS, maxticks=MAX_DATE_TICKS)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mpl.dates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def png_bytes(fig: Figure, dpi: int = REPORT_DPI) -> bytes:

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from hubsim.experiments.warmup import WARMUP_SERIES, WarmupSuggestion
-from hubsim.results.kpis import KPI_UNITS
-from hubsim.scenario import registry
+from hubsim.figures.curves import draw_lines, draw_points, is_categorical
+from hubsim.figures.labels import kpi_title, parameter_label
+from hubsim.results.columns import kpi_unit
 
 FIG_SIZE_IN = (8.0, 4.8)  # inches: readable on screen and in a report page
 DPI = 150  # PNG resolution: sharp when zoomed
@@ -26,6 +28,7 @@ GRID_ALPHA = 0.3  # a faint grid that does not compete with the data
 SOURCE_FONT_SIZE = 8
 SOURCE_XY = (0.01, 0.01)  # figure coordinates of the source line (bottom left)
 BOTTOM_MARGIN = 0.16  # room below the axes for the source line
+TITLE_WRAP_CHARS = 80  # a KPI title wraps at this many characters
 
 
 def source_line(scenario: str, replications: int, seed: int) -> str:
@@ -34,7 +37,7 @@ def source_line(scenario: str, replications: int, seed: int) -> str:
     return f"Source: hubsim simulation. Scenario: {scenario}; {replications} {noun}; seed {seed}"
 
 
-def _figure(title: str, source: str) -> tuple[Figure, object]:
+def _figure(title: str, source: str) -> tuple[Figure, Axes]:
     fig = Figure(figsize=FIG_SIZE_IN)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -51,52 +54,23 @@ def save_png(fig: Figure, path: Path) -> Path:
     return path
 
 
-def parameter_label(key: str) -> str:
-    """Axis label for a scenario key, with its unit from the evidence registry when known."""
-    try:
-        unit = registry.entry(key).unit
-    except KeyError:
-        return key
-    return f"{key} ({unit})"
-
-
-def kpi_label(kpi: str) -> str:
-    """Axis label for a KPI with its unit."""
-    unit = KPI_UNITS.get(kpi.split(":")[-1])
-    return f"{kpi} ({unit})" if unit else kpi
-
-
-def _positions(values: pd.Series) -> tuple[pd.Series, list | None]:
-    """Numeric x positions, and tick labels when the values are not numbers."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().all():
-        return numeric, None
-    labels = list(dict.fromkeys(values.astype(str)))
-    return values.astype(str).map({v: i for i, v in enumerate(labels)}), labels
-
-
 def sweep_figure(table: pd.DataFrame, kpi: str, keys: Sequence[str], source: str) -> Figure:
-    """A KPI's mean and 95% interval band against the first varied key.
-
-    One line per combination of the other varied keys. ``table`` is the tidy sweep table.
-    """
+    """A KPI's mean and 95% interval against the first varied key: a line over a band for
+    numbers, points with error bars for categories (e.g. waiting-list policies). One series per
+    value of a second varied key. ``table`` is the tidy sweep table."""
     rows = table[table["kpi"] == kpi]
     x_key, others = keys[0], list(keys[1:])
-    fig, ax = _figure(f"{kpi} by {x_key}", source)
-    groups = rows.groupby(others, sort=False) if others else [((), rows)]
-    for name, group in groups:
-        x, labels = _positions(group[x_key])
-        order = x.argsort().to_numpy()
-        xs = x.to_numpy()[order]
-        label = ", ".join(f"{k}={v}" for k, v in zip(others, _as_tuple(name), strict=True))
-        line = ax.plot(xs, group["mean"].to_numpy()[order], marker="o", label=label or None)[0]
-        ax.fill_between(xs, group["ci_low"].to_numpy()[order], group["ci_high"].to_numpy()[order],
-                        color=line.get_color(), alpha=BAND_ALPHA, linewidth=0)
-        if labels is not None:
-            ax.set_xticks(range(len(labels)), labels)
+    hue = others[0] if others else None
+    if len(others) > 1:  # more than two keys: one series per combination of the others
+        rows = rows.assign(**{" / ".join(others): rows[others].astype(str).agg(", ".join, axis=1)})
+        hue = " / ".join(others)
+    fig, ax = _figure(kpi_title(kpi, TITLE_WRAP_CHARS), source)
+    draw = draw_points if is_categorical(rows[x_key]) else draw_lines
+    draw(ax, rows, x_key, hue)
+    unit = kpi_unit(kpi)
     ax.set_xlabel(parameter_label(x_key))
-    ax.set_ylabel(kpi_label(kpi) + ", mean and 95% CI")
-    if others:
+    ax.set_ylabel(f"mean and 95% interval ({unit})" if unit else "mean and 95% interval")
+    if hue:
         ax.legend()
     return fig
 

@@ -58,7 +58,7 @@ def week_ticks(ax: Axes, top: float) -> None:
 def _histogram(ax: Axes, weeks: np.ndarray, top: float) -> None:
     bins = np.arange(0.0, math.ceil(top) + 1.0)
     weights = np.full(weeks.size, PERCENT / weeks.size) if weeks.size else None
-    ax.hist(weeks, bins=bins, weights=weights, color=OKABE_ITO["blue"], edgecolor="white")
+    ax.hist(weeks, bins=bins.tolist(), weights=weights, color=OKABE_ITO["blue"], edgecolor="white")
     _standards(ax, label=True)
     week_ticks(ax, top)
     ax.set_xlabel("wait from joining the list to first session (weeks)")

@@ -35,6 +35,7 @@ def rate_segments(
 
 def _segments(arrivals: Arrivals, start_date: dt.date, horizon_days: float):
     if arrivals.profile is None:
+        assert arrivals.per_week is not None  # the schema requires per_week or a profile
         rate = arrivals.per_week / DAYS_PER_WEEK * arrivals.scale
         return np.array([0.0]), np.array([rate]), [None]
     starts, rates, names = [], [], []

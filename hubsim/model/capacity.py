@@ -19,7 +19,7 @@ from hubsim.model.rng import Streams
 from hubsim.model.staff_timeline import RoleTimeline, role_timeline, split_wte
 from hubsim.model.triage import TriagePool, closed_days, daily_hours, triage_calendars
 from hubsim.scenario.schema import Scenario
-from hubsim.scenario.staff import THERAPY_ROLES
+from hubsim.scenario.staff import THERAPY_ROLES, caseload_slots
 from hubsim.scenario.units import DAYS_PER_YEAR
 
 REDEPLOY_REVIEW_DAYS = 7.0  # redeployment is reviewed weekly, in whole weeks
@@ -35,7 +35,7 @@ def slot_steps(
         caseload * levels[np.searchsorted(d, days, side="right") - 1]
         for (d, levels), (_, caseload) in zip(steps, parts, strict=True)
     )
-    return days, np.rint(np.asarray(level, dtype=float)).astype(np.int64)
+    return days, caseload_slots(level)
 
 
 class HubCapacity:
@@ -105,7 +105,7 @@ class HubCapacity:
                             closed_days=closed_days(self.scenario),
                         ))
                     self.triage.dispatch()
-                    self._therapy_lent = int(round(fte * caseload))
+                    self._therapy_lent = int(caseload_slots(fte * caseload))
                     self.redeployed_weeks += 1
             self.therapy.set_capacity(self._therapy_base - self._therapy_lent)
             yield self.env.timeout(REDEPLOY_REVIEW_DAYS)

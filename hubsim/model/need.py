@@ -73,7 +73,7 @@ def sample_need(
         factor = np.linalg.cholesky(np.asarray(correlation, dtype=float))
         latent = rng.standard_normal((n, len(DOMAINS))) @ factor.T
     else:
-        rho = float(correlation)  # type: ignore[arg-type]
+        rho = float(correlation)
         draws = rng.standard_normal((n, len(DOMAINS) + 1))
         latent = np.sqrt(rho) * draws[:, :1] + np.sqrt(1.0 - rho) * draws[:, 1:]
     if shift is not None:

@@ -1,18 +1,22 @@
 """The Hub pathway as SimPy processes: one process per client, from screen to exit.
 
-``HubModel(scenario, draws).run()`` simulates one replication; it never reads files, prints or
-plots. Clock: days from ``scenario.start_date``.
+``HubModel(scenario, draws, streams).run()`` simulates one replication of one Hub (``draws``: its
+clients, sampled on arrival by ``hubsim.model.population.sample_all``); it never reads files,
+prints or plots. Clock: days from ``scenario.start_date``.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 from collections.abc import Generator
+from typing import Final
 
 import numpy as np
 import simpy
 from simpy.core import URGENT
+from simpy.resources.resource import PriorityRequest
 
 from hubsim.model.capacity import HubCapacity
 from hubsim.model.client_streams import ClientStreams
@@ -27,7 +31,13 @@ _NEED_PRIORITY = {NEED_TIERS.index(t): rank for rank, t in enumerate(reversed(NE
 _STAGE = {name: i for i, name in enumerate(STAGES)}
 _HUB_THERAPY, _BRIEF, _EXTERNAL, _SIGNPOST, _NONE = range(len(PATHWAYS))
 _PATHWAY_EXIT = {_SIGNPOST: "signposted", _NONE: "no_further_support"}
-_CLOSED = object()  # returned by a wait that the service's closure ended
+
+
+class _Closed(enum.Enum):
+    CLOSED = enum.auto()  # returned by a wait that the service's closure ended
+
+
+_CLOSED: Final = _Closed.CLOSED
 DRAIN_CHECK_DAYS = 7.0  # a drain checks weekly whether every list is empty
 SAMPLED_SERIES = (
     "triage_backlog", "therapy_waitlist", "therapy_caseload", "therapy_slots", "brief_waitlist",
@@ -255,7 +265,7 @@ class HubModel:
 
     def _wait_for_slot(
         self, pool: CoursePool, priority: int, patience_days: float, breach_days: float
-    ) -> Generator[simpy.Event, object, object]:
+    ) -> Generator[simpy.Event, object, PriorityRequest | _Closed | None]:
         """Wait on the list; return the granted request, or None if the client gave up.
 
         A client still waiting ``breach_days`` after joining re-joins the list with breach
@@ -265,7 +275,7 @@ class HubModel:
         slot = pool.resource.request(priority=priority)
         while True:
             deadline = min(joined + patience_days, joined + breach_days)
-            wait = [slot] if self._stop is None else [slot, self._stop]
+            wait: list[simpy.Event] = [slot] if self._stop is None else [slot, self._stop]
             if not math.isinf(deadline):
                 wait.append(self.env.timeout(deadline - self.env.now))
             yield wait[0] if len(wait) == 1 else self.env.any_of(wait)

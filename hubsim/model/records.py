@@ -41,11 +41,6 @@ STAGES: tuple[str, ...] = (
     "awaiting_triage", "navigation", "waiting_therapy", "in_therapy", "waiting_brief", "in_brief",
     "exited",
 )
-_TIME_FIELDS = (
-    "triage_day", "waitlist_join_day", "course_start_day", "referral_day",
-    "exit_day",
-)
-_COUNT_FIELDS = ("triage_attempts", "sessions_attended", "sessions_missed")
 _DTYPE_CACHE_SIZE = 64  # distinct category sets kept (populations, destinations per scenario)
 
 
@@ -53,7 +48,7 @@ _DTYPE_CACHE_SIZE = 64  # distinct category sets kept (populations, destinations
 def categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
     """The (immutable, shared) categorical dtype of ``categories``: building one validates the
     categories, which costs more than a whole column of codes."""
-    return pd.CategoricalDtype(categories)
+    return pd.CategoricalDtype(list(categories))
 
 
 _UNTRIAGED_OFFSET = 1  # log.pathway is -1 until triaged: category 0 is "none"
@@ -87,11 +82,24 @@ class ClientLog:
     exit_reason: Any
     stage: Any
 
+    __slots__ = (
+        "triage_day", "waitlist_join_day", "course_start_day", "referral_day", "exit_day",
+        "triage_attempts", "sessions_attended", "sessions_missed",
+        "pathway", "exit_reason", "stage",
+    )
+
     def __init__(self, n: int) -> None:
-        for name in _TIME_FIELDS:
-            setattr(self, name, [math.nan] * n)
-        for name in _COUNT_FIELDS:
-            setattr(self, name, [0] * n)
+        # days from the scenario start, NaN until the event happens
+        self.triage_day = [math.nan] * n
+        self.waitlist_join_day = [math.nan] * n
+        self.course_start_day = [math.nan] * n
+        self.referral_day = [math.nan] * n
+        self.exit_day = [math.nan] * n
+        # counts, from 0
+        self.triage_attempts = [0] * n
+        self.sessions_attended = [0] * n
+        self.sessions_missed = [0] * n
+        # codes into PATHWAYS, EXIT_REASONS, STAGES
         self.pathway = [-1] * n  # -1 until triaged
         self.exit_reason = [0] * n  # 0 = open
         self.stage = [0] * n
@@ -104,9 +112,11 @@ class ClientLog:
 
     def freeze(self) -> None:
         """Turn the fields into numpy arrays (at the end of the run; again does nothing)."""
-        for name in _TIME_FIELDS:
+        for name in ("triage_day", "waitlist_join_day", "course_start_day", "referral_day",
+                     "exit_day"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=float))
-        for name in (*_COUNT_FIELDS, "pathway", "exit_reason", "stage"):
+        for name in ("triage_attempts", "sessions_attended", "sessions_missed", "pathway",
+                     "exit_reason", "stage"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
 
     def to_frame(self, draws: ClientDraws, scenario: Scenario) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Generator
+from typing import NamedTuple, cast
 
 import numpy as np
 import simpy
@@ -66,6 +67,21 @@ def closed_days(scenario: Scenario) -> tuple[int, ...]:
     return bank_holiday_days(scenario.start_date, scenario.horizon_days)
 
 
+class CallRequest(NamedTuple):
+    """A call attempt waiting in the triage queue.
+
+    Compared as a tuple, field by field, so the queue (a heap) is ordered by priority, then by
+    the day the request was made, then by the order requests were made (unique: ``event`` is
+    never compared).
+    """
+
+    priority: int
+    requested_day: float
+    order: int
+    event: simpy.Event  # fires with (server index, start day) once a clinician is assigned
+    minutes: float  # working minutes of the call
+
+
 class TriagePool:
     """Triage clinicians and the queue of call attempts waiting for one."""
 
@@ -73,7 +89,7 @@ class TriagePool:
         self.env = env
         self.calendars: list[WorkCalendar] = []
         self._idle: list[int] = []  # idle servers in post or yet to come, by index
-        self._queue: list[tuple[int, float, int, simpy.Event, float]] = []
+        self._queue: list[CallRequest] = []
         self._order = itertools.count()
         self._wakeups: set[float] = set()
         self._cancelled: set[simpy.Event] = set()
@@ -145,7 +161,7 @@ class TriagePool:
         now = self.env.now
         self._arrived(priority)
         event = self.env.event()
-        heapq.heappush(self._queue, (priority, now, next(self._order), event, minutes))
+        heapq.heappush(self._queue, CallRequest(priority, now, next(self._order), event, minutes))
         self.dispatch()
         return event
 
@@ -219,17 +235,17 @@ class TriagePool:
         queue = self._queue
         while queue and self._idle:
             head = queue[0]
-            if head[3] in self._cancelled:
-                self._cancelled.discard(heapq.heappop(queue)[3])
+            if head.event in self._cancelled:
+                self._cancelled.discard(heapq.heappop(queue).event)
                 continue
-            if head[0] != RETRY_PRIORITY and self.env.now in self._retries_due:
+            if head.priority != RETRY_PRIORITY and self.env.now in self._retries_due:
                 return  # a returning client is due this instant: keep the clinician for them
             chosen = self._best_server()
             if chosen is None:
                 return
-            self._assign(*chosen, head[4])
+            self._assign(*chosen, head.minutes)
             heapq.heappop(queue)
-            head[3].succeed(chosen)
+            head.event.succeed(chosen)
 
     def attempt(
         self, priority: int, minutes: float, stop: simpy.Event | None = None
@@ -246,7 +262,7 @@ class TriagePool:
                 if not request.triggered:
                     self.cancel(request)
                     return None
-            chosen = yield request
+            chosen = cast("tuple[int, float]", (yield request))
         server, start = chosen
         end = self._busy_until[server]
         self._work_server.append(server)

@@ -8,12 +8,12 @@ be re-made without re-running the simulation.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from hubsim.figures import build_figures, png_bytes, save_figure
 from hubsim.report.assumptions import assumptions_section
 from hubsim.report.experiment_tables import experiment_results
-from hubsim.report.html import bullets, image, page, para
+from hubsim.report.html import image, page, para
 from hubsim.report.results_text import key_results_section
 from hubsim.report.stress import model_section, reproduce_section
 from hubsim.report.validation import validation_section
@@ -44,9 +44,17 @@ def _question(results: ResultsFolder) -> str:
     runs = hubs(meta)
     description = (meta.get("scenario") or {}).get("description") or (
         runs[0].get("description") if runs else "")
-    text = description or "The scenario does not state its question (its description is empty)."
     reps = meta.get("replications", "?")
-    out = para(text) + para(f"This report answers it from {reps} replications of the scenario "
+    if meta.get("command") == "psa":
+        text = (f"Is {PurePath(str(meta.get('scenario_file', 'the scenario'))).stem} "
+                f"cost-effective against the {meta.get('comparator', 'comparator')}, given the "
+                "uncertainty in its inputs?")
+        span = f"{meta.get('draws', '?')} draws × {reps} replications"
+    else:
+        text = description or ("The scenario does not state its question (its description is "
+                               "empty).")
+        span = f"{reps} replications"
+    out = para(text) + para(f"This report answers it from {span} of the scenario "
                             f"“{results.name}” (seed {meta.get('seed', '?')}).", "note")
     if meta.get("partial"):
         out += para("The run was interrupted: only its completed replications are reported.")
@@ -54,10 +62,12 @@ def _question(results: ResultsFolder) -> str:
 
 
 def _figures(results: ResultsFolder, figures_dir: Path | None) -> str:
-    shown, skipped = [], []
+    """The figures that apply to this folder; those that do not (a sweep plot in a run folder,
+    fan charts in a PSA folder...) are left out, not listed."""
+    shown = []
     for spec, figure, reason in build_figures(results):
         if figure is None:
-            skipped.append(f"{spec.caption} Not part of this run: {reason}.")
+            logger.info("report: figure %s left out (%s)", spec.name, reason)
             continue
         if figures_dir is not None:
             png_path = save_figure(figure, figures_dir / spec.name)[0]
@@ -66,10 +76,9 @@ def _figures(results: ResultsFolder, figures_dir: Path | None) -> str:
             png = png_bytes(figure)
         alt = figure.get_suptitle() or spec.name
         shown.append(image(png, alt, spec.caption))
-    out = "".join(shown) or para("No figure applies to this results folder.")
-    if skipped:
-        out += "<h3>Figures not part of this run</h3>" + bullets(skipped)
-    return out
+    return "".join(shown) or para(
+        "No figure applies to this results folder: it holds neither the daily series and "
+        "client records of a run nor the table of a sweep, staffing search or PSA.")
 
 
 def _results(results: ResultsFolder) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubsim import __version__
-from hubsim.report.html import esc, para
+from hubsim.report.html import breakable, esc, para
 from hubsim.report.words import describe_dist, num
 from hubsim.results.run_facts import hubs
 from hubsim.scenario import registry
@@ -67,6 +67,13 @@ def compact(value: Any) -> str:
     return str(value)
 
 
+def _value_text(name: str, value: Any) -> str:
+    """``compact(value)``, but a year as a year (2021, not 2,021)."""
+    if name.endswith("year") and isinstance(value, int | float) and float(value).is_integer():
+        return str(int(value))
+    return compact(value)
+
+
 def _entry_groups(name: str, runs: list[dict[str, Any]]) -> list[tuple[Entry, list[dict]]]:
     """The registry row each Hub of the run takes ``name`` from, grouping Hubs that share one."""
     groups: dict[int, tuple[Entry, list[dict]]] = {}
@@ -82,13 +89,13 @@ def _entry_groups(name: str, runs: list[dict[str, Any]]) -> list[tuple[Entry, li
 
 
 def _row(name: str, row: Entry, group: list[dict], several: bool) -> dict[str, Any]:
-    shown = {h.get("hub", "?"): compact(dotted(h, name)) for h in group}
+    shown = {h.get("hub", "?"): _value_text(name, dotted(h, name)) for h in group}
     value = next(iter(shown.values())) if len(set(shown.values())) == 1 else "; ".join(
         f"{k}: {v}" for k, v in shown.items())
     default = canonical(row.value)
     return {
         "name": f"{name} ({', '.join(shown)})" if several else name, "value": value,
-        "default": compact(row.value),
+        "default": _value_text(name, row.value),
         "overridden": any(canonical(dotted(h, name)) != default for h in group),
         "unit": row.unit, "status": row.status, "confidence": row.confidence,
         "source": row.source,
@@ -118,7 +125,7 @@ def _row_html(row: Mapping[str, Any]) -> str:
         badges += ' <span class="badge overridden">differs from registry</span>'
         value += f'<br><span class="note">registry default: {esc(row["default"])}</span>'
     cls = ' class="assumption"' if row["status"] == "assumption" else ""
-    return (f"<tr{cls}><td><code>{esc(row['name'])}</code></td><td>{value}</td>"
+    return (f"<tr{cls}><td><code>{breakable(row['name'])}</code></td><td>{value}</td>"
             f"<td>{esc(row['unit'])}</td><td>{badges}</td><td>{esc(row['range'])}</td>"
             f"<td>{esc(row['source'])}</td></tr>")
 
@@ -143,4 +150,5 @@ def assumptions_section(meta: Mapping[str, Any]) -> str:
                     "plausible range",
                     "source or reason"))
     body = "".join(_row_html(r) for r in rows)
-    return para(intro) + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return para(intro) + (f'<table class="wide"><thead><tr>{head}</tr></thead>'
+                          f"<tbody>{body}</tbody></table>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -25,7 +25,8 @@ def sweep_table(sweep: pd.DataFrame) -> str:
     rows = []
     for point, group in sweep.groupby(keys, sort=True):
         values = point if isinstance(point, tuple) else (point,)
-        by_kpi = {r["kpi"]: r for r in group.to_dict("records")}
+        records = cast("list[dict[str, Any]]", group.to_dict("records"))  # columns are names
+        by_kpi = {r["kpi"]: r for r in records}
         cells = []
         for kpi in kpis:
             row = by_kpi.get(kpi)
@@ -61,6 +62,53 @@ def search_text(search: pd.DataFrame, meta: Mapping[str, Any]) -> str:
     return para(sentence) + table(headers, rows, numeric=(0, 1, 3))
 
 
+PSA_ROWS: dict[str, str] = {
+    "incremental_cost_gbp": "incremental cost (GBP)",
+    "incremental_qalys": "incremental QALYs",
+    "employer_savings_gbp": "employer savings: sickness absence and turnover (GBP)",
+}
+"""PSA draw columns shown, in words with their unit (net monetary benefit rows follow)."""
+PSA_PERCENTILES = (0.025, 0.975)  # the central 95% of draws
+TOP_INPUTS = 5
+
+
+def _money_or_qalys(value: float, column: str) -> str:
+    if "qalys" in column:
+        return f"{value:,.3f}"
+    return f"−£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+
+
+def psa_text(draws: pd.DataFrame, ranking: pd.DataFrame | None, meta: Mapping[str, Any]) -> str:
+    """A PSA's answer: mean and central 95% of the draws for cost, QALYs and net monetary
+    benefit, the chance of being cost-effective at each threshold, and the inputs that matter."""
+    wtp = [float(w) for w in meta.get("wtp_gbp_per_qaly") or ()]
+    columns = {c: w for c, w in PSA_ROWS.items() if c in draws}
+    columns |= {f"nmb_{w:.0f}_gbp": f"net monetary benefit at £{w:,.0f} per QALY (GBP)"
+                for w in wtp if f"nmb_{w:.0f}_gbp" in draws}
+    rows = []
+    for column, words in columns.items():
+        low, high = draws[column].quantile(list(PSA_PERCENTILES))
+        rows.append([words, _money_or_qalys(draws[column].mean(), column),
+                     f"{_money_or_qalys(low, column)} to {_money_or_qalys(high, column)}"])
+    out = [para(f"{len(draws):,} draws of the uncertain inputs, each run for the scenario and "
+                f"its comparator ({meta.get('comparator', 'comparator')}) with the same random "
+                "numbers."),
+           table(["", "mean", "central 95% of draws"], rows, numeric=(1, 2))]
+    chances = []
+    for w in wtp:
+        column = f"nmb_{w:.0f}_gbp"
+        if column in draws:
+            share = float((draws[column] > 0).mean())
+            chances.append(f"cost-effective at £{w:,.0f} per QALY in {PERCENT * share:.0f}% "
+                           "of draws")
+    if chances:
+        out.append(para("The Hub is " + "; ".join(chances) + "."))
+    if ranking is not None and "parameter" in ranking:
+        top = ", ".join(map(str, ranking["parameter"].head(TOP_INPUTS)))
+        out.append(para(f"Inputs that move the net monetary benefit most: {top}."))
+    return "".join(out)
+
+
 def experiment_results(extras: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> str:
     """HTML for the experiment tables present ('' when there are none)."""
     out = []
@@ -69,4 +117,8 @@ def experiment_results(extras: Mapping[str, pd.DataFrame], meta: Mapping[str, An
     search = extras.get("search", extras.get("staffing_search"))
     if search is not None and "wte" in search:
         out.append("<h3>Staffing search</h3>" + search_text(search, meta))
+    draws = extras.get("psa_draws", extras.get("psa"))
+    if draws is not None and {"incremental_cost_gbp", "incremental_qalys"} <= set(draws.columns):
+        out.append("<h3>Probabilistic sensitivity analysis</h3>"
+                   + psa_text(draws, extras.get("ranking"), meta))
     return "".join(out)

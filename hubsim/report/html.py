@@ -21,13 +21,17 @@ h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 nav ol { columns: 2; padding-left: 1.2rem; }
 table { border-collapse: collapse; width: 100%; margin: 0.8rem 0; font-size: 0.92rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left;
-         vertical-align: top; }
+         vertical-align: top; overflow-wrap: break-word; }
+th { font-size: 0.85rem; }
+table.wide { font-size: 0.82rem; }
+table.wide th, table.wide td { padding: 0.25rem 0.35rem; }
+.scroll { overflow-x: auto; }
 th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.assumption td { background: var(--flag); }
 tr.assumption td:first-child { border-left: 4px solid var(--flag-edge); }
 .badge { display: inline-block; padding: 0 0.4rem; border-radius: 0.6rem; font-size: 0.8rem;
-         background: #eee; }
+         background: #eee; overflow-wrap: normal; }
 .badge.assumption { background: var(--flag-edge); color: black; }
 .badge.overridden { background: var(--accent); color: white; }
 figure { margin: 1.5rem 0; }
@@ -46,6 +50,12 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def breakable(value: object) -> str:
+    """``value`` escaped, with a line-break opportunity after each ``_`` and ``.``, so long
+    identifiers (``screen_functioning_pct``, ``population.risk_factors.x``) wrap in a table."""
+    return esc(value).replace("_", "_<wbr>").replace(".", ".<wbr>")
+
+
 def para(text: str, cls: str | None = None) -> str:
     """A paragraph of escaped ``text``."""
     attr = f' class="{esc(cls)}"' if cls else ""
@@ -60,19 +70,21 @@ def bullets(items: Iterable[str], cls: str | None = None) -> str:
 
 def table(
     headers: Sequence[str], rows: Iterable[Sequence[object]],
-    row_classes: Sequence[str] | None = None, numeric: Sequence[int] = (),
+    row_classes: Sequence[str] | None = None, numeric: Sequence[int] = (), cls: str = "",
 ) -> str:
-    """A table of escaped cells; ``numeric`` column indexes are right-aligned."""
+    """A table of escaped cells; ``numeric`` column indexes are right-aligned; ``cls`` is the
+    table's class (``wide``: smaller type for many columns)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
         cls = f' class="{esc(row_classes[i])}"' if row_classes and row_classes[i] else ""
         cells = "".join(
-            f'<td class="num">{esc(c)}</td>' if j in numeric else f"<td>{esc(c)}</td>"
+            f'<td class="num">{esc(c)}</td>' if j in numeric else f"<td>{breakable(c)}</td>"
             for j, c in enumerate(row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def image(png: bytes, alt: str, caption: str) -> str:

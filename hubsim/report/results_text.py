@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -75,7 +75,8 @@ def formatted(row: Mapping[str, Any], unit: str) -> dict[str, str]:
 
 def _ordered(summary: pd.DataFrame, hub: str = "") -> list[dict[str, Any]]:
     prefix = f"{hub}:" if hub else ""
-    rows = {r["kpi"][len(prefix):]: r for r in summary.to_dict("records")
+    records = cast("list[dict[str, Any]]", summary.to_dict("records"))  # columns are names
+    rows = {r["kpi"][len(prefix):]: r for r in records
             if str(r["kpi"]).startswith(prefix) and ":" not in str(r["kpi"])[len(prefix):]}
     names = [k for k in CORE_KPIS if k in rows] + [k for k in rows if k not in CORE_KPIS]
     return [rows[k] | {"base": k} for k in names]

@@ -96,7 +96,7 @@ def validation_section(results: ResultsFolder) -> str:
                if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]
     rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
     headers = [HEADER_WORDS.get(str(c), str(c)) for c in frame.columns]
-    out = [para(note, "note"), table(headers, rows, numeric=numeric)]
+    out = [para(note, "note"), table(headers, rows, numeric=numeric, cls="wide")]
     if "passed" in frame:
         out.insert(0, para(_summary(frame)))
     if "role" in frame:

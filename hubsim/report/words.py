@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubsim.report.html import bullets, esc, para, table
-from hubsim.results.run_facts import CASELOAD_POOLS, ROLE_LABELS, hubs, to_date
+from hubsim.results.run_facts import ROLE_LABELS, hubs, to_date
 from hubsim.scenario.schema import NEED_TIERS, PATHWAYS
+from hubsim.scenario.staff import CASELOAD_POOLS, caseload_slots
 from hubsim.scenario.units import DAYS_PER_MONTH, MINUTES_PER_HOUR
 
 PERCENT = 100.0
@@ -184,7 +185,7 @@ def _slots(hub: Mapping[str, Any], pool: str) -> str:
     exact = sum(float(staff[r]["wte"]) * float(staff[r]["caseload_per_wte"]) for r in roles)
     terms = " + ".join(f"{num(staff[r]['wte'])} WTE {ROLE_LABELS.get(r, r)} × "
                        f"{num(staff[r]['caseload_per_wte'])} clients each" for r in roles)
-    return f"{terms} = {round(exact)} caseload slots"
+    return f"{terms} = {int(caseload_slots(exact))} caseload slots"
 
 
 def _therapy(hub: Mapping[str, Any]) -> str:

@@ -6,7 +6,9 @@ Used by the Excel export's README sheet and by the HTML report. KPI units live i
 
 from __future__ import annotations
 
+from hubsim.results import financial_year
 from hubsim.results.kpis import KPI_UNITS
+from hubsim.results.waits import LONGEST_WAIT_LISTS, RTT_STANDARD_PCT
 from hubsim.scenario.schema import RISK_FACTORS
 
 _LISTS = {"triage": ("the wait from screen to triage call", "the triage list"),
@@ -45,6 +47,19 @@ def _snapshot_labels(kind: str) -> dict[str, str]:
     }
 
 
+def _longest_labels(kind: str) -> dict[str, str]:
+    wait, name = _LISTS[kind]
+    return {
+        f"{kind}_wait_days_p95": f"95th percentile of {wait} (all who joined, still-waiting "
+                                 "clients counted; blank: not reached)",
+        f"{kind}_longest_wait_days": f"longest time any joiner spent on {name} (waiting to "
+                                     "start, until they started, left, or the end)",
+        f"{kind}_waited_over_18w": f"joiners who spent more than 18 weeks on {name} (started "
+                                   "late, left, or still waiting at the end)",
+        f"{kind}_waited_over_52w": f"joiners who spent more than 52 weeks on {name}",
+    }
+
+
 KPI_LABELS: dict[str, str] = {
     "clients_arrived": "keyworkers who completed the online screen",
     "clients_triaged": "clients who had a clinical triage call",
@@ -60,19 +75,97 @@ KPI_LABELS: dict[str, str] = {
     **{name: label for kind in ("triage", "therapy") for name, label in
        _snapshot_labels(kind).items()},
     "therapy_waitlist_max": "largest therapy waiting list at the end of any day",
-    "external_referrals": "clients referred on to external services",
+    "external_referrals": "clients referred on to external services (with a closure: those "
+                          "handed on at closure included, see handed_on_at_closure)",
     "triage_utilisation": "share of triage clinicians' working time spent on triage",
     "therapist_utilisation": "share of therapy caseload slot-days occupied",
     "brief_utilisation": "share of brief-support caseload slot-days occupied",
     "cost_total_gbp": "Total cost over the results window (Hub and downstream service use)",
     "cost_per_client_gbp": "Total cost per keyworker screened",
+    **{name: label for kind in LONGEST_WAIT_LISTS for name, label in
+       _longest_labels(kind).items()},
+    "therapy_waitlist_peak_month": "month end at which the therapy waiting list is largest "
+                                   "(1 = the first month end on or after the start date)",
+    "therapy_18w_met_from_month": "first month end from which the therapy waiting list meets "
+                                  f"the 18-week standard ({RTT_STANDARD_PCT:.0f}% waiting 18 "
+                                  "weeks or less) at every later month end (1 = the first "
+                                  "month end; blank: missed at the last month end)",
+    **{f"{kind}_waiting_at_closure": f"clients waiting on {_LISTS[kind][1]} when the service "
+                                     "closed (all then handed on or discharged)"
+       for kind in ("triage", "therapy", "brief")},
+    "courses_ended_at_closure": "clients in a course of Hub therapy or brief support that ended "
+                                "when the service closed",
+    "handed_on_at_closure": "clients referred on to other services because the service closed "
+                            "(also counted in external_referrals)",
+    "discharged_at_closure": "clients discharged because the service closed (waiting or in a "
+                             "course)",
 }
 """Plain-English meaning of each KPI (the unit is in ``KPI_UNITS``)."""
+
+KPI_TITLES: dict[str, str] = {
+    "clients_arrived": "Clients screened",
+    "clients_triaged": "Triage calls completed",
+    "clients_not_reached": "Never reached by triage",
+    "triage_wait_days_mean": "Wait for triage: mean",
+    "triage_wait_days_median": "Wait for triage: median",
+    "triage_wait_days_p90": "Wait for triage: 90th percentile",
+    "triage_wait_days_p95": "Wait for triage: 95th percentile",
+    "triage_longest_wait_days": "Wait for triage: longest seen",
+    "triage_waited_over_18w": "Waited over 18 weeks for triage",
+    "triage_waited_over_52w": "Waited over 52 weeks for triage",
+    "therapy_started": "Therapy courses started",
+    "therapy_completed": "Therapy courses completed",
+    "therapy_wait_days_mean": "Wait for therapy: mean",
+    "therapy_wait_days_median": "Wait for therapy: median",
+    "therapy_wait_days_p90": "Wait for therapy: 90th percentile",
+    "therapy_wait_days_p95": "Wait for therapy: 95th percentile",
+    "therapy_longest_wait_days": "Wait for therapy: longest seen",
+    "therapy_waited_over_18w": "Waited over 18 weeks for therapy",
+    "therapy_waited_over_52w": "Waited over 52 weeks for therapy",
+    "therapy_waited_over_52w_pct": "Therapy waits over 52 weeks",
+    "therapy_started_within_6w_pct": "Therapy started within 6 weeks",
+    "therapy_started_within_18w_pct": "Therapy started within 18 weeks",
+    "therapy_waitlist_end": "Therapy waiting list at the end",
+    "therapy_waitlist_max": "Therapy waiting list at its largest",
+    "therapy_waiting_under_18w_pct_end": "Therapy list within 18 weeks at the end",
+    "therapy_waiting_over_18w_end": "Therapy list over 18 weeks at the end",
+    "therapy_waiting_over_52w_end": "Therapy list over 52 weeks at the end",
+    "therapy_longest_wait_days_end": "Longest wait on the therapy list at the end",
+    "therapy_waitlist_peak_month": "Therapy list peaks at month",
+    "therapy_18w_met_from_month": "Therapy list meets 18 weeks from month",
+    "triage_waitlist_end": "Triage list at the end",
+    "triage_utilisation": "Triage clinicians busy",
+    "therapist_utilisation": "Therapy caseload slots in use",
+    "brief_utilisation": "Brief-support slots in use",
+    "external_referrals": "Referred on to other services",
+    "triage_waiting_at_closure": "Waiting for triage at closure",
+    "therapy_waiting_at_closure": "Waiting for therapy at closure",
+    "brief_waiting_at_closure": "Waiting for brief support at closure",
+    "courses_ended_at_closure": "Courses ended by the closure",
+    "handed_on_at_closure": "Handed on to other services at closure",
+    "discharged_at_closure": "Discharged at closure",
+    "cost_total_gbp": "Total cost",
+    "hub_cost_gbp": "Hub cost (staff, set-up, running)",
+    "cost_staff_gbp": "Staff cost",
+    "cost_setup_gbp": "Set-up cost",
+    "cost_non_staff_gbp": "Non-staff running cost",
+    "cost_downstream_gbp": "Downstream service use",
+    "cost_per_client_gbp": "Cost per keyworker screened",
+    "cost_per_therapy_completion_gbp": "Hub cost per therapy course completed",
+    "cost_per_keyworker_supported_gbp": "Hub cost per keyworker supported",
+    "qalys": "QALYs gained",
+    "employer_cost_gbp": "Employer cost (absence, turnover)",
+}
+"""Short titles of KPIs for tables a person reads (CLI, Excel headline); the unit goes with the
+value. KPI names stay in CSV headers; ``kpi_title`` falls back to the name in words."""
 
 CLIENT_COLUMNS: dict[str, tuple[str, str]] = {
     "client_id": ("client number within the Hub and replication, in arrival order", "id"),
     "hub": ("Hub identifier", "id"),
     "arrival_day": ("when the client completed the screen", "days from start date"),
+    "population": ("where the client came from: 'own' for the scenario's own arrivals "
+                   "(keyworkers), else the population profile of a surge or cohort",
+                   "category"),
     "sector": ("sector the keyworker works in", "category"),
     "sex": ("sex", "female/male"),
     "ethnicity": ("ethnic group", "category"),
@@ -191,28 +284,6 @@ VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
-    **{k: MONTHLY_COLUMNS[k] for k in ("hub", "list", "date", "day")},
-    "measure": ("which month-end measure (a column of the waitlist_monthly sheet)", "name"),
-    "mean": ("mean over replications", "unit in the measure's name"),
-    "ci_low": ("lower end of the 95% t-interval for the mean", "unit in the measure's name"),
-    "ci_high": ("upper end of the 95% t-interval for the mean", "unit in the measure's name"),
-    "n": ("replications with a value", "count"),
-}
-
-VALIDATION_COLUMNS: dict[str, tuple[str, str]] = {
-    "figure": ("published figure of the evaluation (evidence registry target)", "name"),
-    "published": ("the published value (or range across Hubs)", "unit column"),
-    "unit": ("unit of the figure", "text"),
-    "simulated": ("mean of the same measure over replications", "unit column"),
-    "ci_low": ("95% interval, low end (range figures: lowest Hub mean)", "unit column"),
-    "ci_high": ("95% interval, high end (range figures: highest Hub mean)", "unit column"),
-    "passed": ("within tolerance of the published value", "true/false"),
-    "n": ("replications", "count"),
-    "tolerance": ("allowed difference from the published value", "unit column"),
-    "source": ("where the published figure comes from", "text"),
-}
-
-SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "kpi": ("KPI name ('HUB:KPI' for one Hub of several)", "name"),
     "mean": ("mean over replications", "unit of the KPI"),
     "sd": ("standard deviation over replications", "unit of the KPI"),
@@ -223,16 +294,35 @@ SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+def kpi_title(name: str) -> str:
+    """Short title of KPI ``name`` for a table (``HUB:KPI``: the Hub in front; a cost by
+    financial year: "Cost in 2020-21")."""
+    hub, _, base = name.rpartition(":")
+    year = financial_year.year_of_kpi(base)
+    if year is not None:
+        title = f"Cost in {financial_year.label(year)}"
+    else:
+        title = KPI_TITLES.get(base) or base.replace("_", " ").capitalize()
+    return f"{hub}: {title}" if hub else title
+
+
 def kpi_label(name: str) -> str:
     """Plain words for KPI ``name`` (``HUB:KPI`` names keep the Hub in front)."""
     hub, _, base = name.rpartition(":")
-    label = KPI_LABELS.get(base, base.replace("_", " "))
+    year = financial_year.year_of_kpi(base)
+    if year is not None:
+        label = (f"total cost in financial year {financial_year.label(year)} (April-March): "
+                 "staff paid, set-up in the first year, running costs, and the downstream cost "
+                 "of clients screened in the year")
+    else:
+        label = KPI_LABELS.get(base, base.replace("_", " "))
     return f"{hub}: {label}" if hub else label
 
 
 def kpi_unit(name: str) -> str:
     """Unit of KPI ``name`` ('' when unknown)."""
-    return KPI_UNITS.get(name.rpartition(":")[2], "")
+    base = name.rpartition(":")[2]
+    return "GBP" if financial_year.year_of_kpi(base) is not None else KPI_UNITS.get(base, "")
 
 
 def replication_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
@@ -243,10 +333,32 @@ def replication_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
     }
 
 
+GROUP_COLUMNS: dict[str, tuple[str, str]] = {
+    "group_by": ("how clients are grouped: population (where they came from) or need_tier",
+                 "name"),
+    "group": ("the group ('own': the scenario's own arrivals, keyworkers)", "name"),
+    "kpi": ("KPI name (its meaning as on the replications sheet, over the group's clients)",
+            "name"),
+    "mean": ("mean over replications", "unit of the KPI"),
+    "ci_low": ("lower end of the 95% t-interval for the mean", "unit of the KPI"),
+    "ci_high": ("upper end of the 95% t-interval for the mean", "unit of the KPI"),
+    "n": ("replications with a value", "count"),
+}
+
+COST_YEAR_COLUMNS: dict[str, tuple[str, str]] = {
+    "financial_year": ("NHS financial year, 1 April to 31 March", "years"),
+    "kpi": ("KPI name of the year's cost", "name"),
+    "mean": ("mean total cost in the year over replications", "GBP"),
+    "ci_low": ("lower end of the 95% t-interval for the mean", "GBP"),
+    "ci_high": ("upper end of the 95% t-interval for the mean", "GBP"),
+    "n": ("replications with a value", "count"),
+}
+
 TABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "summary": SUMMARY_COLUMNS, "clients": CLIENT_COLUMNS, "timeseries": TIMESERIES_COLUMNS,
     "timeseries_bands": BAND_COLUMNS, "validation": VALIDATION_COLUMNS,
     "waitlist_monthly": MONTHLY_COLUMNS, "waitlist_monthly_summary": MONTHLY_SUMMARY_COLUMNS,
+    "kpis_by_group": GROUP_COLUMNS, "costs_by_financial_year": COST_YEAR_COLUMNS,
 }
 """Column meanings of each table with fixed columns (``replications``: see
 ``replication_columns``)."""
@@ -266,6 +378,10 @@ TABLE_WORDS: dict[str, str] = {
     "staffing_search": "share of replications meeting the target at each staffing level",
     "psa": "one row per probabilistic sensitivity analysis draw",
     "costs": "cost components",
+    "kpis_by_group": "KPIs by population (keyworkers, incident, ...) and by need tier: mean and "
+                     "95% interval over replications",
+    "costs_by_financial_year": "total cost in each NHS financial year (April-March): mean and "
+                               "95% interval over replications",
 }
 """What each table holds, in a few words."""
 

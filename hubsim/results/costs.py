@@ -19,16 +19,26 @@ own price years with the NHS Cost Inflation Index (:mod:`hubsim.results.prices`)
   the same staff time twice.
 
 ``cost_total_gbp = cost_staff_gbp + cost_setup_gbp + cost_non_staff_gbp + cost_downstream_gbp``.
+
+This module owns ``cost_total_gbp`` and ``cost_per_client_gbp`` (``cost_ratios``); nothing else
+sets them.
+
+**By financial year** (``cost_fy2020_21_gbp``, ...; April-March, :mod:`hubsim.financial_year`):
+the same total split by when it falls: staff by the WTE-years paid in each year, set-up in the
+year the KPI window starts, non-staff running by the window's days in each year, and each
+client's downstream cost in the year they were screened. The years add up to ``cost_total_gbp``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from hubsim.model.records import has_label, label_codes
+from hubsim.results import financial_year
 from hubsim.results.prices import price_factor
 from hubsim.scenario.economics import Costs
 from hubsim.scenario.schema import Scenario
@@ -88,11 +98,6 @@ def _activity_minutes(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.
            for a, minutes in session.items()},
         "navigation": referred * scenario.costs.navigation_minutes,
     }
-
-
-def activity_minutes(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Expected staff minutes per client and activity (columns ``ACTIVITIES``)."""
-    return pd.DataFrame(_activity_minutes(window, scenario), index=window.index)
 
 
 def _activity_gbp(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -219,7 +224,7 @@ def staff_cost_gbp(scenario: Scenario, usage: Mapping[str, object]) -> float:
     ``annual_cost_gbp`` (at ``costs.unit_costs_price_year``)."""
     roles = scenario.staff.roles()
     paid = usage.get("paid_wte_years")
-    if paid is None:
+    if not isinstance(paid, Mapping):  # None: not measured
         paid = {name: role.wte * window_years(scenario) for name, role in roles.items()}
     total = sum(years * roles[name].annual_cost_gbp for name, years in paid.items())
     return float(total) * to_price_year(scenario, scenario.costs.unit_costs_price_year)
@@ -244,7 +249,43 @@ def cost_parts(
     }
     parts["cost_downstream_gbp"] = parts["downstream_mh_gbp"] + parts["downstream_wider_gbp"]
     parts["activity_total_gbp"] = sum(parts[f"activity_{a}_gbp"] for a in ACTIVITIES)
+    parts.update(costs_by_financial_year(window, scenario, usage, mh + wider))
     return parts
+
+
+def costs_by_financial_year(
+    window: pd.DataFrame, scenario: Scenario, usage: Mapping[str, object],
+    downstream_gbp: np.ndarray,
+) -> dict[str, float]:
+    """Total cost (GBP at ``price_year``) in each financial year the KPI window overlaps, as
+    KPIs ``cost_fy2020_21_gbp`` (see the module docstring for how each part is placed).
+
+    Parameters
+    ----------
+    window : the clients who count
+    scenario : their Hub's scenario
+    usage : resource use; ``paid_wte_years_by_fy`` (year -> role -> WTE-years paid), else each
+        role's ``wte`` over the window's days in the year
+    downstream_gbp : each client's downstream cost (mental-health plus wider), GBP
+    """
+    lo, hi = scenario.warmup_days, scenario.horizon_days
+    years = financial_year.spans(scenario.start_date, lo, hi)
+    if not years:
+        return {}
+    unit_factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
+    roles = scenario.staff.roles()
+    paid = cast(Mapping[int, Mapping[str, float]], usage.get("paid_wte_years_by_fy")) or {
+        year: {n: r.wte * (b - a) / DAYS_PER_YEAR for n, r in roles.items()}
+        for year, a, b in years}
+    screened = financial_year.years_of_days(scenario.start_date,
+                                            window["arrival_day"].to_numpy(float))
+    out: dict[str, float] = {}
+    for year, a, b in years:
+        staff = sum(v * roles[n].annual_cost_gbp for n, v in paid.get(year, {}).items())
+        cost = (float(staff) + scenario.costs.non_staff_annual_gbp * (b - a) / DAYS_PER_YEAR
+                + (scenario.costs.setup_gbp if year == years[0][0] else 0.0)) * unit_factor
+        out[financial_year.cost_kpi(year)] = cost + total(downstream_gbp[screened == year])
+    return out
 
 
 COUNT_COLUMNS: tuple[str, ...] = ("pathway", "exit_reason", "triage_day")

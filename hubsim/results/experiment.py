@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -51,6 +52,9 @@ class Experiment:
     records: Path | None = None
     """Folder holding ``clients.csv`` and ``timeseries.csv`` streamed to disk (see
     ``RecordStream``), when the records were written there rather than kept in memory."""
+    kpis_by_group: pd.DataFrame | None = None
+    """KPIs by population and by need tier, one row per replication, grouping, group and KPI
+    (``hubsim.results.groups.group_kpis_table``), or None when records were not kept."""
 
 
 CLIENTS_FILE = "clients.csv"
@@ -93,6 +97,8 @@ def waitlist_monthly_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.D
     parts = []
     for (replication, hub), frame in clients.groupby(["replication", "hub"], sort=True,
                                                       observed=True):
+        # group keys are typed Hashable by pandas-stubs: here a replication id and a Hub id
+        replication, hub = cast("tuple[int, str]", (replication, hub))
         table = waitlist_monthly(frame, str(hub), hubs[hub].start_date, hubs[hub].horizon_days)
         table.insert(0, "replication", replication)
         parts.append(table)

@@ -7,21 +7,26 @@ arrive on or after ``warmup_days`` count, and series count from that day on.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from hubsim.model.records import WAIT_LISTS, has_label, label_codes
 from hubsim.model.rng import Streams
+from hubsim.results.closure import CLOSURE_KPIS, closure_kpis, combine_closure_kpis
 from hubsim.results.costs import COUNT_COLUMNS
 from hubsim.results.economic_kpis import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic_kpis
 from hubsim.results.waits import (
     FORECAST_COLUMN,
+    LONGEST_WAIT_LISTS,
+    WHEN_LISTS,
     list_rows,
     pooled_snapshot,
     snapshot_kpis,
     wait_kpis,
+    when_kpis,
 )
 from hubsim.scenario.schema import Scenario
 
@@ -38,18 +43,27 @@ CORE_KPIS: tuple[str, ...] = (
 (``hubsim.results.waits``)."""
 
 
-def staff_cost_gbp(scenario: Scenario, usage: Usage) -> float:
-    """Staff cost over the KPI window, GBP: WTE-years paid (``usage["paid_wte_years"]``, posts
-    filled, absences included, vacancies not) x each role's annual cost per WTE."""
-    roles = scenario.staff.roles()
-    return sum(years * roles[name].annual_cost_gbp
-               for name, years in usage["paid_wte_years"].items())
+class Usage(TypedDict):
+    """Resource use of one Hub's run: ``triage``, ``therapists``, ``brief`` -> (used, available)
+    in working minutes or caseload slot-days; ``paid_wte_years`` -> role -> WTE-years paid;
+    ``paid_wte_years_by_fy`` -> financial year -> role -> WTE-years paid in it;
+    ``redeployed_weeks`` -> weeks therapists spent partly on triage."""
+
+    triage: tuple[float, float]
+    therapists: tuple[float, float]
+    brief: tuple[float, float]
+    paid_wte_years: dict[str, float]
+    paid_wte_years_by_fy: dict[int, dict[str, float]]
+    redeployed_weeks: int
 
 
-Usage = dict[str, object]
-"""Resource use of one Hub's run: ``triage``, ``therapists``, ``brief`` -> (used, available) in
-working minutes or caseload slot-days; ``paid_wte_years`` -> role -> WTE-years paid;
-``redeployed_weeks`` -> weeks therapists spent partly on triage."""
+class HubPart(NamedTuple):
+    """One Hub's run, as several Hubs' KPIs are combined from."""
+
+    scenario: Scenario
+    clients: pd.DataFrame
+    timeseries: pd.DataFrame
+    usage: Usage
 
 
 def _ratio(used: float, available: float) -> float:
@@ -109,7 +123,7 @@ def _client_kpis(
     return kpis
 
 
-def _snapshots_end(parts: list[tuple[Mapping[str, np.ndarray], float]]) -> dict[str, float]:
+def _snapshots_end(parts: Sequence[tuple[Mapping[str, np.ndarray], float]]) -> dict[str, float]:
     """Snapshot KPIs (``therapy_waitlist_end``, ...) of the triage and therapy lists of one or
     more Hubs, each ``(all its clients' _client_arrays, time of the snapshot on its clock)``."""
     kpis: dict[str, float] = {}
@@ -121,16 +135,16 @@ def _snapshots_end(parts: list[tuple[Mapping[str, np.ndarray], float]]) -> dict[
 
 def _finish(
     kpis: dict[str, float], snapshots_end: Mapping[str, float], waitlist_max: float,
-    usage: Usage, cost: float,
+    usage: Usage | Mapping[str, tuple[float, float]],
 ) -> dict[str, float]:
+    """Snapshot, peak and utilisation KPIs added to the client KPIs. Costs are not set here:
+    ``hubsim.costs`` owns ``cost_total_gbp`` and ``cost_per_client_gbp`` (via
+    ``hubsim.economics``)."""
     kpis.update(snapshots_end)
     kpis["therapy_waitlist_max"] = waitlist_max
     kpis["triage_utilisation"] = _ratio(*usage["triage"])
     kpis["therapist_utilisation"] = _ratio(*usage["therapists"])
     kpis["brief_utilisation"] = _ratio(*usage["brief"])
-    kpis["cost_total_gbp"] = cost
-    arrived = kpis["clients_arrived"]
-    kpis["cost_per_client_gbp"] = cost / arrived if arrived else float("nan")
     return kpis
 
 
@@ -149,13 +163,16 @@ def compute_kpis(
     kpis = _finish(
         _client_kpis(arrays, scenario.horizon_days),
         _snapshots_end([(everyone, scenario.horizon_days)]), _peak(waitlist), usage,
-        staff_cost_gbp(scenario, usage),
     )
     kpis.update(economic_kpis(window, scenario, usage, streams))
+    for kind in WHEN_LISTS:
+        kpis.update(when_kpis(kind, [(list_rows(everyone, kind)[1], scenario.start_date,
+                                      scenario.horizon_days)]))
+    kpis.update(closure_kpis(clients, scenario))
     return kpis
 
 
-def _pooled_waitlist(parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]]) -> float:
+def _pooled_waitlist(parts: list[HubPart]) -> float:
     """Peak of the Hubs' therapy waiting lists summed by date (every Hub's list on each date),
     over the dates in any Hub's KPI window (each Hub's from its own ``warmup_days``)."""
     dates, waitlists, counted = [], [], []
@@ -173,22 +190,22 @@ def _pooled_waitlist(parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usa
 
 
 def _common_end(
-    parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
+    parts: list[HubPart],
 ) -> list[tuple[dict[str, np.ndarray], float]]:
     """Each Hub's clients (all of them) and the time, on its own clock, of one common instant:
     the end of the last day of the Hub whose horizon ends first (the time of its last daily
     sample), or a Hub's own horizon if that comes sooner. Snapshots of all the Hubs at it are
     added, as the daily series are summed by date."""
-    first = min(p[0].start_date for p in parts)
-    offset_days = [float((p[0].start_date - first).days) for p in parts]
-    end_days = math.ceil(min(off + p[0].horizon_days
+    first = min(p.scenario.start_date for p in parts)
+    offset_days = [float((p.scenario.start_date - first).days) for p in parts]
+    end_days = math.ceil(min(off + p.scenario.horizon_days
                              for off, p in zip(offset_days, parts, strict=True)))
-    return [(_client_arrays(p[1]), min(p[0].horizon_days, end_days - off))
+    return [(_client_arrays(p.clients), min(p.scenario.horizon_days, end_days - off))
             for off, p in zip(offset_days, parts, strict=True)]
 
 
 def combine_kpis(
-    parts: list[tuple[Scenario, pd.DataFrame, pd.DataFrame, Usage]],
+    parts: list[HubPart],
     streams: Streams | None = None,
 ) -> dict[str, float]:
     """KPIs of several Hubs together: clients pooled, queues summed by date, usage and costs added.
@@ -202,19 +219,25 @@ def combine_kpis(
                for scenario, clients, timeseries, _ in parts]
     arrays = [_client_arrays(window) for window in windows]
     pooled = {name: np.concatenate([a[name] for a in arrays]) for name in arrays[0]}
-    horizon = np.concatenate([np.full(len(w), p[0].horizon_days, dtype=float)
+    horizon = np.concatenate([np.full(len(w), p.scenario.horizon_days, dtype=float)
                               for p, w in zip(parts, windows, strict=True)])
     usage = {
-        name: (sum(p[3][name][0] for p in parts), sum(p[3][name][1] for p in parts))
+        name: (sum(p.usage[name][0] for p in parts), sum(p.usage[name][1] for p in parts))
         for name in ("triage", "therapists", "brief")
     }
     kpis = _finish(
         _client_kpis(pooled, horizon), _snapshots_end(_common_end(parts)),
-        _pooled_waitlist(parts), usage, sum(staff_cost_gbp(p[0], p[3]) for p in parts),
+        _pooled_waitlist(parts), usage,
     )
-    per_hub = [(p[0], w, p[3]) for p, w in zip(parts, windows, strict=True)]
+    per_hub = [(p.scenario, w, p.usage) for p, w in zip(parts, windows, strict=True)]
     counted = pd.concat([w[list(COUNT_COLUMNS)] for w in windows], ignore_index=True)
     kpis.update(combine_economic_kpis(per_hub, counted, streams))
+    everyone = [_client_arrays(p.clients) for p in parts]
+    for kind in WHEN_LISTS:
+        kpis.update(when_kpis(kind, [(list_rows(rows, kind)[1], p.scenario.start_date,
+                                      p.scenario.horizon_days)
+                                     for rows, p in zip(everyone, parts, strict=True)]))
+    kpis.update(combine_closure_kpis([(p.scenario, p.clients) for p in parts]))
     return kpis
 
 
@@ -232,6 +255,13 @@ def _wait_units(kind: str) -> dict[str, str]:
             f"{kind}_waiting_over_18w_end": "clients", f"{kind}_waiting_over_52w_end": "clients",
             f"{kind}_longest_wait_days_end": "days",
         })
+    if kind in LONGEST_WAIT_LISTS:
+        units.update({f"{kind}_wait_days_p95": "days", f"{kind}_longest_wait_days": "days",
+                      f"{kind}_waited_over_18w": "clients",
+                      f"{kind}_waited_over_52w": "clients"})
+    if kind in WHEN_LISTS:
+        units.update({f"{kind}_waitlist_peak_month": "month",
+                      f"{kind}_18w_met_from_month": "month"})
     return units
 
 
@@ -245,5 +275,20 @@ KPI_UNITS: dict[str, str] = {
     "external_referrals": "clients", "triage_utilisation": "share 0-1",
     "therapist_utilisation": "share 0-1", "brief_utilisation": "share 0-1",
     "cost_total_gbp": "GBP", "cost_per_client_gbp": "GBP",
+    **{name: "clients" for name in CLOSURE_KPIS},
 }
 """Unit of each KPI, for tables."""
+
+
+def client_arrays(window: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The per-client arrays the client KPIs read (see ``client_kpis``), from a clients frame."""
+    return _client_arrays(window)
+
+
+def client_kpis(
+    rows: Mapping[str, np.ndarray], horizon_days: float | np.ndarray
+) -> dict[str, float]:
+    """The client KPIs (counts and every list's wait KPIs) of ``client_arrays`` rows, each
+    followed to ``horizon_days`` (a number, or one per row): the same definitions as the
+    Hub's KPIs, for any subset of its clients."""
+    return _client_kpis(rows, horizon_days)

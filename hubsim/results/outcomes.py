@@ -102,7 +102,8 @@ def _external(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.
         raise ValueError(f"outcomes.presets.{outcomes.preset}.external.{missing[0]}: missing "
                          "(a destination of this scenario)")
     table = dict(effects.external)
-    prob = np.array([table.get(d, 0.0) for d in destinations], dtype=float)[destination]
+    prob = np.array([0.0 if d is None else table.get(d, 0.0) for d in destinations],
+                    dtype=float)[destination]
     return start + outcomes.external_course_weeks * DAYS_PER_WEEK, np.where(referred, prob, 0.0)
 
 
@@ -150,7 +151,8 @@ def _baseline_utility(window: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """EQ-5D at screening of each client, by need tier (NaN for a tier without a value)."""
     tier, tiers = label_codes(window["need_tier"])
     utility = dict(scenario.outcomes.baseline_utility)
-    return np.array([utility.get(t, np.nan) for t in tiers], dtype=float)[tier]
+    return np.array([np.nan if t is None else utility.get(t, np.nan) for t in tiers],
+                    dtype=float)[tier]
 
 
 def client_outcome_arrays(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:

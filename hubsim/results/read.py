@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from hubsim.results.experiment import Experiment
-from hubsim.results.run_facts import source_line
+from hubsim.results.run_facts import run_name, source_line
 from hubsim.results.write import build_metadata
 from hubsim.scenario.schema import NEED_TIERS, PATHWAYS
 
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 METADATA_FILE = "run_metadata.json"
 CORE_TABLES = ("summary", "replications", "clients", "timeseries")
+RECORD_TABLES = ("clients", "timeseries")
+"""The per-client and per-day records among the core tables."""
 NOT_REACHED = "none"  # the ``pathway`` of a client triage never reached
 
 
@@ -66,7 +68,7 @@ class ResultsFolder:
     @property
     def name(self) -> str:
         """Scenario name."""
-        return str(self.metadata.get("scenario_name", "unnamed scenario"))
+        return run_name(self.metadata)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table present, core tables first, by name."""
@@ -111,8 +113,9 @@ def _read_metadata(folder: Path) -> dict[str, Any]:
     return meta
 
 
-def load_results(path: str | Path) -> ResultsFolder:
-    """Read the results folder at ``path``.
+def load_results(path: str | Path, records: bool = True) -> ResultsFolder:
+    """Read the results folder at ``path`` (without ``records``: not its per-client and per-day
+    records, ``clients.csv`` and ``timeseries.csv``, the bulk of a big folder).
 
     Raises
     ------
@@ -127,7 +130,8 @@ def load_results(path: str | Path) -> ResultsFolder:
     tables: dict[str, pd.DataFrame | None] = {}
     for name in CORE_TABLES:
         file = folder / f"{name}.csv"
-        tables[name] = _read_csv(file) if file.is_file() else None
+        wanted = records or name not in RECORD_TABLES
+        tables[name] = _read_csv(file) if wanted and file.is_file() else None
     extras = {
         file.stem: _read_csv(file)
         for file in sorted(folder.glob("*.csv")) if file.stem not in CORE_TABLES

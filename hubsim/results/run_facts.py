@@ -15,21 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
 
 from hubsim.scenario.schema import AnyScenario, MultiHubScenario, Scenario
+from hubsim.scenario.staff import CASELOAD_POOLS  # noqa: F401 (re-exported for the faces)
 
 logger = logging.getLogger(__name__)
 
-CASELOAD_POOLS: dict[str, tuple[str, ...]] = {
-    "therapy": ("therapists", "psychologists"), "brief": ("brief",),
-}
-"""Caseload pools -> the staff roles whose WTE gives their slots (as in ``hubsim.model.capacity``);
-the timeseries holds ``<pool>_caseload`` (slots in use) and, in newer runs, ``<pool>_slots``
-(slots open that day)."""
+# CASELOAD_POOLS (the scenario's staff section): the timeseries holds ``<pool>_caseload`` (slots in
+# use) and, in newer runs, ``<pool>_slots`` (slots open that day)
 POOL_LABELS: dict[str, str] = {"therapy": "Hub therapy", "brief": "brief support"}
 ROLE_LABELS: dict[str, str] = {
     "triage": "triage clinicians", "therapists": "therapists", "brief": "brief-support staff",
@@ -45,12 +43,24 @@ def hubs(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [scenario] if scenario else []
 
 
+def run_name(meta: Mapping[str, Any]) -> str:
+    """The scenario's name; for a run that records only its file (``hubsim psa``), the file's
+    stem, and against what it was compared."""
+    name = meta.get("scenario_name") or (meta.get("scenario") or {}).get("name")
+    if not name and meta.get("scenario_file"):
+        name = PurePath(str(meta["scenario_file"])).stem
+    if name and meta.get("command") == "psa" and meta.get("comparator"):
+        return f"{name} against {meta['comparator']}"
+    return str(name or "unnamed scenario")
+
+
 def source_line(meta: Mapping[str, Any]) -> str:
-    """'Scenario: NAME · N replications · seed S' for the foot of a figure."""
-    name = meta.get("scenario_name") or (meta.get("scenario") or {}).get("name", "unnamed")
+    """'Scenario: NAME · N replications · seed S' for the foot of a figure (a PSA adds its
+    number of draws: 'D draws x N replications')."""
     reps = meta.get("replications", "?")
     noun = "replication" if reps == 1 else "replications"
-    return f"Scenario: {name} · {reps} {noun} · seed {meta.get('seed', '?')}"
+    draws = f"{meta['draws']} draws × " if meta.get("command") == "psa" and "draws" in meta else ""
+    return f"Scenario: {run_name(meta)} · {draws}{reps} {noun} · seed {meta.get('seed', '?')}"
 
 
 def to_date(value: Any) -> dt.date:

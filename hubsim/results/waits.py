@@ -57,6 +57,7 @@ Only numpy here: this module is imported by every worker process.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -69,6 +70,10 @@ from hubsim.scenario import registry
 WEEKS_6_DAYS = float(registry.constant("waits.standard_6w_days").value)
 WEEKS_18_DAYS = float(registry.constant("waits.standard_18w_days").value)
 WEEKS_52_DAYS = float(registry.constant("waits.long_wait_days").value)
+RTT_STANDARD_PCT = float(registry.constant("waits.rtt_standard_pct").value)
+LONGEST_WAITER_QUANTILE = float(registry.constant("waits.longest_waiter_quantile").value)
+LONGEST_WAIT_LISTS: tuple[str, ...] = ("triage", "therapy")
+"""The lists with longest-waiter KPIs (``longest_wait_kpis``)."""
 CAP_DAYS = WEEKS_52_DAYS
 """Cap of the restricted mean wait: the mean is ``∫ S(t) dt`` from 0 to this (52 weeks)."""
 _SHARE_TOLERANCE = 1e-12  # a product of (1 - d/n) factors meant to equal 0.5 may be 0.5 + 1e-16
@@ -300,11 +305,38 @@ def wait_kpis(
         f"{kind}_wait_days_median_started": _started_percentile(waits, 50),
         f"{kind}_wait_days_p90_started": _started_percentile(waits, 90),
     }
+    if kind in LONGEST_WAIT_LISTS:
+        kpis.update(longest_wait_kpis(kind, curve, on_list))
     if kind == "therapy":
         kpis["therapy_started_within_6w_pct"] = 100.0 * (1.0 - curve.share_waiting(WEEKS_6_DAYS))
         kpis["therapy_started_within_18w_pct"] = 100.0 * (
             1.0 - curve.share_waiting(WEEKS_18_DAYS))
     return kpis
+
+
+def longest_wait_kpis(kind: str, curve: WaitCurve, on_list: np.ndarray) -> dict[str, float]:
+    """The longest waiters of list ``kind``: who waits longest, and how many wait long.
+
+    Parameters
+    ----------
+    kind : the list (one of ``LONGEST_WAIT_LISTS``)
+    curve : its joiners' wait curve (``wait_curve``)
+    on_list : days each joiner spent on the list (``time_on_list``): until they started, left,
+        or the horizon
+
+    Returns
+    -------
+    ``{kind}_wait_days_p95`` (95th percentile of waits over all joiners, from ``curve``; NaN:
+    not reached), ``{kind}_longest_wait_days`` (the longest time any joiner spent on the list,
+    days; 0 with no joiners) and ``{kind}_waited_over_18w`` / ``_52w`` (joiners who spent more
+    than 18 / 52 weeks on it, observed: started late, left, or still waiting at the horizon).
+    """
+    return {
+        f"{kind}_wait_days_p95": curve.quantile_days(LONGEST_WAITER_QUANTILE),
+        f"{kind}_longest_wait_days": float(on_list.max()) if on_list.size else 0.0,
+        f"{kind}_waited_over_18w": float(np.count_nonzero(on_list > WEEKS_18_DAYS)),
+        f"{kind}_waited_over_52w": float(np.count_nonzero(on_list > WEEKS_52_DAYS)),
+    }
 
 
 SNAPSHOT_MEASURES: tuple[str, ...] = (
@@ -348,7 +380,7 @@ def snapshot_kpis(kind: str, snap: Mapping[str, float]) -> dict[str, float]:
     return {f"{kind}_{measure}_end": value for measure, value in snap.items()}
 
 
-def month_end_days(start_date: object, horizon_days: float) -> list[tuple[np.datetime64, float]]:
+def month_end_days(start_date: dt.date, horizon_days: float) -> list[tuple[np.datetime64, float]]:
     """Every calendar month end within the horizon: ``(date, day)`` where ``day`` is the end of
     that date in days from ``start_date`` (the time of the daily sample dated that day)."""
     start = np.datetime64(start_date, "D")
@@ -363,6 +395,60 @@ def month_end_days(start_date: object, horizon_days: float) -> list[tuple[np.dat
     return out
 
 
+WHEN_LISTS: tuple[str, ...] = ("therapy",)
+"""The lists with "when" KPIs (``when_kpis``)."""
+
+
+def when_kpis(
+    kind: str, parts: list[tuple[ListRecords, dt.date, float]]
+) -> dict[str, float]:
+    """When list ``kind`` peaks and when it meets the 18-week standard, from month-end snapshots.
+
+    Parameters
+    ----------
+    kind : the list (a name part of the KPIs)
+    parts : per Hub, (its joiners of the list, its start date, its horizon in days); several
+        Hubs' lists are added up at each calendar month end, from the first Hub's start to the
+        earliest end of any Hub's horizon
+
+    Returns
+    -------
+    ``{kind}_waitlist_peak_month``: the month end at which the list is largest (the first such);
+    ``{kind}_18w_met_from_month``: the first month end from which the list meets the 18-week
+    standard (``RTT_STANDARD_PCT`` of it waiting 18 weeks or less; an empty list meets it) at
+    every later month end, NaN if it misses it at the last. Months are numbered from the start
+    date: 1 is the first calendar month end on or after it. NaN with no month end.
+    """
+    starts = [np.datetime64(start, "D") for _, start, _ in parts]
+    first = min(starts)
+    end = min(float((s - first).astype(int)) + h for s, (_, _, h) in zip(starts, parts,
+                                                                          strict=True))
+    sizes, met = [], []
+    for date, _ in month_end_days(first.item(), end):  # the same day, as a date
+        snap = pooled_snapshot([(records, float((date - start).astype(int) + 1))
+                                for (records, _, _), start in zip(parts, starts, strict=True)
+                                if date >= start])
+        sizes.append(snap["waitlist"])
+        share = snap["waiting_under_18w_pct"]
+        met.append(bool(np.isnan(share) or share >= RTT_STANDARD_PCT))
+    if not sizes:
+        return {f"{kind}_waitlist_peak_month": float("nan"),
+                f"{kind}_18w_met_from_month": float("nan")}
+    missed = [i for i, ok in enumerate(met) if not ok]
+    met_from = float("nan") if not met[-1] else float((missed[-1] + 1 if missed else 0) + 1)
+    return {f"{kind}_waitlist_peak_month": float(np.argmax(sizes) + 1),
+            f"{kind}_18w_met_from_month": met_from}
+
+
+def month_date(start_date: dt.date, month: float) -> np.datetime64 | None:
+    """The calendar month end numbered ``month`` by ``when_kpis`` (1: the first month end on or
+    after ``start_date``), rounded to the nearest month; None for NaN."""
+    if month is None or np.isnan(month):
+        return None
+    first = np.datetime64(start_date, "D").astype("datetime64[M]")
+    return (first + int(round(month))).astype("datetime64[D]") - np.timedelta64(1, "D")
+
+
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "hub", "list", "date", "day", "waiting_clients", "waiting_under_18w_pct",
     "waiting_over_18w_clients", "waiting_over_52w_clients", "longest_wait_days",
@@ -370,7 +456,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
 _MONTHLY_NAMES = dict(zip(SNAPSHOT_MEASURES, MONTHLY_COLUMNS[4:], strict=True))
 
 
-def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: object,
+def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: dt.date,
                      horizon_days: float) -> pd.DataFrame:
     """Month-end snapshots of one Hub's three lists in one replication.
 

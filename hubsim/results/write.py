@@ -37,15 +37,20 @@ from hubsim.results.experiment import (
     Experiment,
     summarise_waitlist_monthly,
 )
-from hubsim.scenario.schema import Scenario
+from hubsim.results.financial_year import cost_table
+from hubsim.results.groups import summarise_groups
+from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
 
 _PACKAGES = ("hubsim", "simpy", "numpy", "pandas", "scipy", "pydantic", "matplotlib")
 RESULT_FILES = (
     "clients.csv", "replications.csv", "summary.csv", "timeseries.csv", "waitlist_monthly.csv",
-    "waitlist_monthly_summary.csv", "run_metadata.json",
+    "waitlist_monthly_summary.csv", "kpis_by_group.csv", "costs_by_financial_year.csv",
+    "run_metadata.json",
 )
+COSTS_BY_YEAR_FILE = "costs_by_financial_year.csv"
+GROUPS_FILE = "kpis_by_group.csv"
 
 
 _READABLE = 0o644  # like a plain new file: mkstemp's 0600 would hide reports from other users
@@ -66,12 +71,12 @@ _LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?:[a-z0-9_]{8}|(?P<old>old-\d+))")
 """Names of the temporary folders ``atomic_folder`` and ``_swap_into_place`` make beside DIR."""
 
 
-def scenario_json(scenario: Scenario) -> dict[str, Any]:
+def scenario_json(scenario: AnyScenario) -> dict[str, Any]:
     """The resolved scenario as JSON-ready data (field names as in scenario files)."""
     return scenario.model_dump(mode="json", by_alias=True)
 
 
-def scenario_hash(scenario: Scenario) -> str:
+def scenario_hash(scenario: AnyScenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON: equal hashes, equal scenarios."""
     text = json.dumps(scenario_json(scenario), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -236,7 +241,9 @@ def write_results(
     replication), ``summary.csv`` (mean, sd and 95% interval per KPI), ``timeseries.csv`` (one row
     per day per replication), ``waitlist_monthly.csv`` (the waiting lists at each month end, one
     row per replication, Hub, list and month end) with ``waitlist_monthly_summary.csv`` (their
-    mean and 95% interval over replications) and ``run_metadata.json``; plus one CSV per entry of
+    mean and 95% interval over replications), ``kpis_by_group.csv`` (KPIs by population and by
+    need tier: mean and 95% interval over replications), ``costs_by_financial_year.csv`` (total
+    cost in each April-March year) and ``run_metadata.json``; plus one CSV per entry of
     ``frames`` (file name -> table), e.g. ``timeseries_bands.csv``.
 
     Records already streamed to disk (``experiment.records``) are moved in, not rewritten; that
@@ -249,13 +256,16 @@ def write_results(
             for name in (CLIENTS_FILE, TIMESERIES_FILE):
                 os.replace(experiment.records / name, tmp / name)
                 os.chmod(tmp / name, _READABLE)
-        elif experiment.clients is not None:
+        elif experiment.clients is not None and experiment.timeseries is not None:
             experiment.clients.to_csv(tmp / "clients.csv", index=False)
             experiment.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         if experiment.waitlist_monthly is not None:
             experiment.waitlist_monthly.to_csv(tmp / "waitlist_monthly.csv", index=False)
             summarise_waitlist_monthly(experiment.waitlist_monthly).to_csv(
                 tmp / "waitlist_monthly_summary.csv", index=False)
+        cost_table(experiment.summary).to_csv(tmp / COSTS_BY_YEAR_FILE, index=False)
+        if experiment.kpis_by_group is not None:
+            summarise_groups(experiment.kpis_by_group).to_csv(tmp / GROUPS_FILE, index=False)
         for name, frame in (frames or {}).items():
             frame.to_csv(tmp / name, index=False)
         (tmp / "run_metadata.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")

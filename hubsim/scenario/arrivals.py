@@ -34,6 +34,7 @@ class RateSegment(Frozen):
         """Expected arrivals per day."""
         if self.per_week is not None:
             return self.per_week / DAYS_PER_WEEK
+        assert self.per_month is not None  # the validator requires exactly one of the two
         return self.per_month / DAYS_PER_MONTH
 
 

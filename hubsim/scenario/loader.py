@@ -205,26 +205,26 @@ def _complete_profiles(data: dict[str, Any]) -> None:
 
 def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a merged scenario mapping (registry defaults already included)."""
-    data = copy.deepcopy(dict(data))
-    therapy = data.get("therapy")
+    merged: dict[str, Any] = copy.deepcopy(dict(data))
+    therapy = merged.get("therapy")
     if isinstance(therapy, dict) and "sessions" in therapy:
         therapy["sessions"] = _sessions_for_all_tiers(therapy["sessions"])
-    _complete_profiles(data)
+    _complete_profiles(merged)
     for check in (scenario_checks.too_deep, scenario_checks.not_finite):
-        problem = check(data)
+        problem = check(merged)
         if problem:
             raise ScenarioError(source, *problem)
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
         field, message, count = _first_error(exc)
-        if isinstance(scenario_checks.lookup(data, field), bool):  # false read as 0, say so
+        if isinstance(scenario_checks.lookup(merged, field), bool):  # false read as 0, say so
             message = "must be a number, not true/false"
         elif count > 1:
             message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
         raise ScenarioError(source, field, message) from None
     dumped = scenario.model_dump(mode="python", by_alias=True)
-    problem = (scenario_checks.not_a_number(data, dumped)
+    problem = (scenario_checks.not_a_number(merged, dumped)
                or scenario_checks.date_problems(scenario))
     if problem:
         raise ScenarioError(source, *problem)
@@ -277,7 +277,7 @@ def build_multi(
         if key.startswith("hubs.") and not any(key.startswith(k) for k in known):
             raise ScenarioError(source, key, "no such Hub in this scenario")
     shared = {k: v for k, v in layers.items() if k not in _MULTI_KEYS}
-    built = []
+    built: list[Scenario] = []
     for hub_id, table in hubs.items():
         if not isinstance(table, Mapping):
             raise ScenarioError(source, f"hubs.{hub_id}", "must be a table")
@@ -288,7 +288,10 @@ def build_multi(
             base = read_layers(_parent_path(source, f"hubs.{hub_id}", base_dir, parent))
         hub_layers = deep_merge(deep_merge(base, shared), {**table, "hub": hub_id})
         try:
-            built.append(build(hub_layers, _hub_overrides(overrides, hub_id), source))
+            hub = build(hub_layers, _hub_overrides(overrides, hub_id), source)
+            if not isinstance(hub, Scenario):
+                raise ScenarioError(source, "hubs", "a Hub's table cannot hold Hubs")
+            built.append(hub)
         except ScenarioError as exc:
             field = f"hubs.{hub_id}.{exc.field}".rstrip(".")
             raise ScenarioError(source, field, exc.message) from None

@@ -52,11 +52,15 @@ def _check_shares(field: str, shares: dict[str, float], names: tuple[str, ...]) 
 class Population(Frozen):
     """Who screens: sector, sex and ethnicity mix, and prevalence of each risk factor."""
 
-    sector: Annotated[dict[Literal[SECTORS], float], AfterValidator(freeze)]  # type: ignore
+    # Literal[TUPLE] keys: pydantic reads the allowed keys from the tuple at run time, which a
+    # static checker cannot (hence the ignores below).
+    sector: Annotated[dict[Literal[SECTORS], float], AfterValidator(freeze)]  # type: ignore[valid-type]
     female: Probability = Field(ge=0, le=1)
-    ethnicity: Annotated[dict[Literal[ETHNICITIES], float], AfterValidator(freeze)]  # type: ignore
-    risk_factors: Annotated[  # type: ignore[valid-type]
-        dict[Literal[RISK_FACTORS], Probability], AfterValidator(freeze)
+    ethnicity: Annotated[
+        dict[Literal[ETHNICITIES], float], AfterValidator(freeze)  # type: ignore[valid-type]
+    ]
+    risk_factors: Annotated[
+        dict[Literal[RISK_FACTORS], Probability], AfterValidator(freeze)  # type: ignore[valid-type]
     ]
 
     @model_validator(mode="after")
@@ -111,10 +115,13 @@ class Screening(Frozen):
     see :mod:`hubsim.scenario.correlation`), and how far each risk factor shifts the latent scores
     (sd units; one number for every domain, or a table by domain)."""
 
-    prevalence: Annotated[dict[Literal[DOMAINS], float], AfterValidator(freeze)]  # type: ignore
+    # Literal[TUPLE] keys: checked by pydantic at run time, not statically (see Population)
+    prevalence: Annotated[
+        dict[Literal[DOMAINS], float], AfterValidator(freeze)  # type: ignore[valid-type]
+    ]
     correlation: Correlation
-    risk_shift_sd: Annotated[  # type: ignore[valid-type]
-        dict[Literal[RISK_FACTORS], RiskShift], AfterValidator(freeze)
+    risk_shift_sd: Annotated[
+        dict[Literal[RISK_FACTORS], RiskShift], AfterValidator(freeze)  # type: ignore[valid-type]
     ]
     moderate_min_domains: int = Field(ge=1, le=5)
     high_min_domains: int = Field(ge=1, le=5)
@@ -343,7 +350,8 @@ class Scenario(Frozen):
         if self.arrivals.profile is not None and self.arrivals.profile[0].start > self.start_date:
             raise ValueError("arrivals.profile: must start on or before start_date")
         named = [s.population for s in self.arrivals.profile or ()]
-        named += [s.population for s in (*self.arrivals.surges, *self.arrivals.cohorts)]
+        named += [s.population for s in self.arrivals.surges]
+        named += [c.population for c in self.arrivals.cohorts]
         unknown = [n for n in named if n is not None and n not in self.profiles]
         if unknown:
             raise ValueError(f"arrivals: population {unknown[0]!r} is not one of [profiles]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from hubsim.scenario.base import Frozen
@@ -23,6 +24,18 @@ MIN_MEAN_SICKNESS_SPELL_DAYS = 1.0
 """Shortest mean sickness spell (days) when there is sickness absence. NHS sickness absence is
 recorded in whole days, so a shorter mean is a unit slip; it also bounds the work: at most
 ``365 x (share of time sick) / 1`` spells per person-year (about 180 at the 50% maximum)."""
+
+
+THERAPY_ROLES: tuple[str, ...] = ("therapists", "psychologists")
+CASELOAD_POOLS: dict[str, tuple[str, ...]] = {"therapy": THERAPY_ROLES, "brief": ("brief",)}
+"""Caseload pools -> the staff roles whose WTE gives their slots."""
+
+
+def caseload_slots(clients: float | np.ndarray) -> np.ndarray:
+    """The slot rule, the one place it is written: a caseload pool has
+    ``round(sum over its roles of WTE x caseload_per_wte)`` slots, rounded half to even (numpy
+    ``rint``), whether the WTE is funded, at work or lent. Works on a number or an array."""
+    return np.rint(np.asarray(clients, dtype=float)).astype(np.int64)
 
 
 class WteChange(Frozen):
@@ -100,8 +113,9 @@ class CaseloadRole(Role):
 
     @property
     def slots(self) -> int:
-        """Caseload slots at the start: ``round(wte * caseload_per_wte)``."""
-        return int(round(self.wte * self.caseload_per_wte))
+        """This role's caseload slots at its funded WTE (``caseload_slots``)."""
+        return int(caseload_slots(self.wte * self.caseload_per_wte))
+
 
 
 class Staff(Frozen):
@@ -120,18 +134,22 @@ class Staff(Frozen):
             role = getattr(self, name)
             if role.wte <= 0:
                 raise ValueError(f"{name}.wte: must be > 0")
-        therapy = self.therapists.slots + self.psychologists.slots
-        if therapy < 1 or self.brief.slots < 1:
+        therapy = self.pool_slots("therapy")
+        if therapy < 1 or self.pool_slots("brief") < 1:
             which = "brief" if therapy >= 1 else "therapists"
             raise ValueError(f"{which}.wte: wte * caseload_per_wte must give at least one slot")
         return self
+
+    def pool_slots(self, pool: str) -> int:
+        """Caseload slots of ``pool`` ("therapy" or "brief") at funded WTE (``caseload_slots``)."""
+        roles = [getattr(self, name) for name in CASELOAD_POOLS[pool]]
+        return int(caseload_slots(sum(r.wte * r.caseload_per_wte for r in roles)))
 
     def roles(self) -> dict[str, Role]:
         """Role name -> role, in a fixed order."""
         return {name: getattr(self, name) for name in type(self).model_fields}
 
 
-THERAPY_ROLES: tuple[str, ...] = ("therapists", "psychologists")
 ACTIVITY_OF_ROLE: dict[str, str] = {
     "triage": "triage", "therapists": "therapy", "psychologists": "therapy", "brief": "brief",
     "coordinators": "navigation",

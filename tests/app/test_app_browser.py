@@ -78,8 +78,9 @@ def test_planner_changes_staffing_runs_and_downloads_csv(app_url: str, tmp_path:
             page.get_by_role("link", name="Run & results").click()
             expect(page.get_by_role("heading", name=RESULTS_HEADING)).to_be_visible()
             wait_idle(page)
-            _number(page, "Horizon (days)", HORIZON_DAYS, f"{HORIZON_DAYS} days · 1 lever change")
-            settings = f"{HORIZON_DAYS} days · 1 lever change(s) · {REPLICATIONS} replications"
+            change = f"your changes: therapists (WTE): 2.4 → {THERAPISTS_WTE}"
+            _number(page, "Horizon (days)", HORIZON_DAYS, f"{HORIZON_DAYS} days ·")
+            settings = f"{HORIZON_DAYS} days · {REPLICATIONS} replications · seed 0 · {change}"
             _number(page, "Replications", REPLICATIONS, settings)
             page.get_by_role("button", name="Run").click()
             table = page.get_by_role("table").first

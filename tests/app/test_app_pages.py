@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from hubsim import load_scenario, run_experiment
 from hubsim.app.limits import MAX_UPLOAD_BYTES
-from hubsim.app.views import sentence
+from hubsim.app.views import CARD_TITLES, sentence
 from hubsim.experiments.wte_search import search_wte
 from hubsim.results.columns import kpi_label
 from hubsim.scenario.loader import ScenarioError
@@ -109,6 +109,36 @@ def test_compare_pairs_the_changed_and_unchanged_scenarios(app) -> None:
     assert waiting["Clear difference?"] == "yes"
     arrived = table.loc[sentence(kpi_label("clients_arrived"))]
     assert arrived["Difference, changed − unchanged"].startswith("0 clients")  # same clients
+
+
+def test_results_settings_line_names_each_change(app) -> None:
+    at = app()
+    at.number_input(key=THERAPISTS).set_value(FEWER_THERAPISTS_WTE).run()
+    at = goto(at, "pages/results.py")
+    line = unescaped(at.markdown[0].value)
+    assert "therapists (WTE): 2.4 → 1" in line
+    assert "lever change(s)" not in line
+
+
+def test_side_by_side_runs_each_scenario_as_the_api_does(app, baseline_path) -> None:
+    at = goto(app(), "pages/compare.py")
+    chosen = at.multiselect(key="side_by_side.chosen")
+    shipped = next(o for o in chosen.options if o.endswith("(comparator-signpost-only.toml)"))
+    chosen.set_value(["Yours, with your changes", "Yours, unchanged", shipped]).run()
+    at.button(key="side_by_side.run").click()
+    at.run()
+    assert not at.exception and not at.error, errors(at)
+    table = at.table[-1].value.set_index("Measure")
+    assert list(table.columns) == ["Yours, with your changes", "Yours, unchanged", shipped]
+    other = load_scenario(baseline_path.parent / "comparator-signpost-only.toml",
+                        {"horizon_days": TEST_HORIZON_DAYS})
+    expected = run_experiment(other, TEST_REPLICATIONS, 0, keep_records=False).summary
+    mean = expected.loc[expected["kpi"] == "triage_wait_days_mean", "mean"].iloc[0]
+    shown = table.loc[CARD_TITLES["triage_wait_days_mean"], shipped]
+    assert shown.startswith(f"{mean:,.1f} days")
+    assert len(at.get("image")) == 2  # therapy waiting lists and triage queues, overlaid
+    chosen.set_value(list(chosen.options[:4])).run()  # four at most
+    assert len(at.multiselect(key="side_by_side.chosen").value) == 4
 
 
 def test_staffing_search_gives_the_answer_of_search_wte(app, baseline_path) -> None:

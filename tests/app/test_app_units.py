@@ -31,7 +31,7 @@ from hubsim.app.views import fmt, fmt_interval, plain_text
 from hubsim.cli import webapp
 from hubsim.cli.main import app as cli_app
 from hubsim.results.write import scenario_hash
-from hubsim.scenario.loader import ScenarioError, build
+from hubsim.scenario.loader import ScenarioError, build, read_layers
 from hubsim.scenario.schema import PATHWAYS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -118,10 +118,35 @@ def test_a_downloaded_scenario_loads_back_to_the_same_scenario(name: str) -> Non
 
 def test_a_changes_file_loads_back_to_the_changed_scenario(baseline_path) -> None:
     overrides = {"staff.therapists.wte": 1.5, "therapy.priority": "need", "horizon_days": 365.0}
-    text = changes_toml("baseline.toml", overrides)
+    text = changes_toml(read_layers(baseline_path), overrides, base_dir=scenarios_dir())
     layers, source = parse_upload(text.encode(), "changes.toml")
     back = build(layers, None, source, scenarios_dir())
     assert scenario_hash(back) == scenario_hash(load_scenario(baseline_path, overrides))
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("baseline.toml", {"staff.therapists.wte": 1.5, "horizon_days": 365.0}),
+    ("north-of-england.toml", {"hubs.greater-manchester.staff.therapists.wte": 4.0}),
+])
+def test_a_changes_file_runs_wherever_it_is_saved(name, overrides, tmp_path) -> None:
+    """No ``extends``: saved in a folder of its own, it loads to the changed scenario."""
+    path = scenarios_dir() / name
+    text = changes_toml(read_layers(path), overrides, ["a note"], base_dir=scenarios_dir())
+    assert "extends" not in text
+    saved = tmp_path / "elsewhere" / "mine.toml"
+    saved.parent.mkdir()
+    saved.write_text(text, encoding="utf-8")
+    assert scenario_hash(load_scenario(saved)) == scenario_hash(load_scenario(path, overrides))
+
+
+def test_each_lever_change_is_named_with_its_old_and_new_value(baseline) -> None:
+    values = levers.defaults(baseline) | {"staff.therapists.wte": 3.0, "therapy.priority": "need",
+                                          "routing.low.hub_therapy": 0.5}
+    words = levers.change_list(baseline, levers.hub_overrides(baseline, values))
+    assert words == ["therapists (WTE): 2.4 → 3",
+                     "who is offered the next therapy place: First come, first served → "
+                     "Highest need first",
+                     "low need: share offered Hub therapy: 15% → 50%"]
 
 
 def test_every_shipped_scenario_fits_the_caps_at_the_most_replications() -> None:
@@ -175,7 +200,7 @@ def test_outputs_are_made_by_hubsim_from_the_run(small_run: RunResult) -> None:
     summary = pd.read_csv(io.BytesIO(small_run.csv("summary")))
     pd.testing.assert_frame_equal(summary, small_run.experiment.summary, check_dtype=False)
     book = openpyxl.load_workbook(io.BytesIO(small_run.workbook()), read_only=True)
-    assert book.sheetnames[0] == "README" and "summary" in book.sheetnames
+    assert book.sheetnames[:2] == ["Headline", "README"] and "summary" in book.sheetnames
     report = small_run.report().decode("utf-8")
     assert "<html" in report and small_run.experiment.scenario.name in report
     for name in FIGURES:

@@ -49,6 +49,7 @@ def run_and_interrupt(
     ``startup_timeout_s`` seconds after its start without any replication).
     """
     command = [sys.executable, "-c", "from hubsim.cli.main import main; main()", "run",
+               "--no-report",
                str(scenario), "--replications", str(replications), "--seed", str(seed), "--out",
                str(out),
                "--verbose", *extra]

@@ -20,8 +20,8 @@ BASELINE = REPO_ROOT / "scenarios" / "baseline.toml"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MIN_PNG_BYTES = 5_000  # a titled, labelled chart is tens of kB; a blank canvas is ~3 kB
 CORE_FIGURES = (
-    "therapy_waitlist", "triage_queue", "therapy_waits", "staff_utilisation", "pathway_flow",
-    "costs",
+    "therapy_waitlist", "triage_queue", "therapy_waits", "staff_utilisation", "staff_in_post",
+    "pathway_flow", "costs",
 )
 """Figures the stored folder has the data for (sweep, search and PSA figures need extras)."""
 

@@ -63,7 +63,7 @@ def test_validate_with_override(runner, baseline_path) -> None:
 
 def test_run_writes_results_and_refuses_to_overwrite(runner, baseline_path, tmp_path) -> None:
     out = tmp_path / "r"
-    args = ["run", str(baseline_path), "--replications", "2", "--out", str(out),
+    args = ["run", "--no-report", str(baseline_path), "--replications", "2", "--out", str(out),
             "--set", "staff.therapists.wte=4"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -114,7 +114,7 @@ def test_run_writes_results_and_refuses_to_overwrite(runner, baseline_path, tmp_
 
 
 def test_run_same_seed_same_kpis(runner, baseline_path, tmp_path) -> None:
-    common = ["run", str(baseline_path), "--replications", "2", "--seed", "5",
+    common = ["run", "--no-report", str(baseline_path), "--replications", "2", "--seed", "5",
               "--set", "horizon_days=120"]
     for name in ("a", "b"):
         assert runner.invoke(app, [*common, "--out", str(tmp_path / name)]).exit_code == 0
@@ -162,7 +162,8 @@ def test_bad_input_exits_2_with_one_line(
     (inputs / "broken.toml").write_text(BAD_TOML, encoding="utf-8")
     (inputs / "typo.toml").write_text(INVALID_FIELD, encoding="utf-8")
     _, args, words = next(c for c in _bad_cases(str(baseline_path)) if c[0] == case)
-    extra = ["--replications", "1", "--out", str(tmp_path / "out")] if verb == "run" else []
+    extra = (["--replications", "1", "--no-report", "--out", str(tmp_path / "out")]
+             if verb == "run" else [])
     result = runner.invoke(app, [verb, *args, *extra])
     assert result.exit_code == BAD_INPUT, result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped exception
@@ -198,7 +199,7 @@ def test_bad_replications_exit_2(runner, baseline_path, tmp_path, value) -> None
 def test_out_is_an_existing_file(runner, baseline_path, tmp_path) -> None:
     out = tmp_path / "taken"
     out.write_text("not a folder", encoding="utf-8")
-    result = runner.invoke(app, ["run", str(baseline_path), "--replications", "1",
+    result = runner.invoke(app, ["run", "--no-report", str(baseline_path), "--replications", "1",
                                  "--out", str(out), "--force", "--set", "horizon_days=30"])
     assert result.exit_code == BAD_INPUT
     assert "Traceback" not in result.output

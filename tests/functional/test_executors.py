@@ -144,7 +144,8 @@ def test_run_command_on_an_existing_scheduler(tmp_path, serial) -> None:
     out = tmp_path / "run"
     with dask_local_client(2) as client:
         result = CliRunner().invoke(app, [
-            "run", str(scenario_file), "--replications", str(REPLICATIONS), "--seed", str(SEED),
+            "run", "--no-report", str(scenario_file), "--replications", str(REPLICATIONS),
+            "--seed", str(SEED),
             "--scheduler", client.scheduler.address, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Dask scheduler tcp://127.0.0.1:" in result.stdout

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import matplotlib.legend
 import numpy as np
 import pandas as pd
 import pytest
@@ -80,10 +81,15 @@ def test_fan_chart_marks_staffing_changes(results):
                            columns=["hub", "role", "date", "wte_before", "wte"])
     fig = figures.therapy_waitlist_fan(results.timeseries, source=SOURCE, changes=changes)
     ax = fig.axes[0]
-    marked = [line for line in ax.lines if len(set(map(str, line.get_xdata()))) == 1]
+    marked = [line for line in ax.lines if line.get_linestyle() == "--"]
     assert len(marked) == 1
-    texts = [t.get_text() for t in ax.texts]
-    assert any("1→3 WTE" in t for t in texts)
+    assert {str(x) for x in marked[0].get_xdata()} == {str(pd.Timestamp(when))}
+    numbers = [line for line in ax.lines if line.get_marker() == "$1$"]
+    assert len(numbers) == 1  # the numbered marker on the line ...
+    key = [t.get_text() for legend in ax.findobj(matplotlib.legend.Legend)
+           for t in legend.get_texts()]
+    assert "1 May 2020: therapists 1→3 WTE" in key  # ... and its entry in the key
+    assert not ax.texts  # no long label written along the line
 
 
 def test_pathway_counts_are_per_replication_means(results):
@@ -154,8 +160,20 @@ def test_sweep_curves_one_panel_per_kpi():
     check_labelled(fig)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 2
-    assert visible[0].get_xlabel() == "staff.therapists.wte"
+    assert visible[0].get_xlabel() == "therapists (WTE)"
     assert len(visible[0].lines) == 2  # one line per value of the second varied key
+
+
+def test_category_sweep_draws_points_with_intervals_not_lines():
+    frame = sweep_frame()
+    fig = figures.sweep_curves(frame, source=SOURCE, x="therapy.priority")
+    check_png(png_bytes(fig))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["fifo", "need"]
+    for line in ax.lines:  # error-bar points only: nothing joins two categories
+        assert line.get_linestyle() in ("None", "none", "")
+    caps = [c for c in ax.collections if c.get_segments()]
+    assert caps  # the 95% intervals as error bars
 
 
 def test_sweep_without_a_varied_key_is_an_error():
@@ -185,8 +203,21 @@ def test_search_folder_draws_its_required_share_and_answer(results):
     fig = {s.name: f for s, f, _ in build_figures(folder)}["staffing_search"]
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "required: 90% of replications" in labels and "answer: 4 WTE" in labels
-    assert fig.axes[0].get_xlabel() == "therapists (whole-time equivalents)"
-    assert "therapy_started_within_18w_pct >= 95" in fig.get_suptitle()
+    assert fig.axes[0].get_xlabel() == "therapists (whole-time equivalents, WTE)"
+    assert "started within 18 weeks" in fig.get_suptitle() and "≥ 95 %" in fig.get_suptitle()
+
+
+def test_search_plot_zooms_on_the_answer():
+    """A bisection over 0-30 WTE tries far levels first; the axis shows the answer (2.8) and the
+    two levels tried nearest each side of it, not the whole range."""
+    tried = [0.0, 30.0, 15.0, 7.5, 3.7, 1.9, 2.8, 2.4, 3.3]
+    search = pd.DataFrame({"wte": tried, "share_of_replications_meeting":
+                           [1.0 if w >= 2.8 else 0.2 for w in tried],
+                           "meets_target": [w >= 2.8 for w in tried]})
+    fig = figures.staffing_search_curve(search, source=SOURCE, target_pct=90, chosen=2.8)
+    low, high = fig.axes[0].get_xlim()
+    assert 1.5 < low < 1.9 and 3.7 < high < 4.2
+    assert "zoomed on the answer: 4 of 9 levels" in fig.axes[0].get_xlabel()
 
 
 def psa_frame(n: int = 400) -> pd.DataFrame:
@@ -210,7 +241,9 @@ def test_ceac_of_a_known_icer():
 
 
 def test_extras_in_a_folder_are_drawn(results):
-    extras = {"sweep": sweep_frame(), "psa": psa_frame(),
+    ranking = pd.DataFrame({"parameter": ["a", "b"], "prcc_nmb_20000_gbp": [0.5, -0.2],
+                            "method": "prcc"})
+    extras = {"sweep": sweep_frame(), "psa": psa_frame(), "ranking": ranking,
               "staffing_search": pd.DataFrame({"wte": [1, 2], "share_meeting_target": [0.2, 1]})}
     richer = dataclasses.replace(results, extras=extras)
     drawn = {spec.name for spec, fig, _ in build_figures(richer) if fig is not None}

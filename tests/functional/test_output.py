@@ -118,7 +118,7 @@ def test_records_not_kept_writes_kpis_only(small_scenario, parent) -> None:
     lean = run_experiment(small_scenario, replications=2, seed=0, keep_records=False)
     out = write_results(lean, parent / "run", build_metadata(lean, 0.5))
     assert {p.name for p in out.iterdir()} == {
-        "replications.csv", "summary.csv", "run_metadata.json",
+        "replications.csv", "summary.csv", "run_metadata.json", "costs_by_financial_year.csv",
     }
 
 

@@ -20,7 +20,7 @@ def test_records_none_writes_kpis_only(tmp_path: Path) -> None:
                                       "none", "--no-report", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "replications.csv", "run_metadata.json", "summary.csv"]
+        "costs_by_financial_year.csv", "replications.csv", "run_metadata.json", "summary.csv"]
     meta = json.loads((out / "run_metadata.json").read_text(encoding="utf-8"))
     assert meta["records"] == "none"
     assert meta["workload_estimate"]["replications"] == 2

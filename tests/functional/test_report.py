@@ -116,7 +116,7 @@ def test_validation_table_from_a_results_folder_file(tmp_path):
                           "simulated": [71.5], "passed": [True]})
     table.to_csv(folder / "validation.csv", index=False)
     page = write_report(folder, save_figures=False).read_text(encoding="utf-8")
-    section = page.split('id="validation"')[1].split("</section>")[0]
+    section = page.split('id="validation"')[1].split("</section>")[0].replace("<wbr>", "")
     assert "validation.csv" in section and "followup_contact_pct" in section
     assert "1 of 1 published figures within tolerance" in section
 
@@ -125,7 +125,8 @@ def test_validation_computed_from_records():
     scenario = load_scenario(BASELINE, {"horizon_days": 400})
     results = results_from_experiment(run_experiment(scenario, 2, seed=1),
                                       scenario_file="scenarios/baseline.toml")
-    section = render_report(results).split('id="validation"')[1].split("</section>")[0]
+    page = render_report(results).replace("<wbr>", "")
+    section = page.split('id="validation"')[1].split("</section>")[0]
     assert "published figures within tolerance" in section
     assert "followup_contact_pct" in section
 
@@ -139,7 +140,9 @@ def test_sparse_folder_degrades_gracefully(tmp_path):
     assert [h for h in Parsed(page).h2 if h != "Contents"] == list(SECTION_TITLES.values())
     assert "Not part of this run: the results folder has no summary table" in page
     assert "Not part of this run: the results folder has no per-client records" in page
-    assert "Figures not part of this run" in page
+    figures = page.split('id="figures"')[1].split("</section>")[0]
+    assert "not part of this run" not in figures
+    assert "No figure applies to this results folder" in page
     assert not (folder / "figures").exists() or not any((folder / "figures").iterdir())
 
 
@@ -186,7 +189,7 @@ def metadata_only(tmp_path: Path, **extra: object) -> Path:
 
 
 def results_section(page: str) -> str:
-    return page.split('id="results"')[1].split("</section>")[0]
+    return page.split('id="results"')[1].split("</section>")[0].replace("<wbr>", "")
 
 
 def test_sweep_folder_reports_its_points(tmp_path):
@@ -209,3 +212,56 @@ def test_search_folder_reports_its_answer(tmp_path):
     assert ("The smallest therapists WTE at which therapy_started_within_18w_pct &gt;= 95 holds "
             "in at least 90% of replications: 3 WTE.") in results_section(page)
     assert len(Parsed(page).images) == 1  # the staffing-search curve
+
+
+def test_run_report_lists_no_figure_that_does_not_apply(page):
+    figures = page.split('id="figures"')[1].split("</section>")[0].replace("<wbr>", "")
+    assert "not part of this run" not in figures.lower()
+    assert "sweep" not in figures.lower() and "acceptability" not in figures.lower()
+    assert "staff funded, in post and at work" in figures.lower()
+
+
+def test_price_year_reads_as_a_year(page):
+    section = page.split('id="assumptions"')[1].split("</section>")[0].replace("<wbr>", "")
+    row = section.split("<code>price_year</code>")[1].split("</tr>")[0]
+    assert "2,0" not in row and re.search(r"<td>20\d\d", row)
+
+
+def psa_folder(tmp_path: Path) -> Path:
+    """A PSA folder as ``hubsim psa`` writes it (small: 60 documented synthetic draws)."""
+    folder = tmp_path / "psa"
+    folder.mkdir()
+    rng = __import__("numpy").random.default_rng(3)
+    cost, qalys = rng.normal(40_000, 8_000, 60), rng.normal(2.5, 0.8, 60)
+    pd.DataFrame({"draw": range(60), "therapy.dna_probability": rng.uniform(0.1, 0.3, 60),
+                  "incremental_cost_gbp": cost, "incremental_qalys": qalys,
+                  "employer_savings_gbp": rng.normal(9_000, 2_000, 60),
+                  "nmb_20000_gbp": 20_000 * qalys - cost,
+                  "nmb_30000_gbp": 30_000 * qalys - cost}).to_csv(folder / "psa_draws.csv",
+                                                                 index=False)
+    pd.DataFrame({"parameter": ["therapy.dna_probability", "population.female"],
+                  "prcc_nmb_20000_gbp": [-0.6, 0.3], "method": "prcc",
+                  "rank": [1, 2]}).to_csv(folder / "ranking.csv", index=False)
+    meta = {"command": "psa", "scenario_file": "scenarios/baseline.toml",
+            "comparator": "signpost-only comparator", "seed": 0, "draws": 60,
+            "replications": 1, "wtp_gbp_per_qaly": [20000.0, 30000.0]}
+    (folder / "run_metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    return folder
+
+
+def test_psa_folder_gets_its_report(tmp_path):
+    folder = psa_folder(tmp_path)
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "unnamed scenario" not in page
+    assert "<title>baseline against signpost-only comparator</title>" in page
+    assert "cost-effective against the signpost-only comparator" in page
+    results = page.split('id="results"')[1].split("</section>")[0].replace("<wbr>", "")
+    assert "incremental cost (GBP)" in results and "central 95% of draws" in results
+    share = float(((20_000 * pd.read_csv(folder / "psa_draws.csv")["incremental_qalys"]
+                    - pd.read_csv(folder / "psa_draws.csv")["incremental_cost_gbp"]) > 0).mean())
+    assert f"cost-effective at £20,000 per QALY in {100 * share:.0f}% of draws" in results
+    assert "therapy.dna_probability" in results
+    saved = sorted(p.stem for p in (folder / "figures").glob("*.png"))
+    assert saved == ["acceptability", "psa_plane", "psa_ranking"]
+    assert len(Parsed(page).images) == 3
+    assert "No figure applies" not in page

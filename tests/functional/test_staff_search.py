@@ -68,10 +68,11 @@ def test_staff_command_prints_each_point_and_the_answer_and_writes_the_folder(tm
     result = runner.invoke(_app(), args)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "search.csv")
-    for heading in ("WTE", "meeting target", "KPI mean (95% interval)", "staff cost GBP/year"):
+    for heading in ("WTE", "meeting target", "KPI mean (95% interval)", "staff cost/year"):
         assert heading in result.stdout
-    for wte in table["wte"]:
-        assert any(line.split()[0] == f"{wte:g}" for line in result.stdout.splitlines() if line)
+    levels = result.stdout.split("levels evaluated, in WTE order:")[1].split("answer:")[0]
+    shown = [float(line.split()[0]) for line in levels.splitlines()[3:] if line.strip()]
+    assert shown == sorted(table["wte"])  # every level, in WTE order (not search order)
     assert "answer: " in result.stdout and "per year" in result.stdout
     assert {p.name for p in out.iterdir()} == {
         "search.csv", "search_replications.csv", "search.png", "run_metadata.json"}

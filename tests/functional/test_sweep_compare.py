@@ -84,7 +84,10 @@ def test_compare_command_prints_table_and_writes_csv(runner, files) -> None:
     result = runner.invoke(app, ["compare", str(files["a"]), str(files["b"]), "--replications",
                                  REPLICATIONS, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "B - A (95% CI)" in result.stdout and "significant at the 5% level" in result.stdout
+    assert "B - A (95% interval)" in result.stdout
+    assert "significant at the 5% level" in result.stdout
+    assert "Total cost" in result.stdout and "cost_total_gbp" in result.stdout  # title and name
+    assert "In plain words:" in result.stdout and "B costs £" in result.stdout
     table = pd.read_csv(out)
     assert {"kpi", "mean_a", "mean_b", "diff_mean", "ci_low", "ci_high", "significant"} <= set(
         table.columns)
@@ -148,8 +151,8 @@ def test_sweep_bad_point_exits_2_naming_the_field(runner, files, vary: str, fiel
 
 def test_run_writes_bands_and_executor(runner, files) -> None:
     out = files["dir"] / "run"
-    result = runner.invoke(app, ["run", str(files["a"]), "--replications", REPLICATIONS,
-                                 "--workers", "2", "--out", str(out)])
+    result = runner.invoke(app, ["run", "--no-report", str(files["a"]), "--replications",
+                                 REPLICATIONS, "--workers", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
     bands = pd.read_csv(out / "timeseries_bands.csv")
     assert {"hub", "day", "variable", "mean", "q05", "q95"} <= set(bands.columns)
@@ -159,8 +162,9 @@ def test_run_writes_bands_and_executor(runner, files) -> None:
 
 def test_run_auto_replications_reports_the_count(runner, files) -> None:
     out = files["dir"] / "auto"
-    result = runner.invoke(app, ["run", str(files["a"]), "--replications", "auto", "--precision",
-                                 "0.2", "--kpi", "clients_arrived", "--out", str(out)])
+    result = runner.invoke(app, ["run", "--no-report", str(files["a"]), "--replications", "auto",
+                                 "--precision", "0.2", "--kpi", "clients_arrived",
+                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "run_metadata.json").read_text(encoding="utf-8"))
     assert meta["replications_mode"] == "auto" and meta["converged"] is True

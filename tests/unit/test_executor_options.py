@@ -40,7 +40,7 @@ def test_missing_dask_on_the_command_line_exits_2(monkeypatch, tmp_path) -> None
     monkeypatch.setitem(sys.modules, "distributed", None)
     scenario = tmp_path / "s.toml"
     scenario.write_text('name = "s"\nhub = "s"\nhorizon_days = 30\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["run", str(scenario), "--dask-local", "2",
+    result = CliRunner().invoke(app, ["run", "--no-report", str(scenario), "--dask-local", "2",
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == BAD_INPUT
     assert "install hubsim[dask]" in result.stderr

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
-from hubsim.app import state
+from hubsim.app import levers, state
 from hubsim.app.common import require_built, sidebar
 from hubsim.app.outputs import RunResult, run_key
+from hubsim.app.shipped import scenarios_dir
 from hubsim.app.toml_out import changes_toml, scenario_toml
 from hubsim.app.views import plain_text
 
@@ -27,7 +30,7 @@ def _results(result: RunResult) -> None:
         if table not in result.results.tables():
             continue
         st.download_button(
-            f"{words} (CSV)", lambda t=table: result.csv(t), file_name=f"{stem}-{table}.csv",
+            f"{words} (CSV)", functools.partial(result.csv, table), file_name=f"{stem}-{table}.csv",
             mime="text/csv", on_click="ignore", icon=":material/table:", key=f"csv.{table}")
     st.download_button("Everything as an Excel workbook, with a README sheet (XLSX)",
                        result.workbook, file_name=f"{stem}-results.xlsx", mime=XLSX_MIME,
@@ -44,21 +47,31 @@ def _note(built: state.Built) -> list[str]:
     return [seed_line, "Run it with: hubsim run THIS_FILE"]
 
 
+def _changes_note(built: state.Built, horizon: float) -> list[str]:
+    words = levers.change_list(built.original, built.overrides)
+    return [*_note(built), "It holds the scenario's own settings (the files it extended merged "
+            "in: it needs no other file)", f"with a horizon of {horizon:,.0f} days and your "
+            f"{len(words)} change{'' if len(words) == 1 else 's'}:",
+            *(f"  - {w}" for w in words)]
+
+
 def _scenario(built: state.Built) -> None:
     stem = built.changed.hub
     st.download_button("The scenario with your changes, complete (TOML)",
                        scenario_toml(built.changed, _note(built)), file_name=f"{stem}.toml",
                        mime="application/toml", on_click="ignore", icon=":material/code:",
-                       key="toml")
-    if built.source.kind == "shipped":
-        _, _, horizon = state.settings()
-        settings = {"name": f"{built.changed.name} (changed)", "horizon_days": horizon}
-        st.download_button(
-            f"Only your changes, extending {built.source.name} (TOML)",
-            changes_toml(built.source.name, {**settings, **built.overrides}, _note(built)),
-            file_name=f"{stem}-changes.toml", mime="application/toml", on_click="ignore",
-            icon=":material/difference:", key="toml.changes",
-            help="Save it beside the shipped scenarios (the scenarios folder) to run it.")
+                       key="toml",
+                       help="Every field written out, the evidence registry's defaults included.")
+    _, _, horizon = state.settings()
+    settings = {"name": f"{built.changed.name} (changed)", "horizon_days": horizon}
+    st.download_button(
+        f"Only the scenario's own settings and your changes, from {built.source.name} (TOML)",
+        changes_toml(state.layers(), {**settings, **built.overrides},
+                     _changes_note(built, horizon), scenarios_dir()),
+        file_name=f"{stem}-changes.toml", mime="application/toml", on_click="ignore",
+        icon=":material/difference:", key="toml.changes",
+        help="Short and self-contained: runs wherever it is saved (hubsim run FILE); values "
+             "the file does not set come from the evidence registry.")
 
 
 sidebar()

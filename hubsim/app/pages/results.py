@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from hubsim.app import state
+from hubsim.app import levers, state
 from hubsim.app.common import require_built, sidebar, start_run
 from hubsim.app.outputs import FIGURES, RunResult, run_key
 from hubsim.app.views import figure_png, kpi_cards, kpi_table, plain_text
@@ -48,8 +48,10 @@ sidebar()
 st.title("Run the scenario and see the results")
 built = require_built()
 replications, seed, horizon = state.settings()
-st.markdown(f"**{plain_text(built.changed.name)}** · {horizon:,.0f} days · "
-            f"{len(built.overrides)} lever change(s) · {replications} replications · seed {seed}")
+changes = levers.change_list(built.original, built.overrides)
+st.markdown(f"**{plain_text(built.changed.name)}** · {horizon:,.0f} days · {replications} "
+            f"replications · seed {seed} · " + (plain_text("your changes: " + "; ".join(changes))
+                                                if changes else "no lever changed"))
 if st.button("Run", type="primary", icon=":material/play_arrow:", key="run"):
     _run(built, replications, seed)
 result = st.session_state.get(RESULT)

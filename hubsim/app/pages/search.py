@@ -12,7 +12,15 @@ from hubsim.app import lever_widgets, levers, state
 from hubsim.app.common import require_built, sidebar, start_run
 from hubsim.app.limits import MAX_SEARCH_GRID_POINTS, MAX_SEARCH_REPLICATIONS
 from hubsim.app.outputs import run_key
-from hubsim.app.views import fmt, fmt_interval, plain_text, sentence, show_error, unit_of
+from hubsim.app.views import (
+    fmt,
+    fmt_interval,
+    plain_text,
+    sentence,
+    show_error,
+    table_rows,
+    unit_of,
+)
 from hubsim.experiments.wte_search import (
     DEFAULT_CONFIDENCE,
     DEFAULT_STEP,
@@ -124,7 +132,7 @@ def _points_table(result: SearchResult) -> pd.DataFrame:
         "Replications meeting the target": [f"{PERCENT * s:.0f}%"
                                             for s in points["share_of_replications_meeting"]],
         f"{sentence(kpi_label(kpi))}: mean (95% CI)": [
-            fmt_interval(kpi, r.kpi_mean, r.ci_low, r.ci_high) for r in points.itertuples()],
+            fmt_interval(kpi, r.kpi_mean, r.ci_low, r.ci_high) for r in table_rows(points)],
         "Staff cost per year": [fmt("cost_gbp", c) for c in points["staff_cost_gbp_per_year"]],
     })
 
@@ -149,7 +157,7 @@ st.caption("The smallest staffing of one role at which the target is met in enou
            "replications. Every level runs with the same seed, so each sees the same "
            "keyworkers. Your other levers stay as set.")
 built = require_built()
-_, seed, _ = state.settings()
+seed = state.settings()[1]
 hubs = state.hubs(built.changed)
 hub_id = None if list(hubs) == [None] else st.selectbox(
     "Hub", list(hubs), format_func=lambda h: hubs[h].name, key="ui.search.hub")
