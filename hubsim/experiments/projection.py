@@ -3,10 +3,10 @@
 Each replication starts from the scenario's ``[state]`` (the clients waiting and in courses on
 the start date), draws its own demand path (``[demand]``) and runs ``months`` calendar months. At
 every month end each list (triage, therapy, brief support) is counted as the NHS
-referral-to-treatment statistics count a list (``hubsim.results.waits.snapshot``): clients waiting,
-the share waiting 18 weeks or less, the numbers over 18 and over 52 weeks. The table gives, per list
-and month end, the mean over replications and the central 80% interval (10th to 90th
-percentiles: where a month's value falls in 8 replications out of 10, demand uncertainty and
+referral-to-treatment statistics count a list (``hubsim.results.waitlist_snapshots.snapshot``):
+clients waiting, the share waiting 18 weeks or less, the numbers over 18 and over 52 weeks. The
+table gives, per list and month end, the mean over replications and the central 80% interval (10th
+to 90th percentiles: where a month's value falls in 8 replications out of 10, demand uncertainty and
 chance together). The percentiles are taken at ranks ``p (n + 1)`` of the ``n`` replications
 (numpy's ``weibull`` method), so the interval covers a further replication with probability
 80%: the default (``linear``) ranks would make it a 72% interval with 20 replications.
@@ -28,7 +28,7 @@ import pandas as pd
 
 from hubsim.experiments.simulate import simulate
 from hubsim.model.records import WAIT_LISTS
-from hubsim.results.waits import waitlist_monthly
+from hubsim.results.waitlist_snapshots import waitlist_monthly
 from hubsim.scenario import registry
 from hubsim.scenario.schema import Scenario
 

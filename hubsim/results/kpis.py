@@ -18,16 +18,8 @@ from hubsim.model.rng import Streams
 from hubsim.results.closure import CLOSURE_KPIS, closure_kpis, combine_closure_kpis
 from hubsim.results.costs import COUNT_COLUMNS
 from hubsim.results.economic_kpis import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic_kpis
-from hubsim.results.waits import (
-    FORECAST_COLUMN,
-    LONGEST_WAIT_LISTS,
-    WHEN_LISTS,
-    list_rows,
-    pooled_snapshot,
-    snapshot_kpis,
-    wait_kpis,
-    when_kpis,
-)
+from hubsim.results.waitlist_snapshots import WHEN_LISTS, pooled_snapshot, snapshot_kpis, when_kpis
+from hubsim.results.waits import FORECAST_COLUMN, LONGEST_WAIT_LISTS, list_rows, wait_kpis
 from hubsim.scenario.schema import Scenario
 
 CORE_KPIS: tuple[str, ...] = (

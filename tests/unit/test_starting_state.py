@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from hubsim.experiments.simulate import simulate
-from hubsim.results.waits import WEEKS_18_DAYS, list_records, snapshot
+from hubsim.results.waitlist_snapshots import snapshot
+from hubsim.results.waits import WEEKS_18_DAYS, list_records
 from hubsim.scenario.loader import ScenarioError, load_scenario
 
 AS_OF = dt.date(2022, 4, 1)
