@@ -76,3 +76,7 @@ def check_workload(scenario: AnyScenario, runs: int) -> None:
             f"{runs} replications of about {work.events:,.0f} events each is more than the app's "
             f"{MAX_EVENTS_PER_RUN:,} simulation events per run; use fewer replications or a "
             "shorter horizon (or the hubsim command line)")
+MAX_EXTRACT_UPLOAD_BYTES = 4 * 1024 * 1024
+"""Uploaded Hub extracts: 4 MiB holds about 40,000 referrals at 100 bytes a row, decades of any
+Hub's records, and parses in a second."""
+MAX_PROJECTION_MONTHS = 36  # the app's projections: three years, as its horizon cap

@@ -8,12 +8,15 @@ so may each ``[hubs.ID]`` table of a multi-Hub file. No other file is ever opene
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import tomllib
 from pathlib import PurePath
 from typing import Any
 
-from hubsim.app.limits import MAX_UPLOAD_BYTES
+from hubsim.app.limits import MAX_EXTRACT_UPLOAD_BYTES, MAX_UPLOAD_BYTES
 from hubsim.app.shipped import shipped_scenarios
+from hubsim.scenario.extract import Extract, ExtractError, parse_extract
 from hubsim.scenario.loader import ScenarioError, deep_merge, read_layers
 
 BYTES_PER_KIB = 1024
@@ -86,3 +89,26 @@ def parse_upload(data: bytes, filename: str | None) -> tuple[dict[str, Any], str
             if isinstance(table, dict) and "extends" in table:
                 shipped_parent(source, f"hubs.{hub_id}.extends", table["extends"])
     return layers, source
+
+
+def parse_extract_upload(data: bytes, filename: str | None, as_of: dt.date) -> Extract:
+    """An uploaded Hub extract, validated as ``hubsim fit`` validates a file.
+
+    Raises
+    ------
+    ExtractError
+        too large, not UTF-8, or a bad row (naming the file, row and column).
+    """
+    source = display_name(filename or "extract.csv")
+    if len(data) > MAX_EXTRACT_UPLOAD_BYTES:
+        raise ExtractError(source, None, None,
+                           f"is {len(data) / BYTES_PER_KIB:,.0f} KiB; the app accepts extracts "
+                           f"up to {MAX_EXTRACT_UPLOAD_BYTES // BYTES_PER_KIB:,} KiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ExtractError(source, None, None, "is not UTF-8 text (save it as CSV UTF-8)") from None
+    try:
+        return parse_extract(text, as_of, source)
+    except csv.Error as exc:
+        raise ExtractError(source, None, None, f"not a readable CSV ({exc})") from None

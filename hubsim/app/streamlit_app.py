@@ -1,8 +1,9 @@
 """hubsim web app: the script ``streamlit run`` executes (``hubsim app`` starts it).
 
-Five pages over hubsim's public API: choose a scenario and adjust its levers; run replications
+Six pages over hubsim's public API: choose a scenario and adjust its levers; run replications
 and see the results; compare against the unchanged scenario, and up to four scenarios side by
-side; search for the staffing that meets a target; download results, report and scenario.
+side; search for the staffing that meets a target; download results, report and scenario;
+project from a Hub's own extract.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare scenarios", icon=":material/compare_arrows:"),
     st.Page("pages/search.py", title="Staffing search", icon=":material/group_add:"),
     st.Page("pages/downloads.py", title="Downloads", icon=":material/download:"),
+    st.Page("pages/today.py", title="Project from today", icon=":material/update:"),
 ]
 
 st.navigation(PAGES).run()  # each page draws the sidebar itself (hubsim.app.common.sidebar)

@@ -101,7 +101,7 @@ def _read_targets(path: Path):
     """Targets from a TOML targets file or a CSV screening extract (by file suffix)."""
     import pandas as pd
 
-    from hubsim.experiments.calibration import targets_from_extract, targets_from_mapping
+    from hubsim.experiments.calibration_targets import targets_from_extract, targets_from_mapping
 
     try:
         if path.suffix.lower() == ".csv":

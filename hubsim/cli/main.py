@@ -62,6 +62,7 @@ from hubsim.cli import (  # noqa: E402, F401
     economics,
     evidence,
     experiments,
+    projection,
     reporting,
     run,  # first: validate and run head the command list
     staff,

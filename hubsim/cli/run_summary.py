@@ -27,7 +27,7 @@ from hubsim.results.closure import CLOSURE_KPIS
 from hubsim.results.columns import kpi_title, kpi_unit
 from hubsim.results.financial_year import cost_table
 from hubsim.results.groups import GROUP_KPIS, group_word, populations, side_by_side
-from hubsim.results.waits import month_date, month_end_days
+from hubsim.results.waitlist_snapshots import month_date, month_end_days
 from hubsim.scenario.schema import AnyScenario, Scenario
 
 WHEN_KPIS: tuple[str, ...] = ("therapy_waitlist_peak_month", "therapy_18w_met_from_month")

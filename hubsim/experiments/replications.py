@@ -190,6 +190,33 @@ def _stack(frames: Sequence[pd.DataFrame], ids: Sequence[int]) -> pd.DataFrame:
     return stacked
 
 
+class MonthEndTables:
+    """Each replication's month-end waiting lists, worked out as its result arrives.
+
+    ``waitlist_monthly_table`` of all replications' records is each replication's own table, one
+    under another in replication order, so the parent can build them while the other
+    replications still run, and only join them at the end (``table``): the same frame.
+    """
+
+    def __init__(self, scenario: AnyScenario) -> None:
+        self.scenario = scenario
+        self.tables: dict[int, pd.DataFrame] = {}
+
+    def add(self, replication: int, clients: pd.DataFrame | None) -> None:
+        """Work out one replication's table from its per-client records (None: not kept)."""
+        if clients is not None:
+            self.tables[replication] = waitlist_monthly_table(
+                self.scenario, _stack([clients], [replication]))
+
+    def table(self, ids: Sequence[int]) -> pd.DataFrame | None:
+        """The tables of ``ids`` joined, in replication order; None if one is missing or
+        empty (the caller then builds the whole table at once)."""
+        parts = [self.tables.get(r) for r in sorted(ids)]
+        if not parts or any(p is None or p.empty for p in parts):
+            return None
+        return pd.concat(parts, ignore_index=True)
+
+
 def assemble(
     scenario: AnyScenario,
     seed: int,
@@ -197,11 +224,13 @@ def assemble(
     results: Sequence[Replicate],
     partial: bool = False,
     stream: RecordStream | None = None,
+    month_ends: MonthEndTables | None = None,
 ) -> Experiment:
     """Build an ``Experiment`` from per-replication results in replication order.
 
     With ``stream``, the records are in its files (``Experiment.records``) and the bands and
-    month-end tables come from what it kept.
+    month-end tables come from what it kept. With ``month_ends``, the month-end tables built as
+    the results arrived are joined instead of being worked out again.
     """
     kpis = pd.DataFrame([r.kpis for r in results])
     kpis.insert(0, "replication", list(ids))
@@ -216,7 +245,9 @@ def assemble(
         clients = _stack([c for c, _ in records], ids)
         timeseries = _stack([t for _, t in records], ids)
         bands = timeseries_bands(timeseries)
-        monthly = waitlist_monthly_table(scenario, clients)
+        monthly = None if month_ends is None else month_ends.table(ids)
+        if monthly is None:
+            monthly = waitlist_monthly_table(scenario, clients)
         groups = group_kpis_table(scenario, clients)
     return Experiment(
         scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial,
@@ -225,10 +256,12 @@ def assemble(
 
 
 def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
-              stream: RecordStream | None = None):
+              stream: RecordStream | None = None, month_ends: MonthEndTables | None = None):
     def hook(index: int, result: Replicate) -> None:
         if stream is not None:
             stream.add(ids[index], *result.records())
+        if month_ends is not None:
+            month_ends.add(ids[index], result.clients)
         logger.info("replication %d done (%d requested)", ids[index], total)
         if on_result is not None:
             on_result(ids[index])
@@ -250,11 +283,13 @@ def run_replications(
     keep_records: bool = True,
     on_result: OnResult | None = None,
     stream: RecordStream | None = None,
+    month_ends: MonthEndTables | None = None,
 ) -> list[Replicate]:
     """Run the given replications (serially when ``executor`` is None), results in that order.
 
     With ``stream``, each replication's records are written to its files as it arrives and the
-    results returned hold KPIs only (``keep_records`` is then implied).
+    results returned hold KPIs only (``keep_records`` is then implied). With ``month_ends``, each
+    replication's month-end waiting lists are worked out as it arrives (for ``assemble``).
 
     Raises
     ------
@@ -266,7 +301,7 @@ def run_replications(
     try:
         return run_tasks(
             replicate, items, executor, progress,
-            on_done=_log_done(ids, len(ids), on_result, stream),
+            on_done=_log_done(ids, len(ids), on_result, stream, month_ends),
             retain=None if stream is None else _kpis_only,
         )
     except Interrupted as stop:
@@ -335,14 +370,16 @@ def run_experiment(
     if replications < 1:
         raise ValueError("replications must be >= 1")
     ids = list(range(replications))
-    stream = None
+    stream = month_ends = None
     if keep_records and records_dir is not None:
         stream = RecordStream(scenario, records_dir, ids)
+    elif keep_records:  # the parent works on each result as it arrives, not all at the end
+        month_ends = MonthEndTables(scenario)
     with local_executor(workers, executor) as ex:
         results = run_replications(scenario, ids, seed, ex, progress, keep_records, on_result,
-                                   stream)
+                                   stream, month_ends)
     logger.info("ran %d replications of %s", replications, scenario.name)
-    return assemble(scenario, seed, ids, results, stream=stream)
+    return assemble(scenario, seed, ids, results, stream=stream, month_ends=month_ends)
 
 
 def run_experiments(

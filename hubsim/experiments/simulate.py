@@ -13,6 +13,7 @@ from hubsim.model.pathway import SAMPLED_SERIES, HubModel
 from hubsim.model.population import sample_all
 from hubsim.model.records import WAIT_LISTS
 from hubsim.model.rng import Streams
+from hubsim.model.starting_state import StartingPlaces, prepend, starting_draws
 from hubsim.results import financial_year
 from hubsim.results.kpis import HubPart, Usage, combine_kpis, compute_kpis
 from hubsim.results.wait_forecast import forecast_start_day
@@ -44,7 +45,8 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     ``date`` holds ``datetime.date`` objects (object dtype)."""
     days = len(model.series["triage_backlog"])
     day = np.arange(days)
-    arrivals = np.bincount(np.floor(model.draws.arrival_day).astype(np.int64), minlength=days)
+    arrived = model.draws.arrival_day[model.places.n if model.places is not None else 0:]
+    arrivals = np.bincount(np.floor(arrived).astype(np.int64), minlength=days)
     return pd.DataFrame({
         "hub": scenario.hub,
         "day": day,
@@ -54,13 +56,27 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     })
 
 
+def hub_model(scenario: Scenario, seed: int, replication: int,
+              run_scenario: Scenario | None = None) -> HubModel:
+    """The model of one replication of one Hub, ready to run: its clients drawn, those of the
+    scenario's ``[state]`` first (``hubsim.model.starting_state``). Streams are keyed by the Hub's
+    id. ``run_scenario``: the scenario the model runs (e.g. a longer horizon), if not ``scenario``,
+    from whose horizon arrivals are drawn."""
+    streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
+    days, profile = all_arrivals(scenario, streams)
+    draws = sample_all(scenario, streams, days, profile)
+    places: StartingPlaces | None = None
+    if scenario.state is not None and scenario.state.clients:
+        first, places = starting_draws(scenario, streams, scenario.state)
+        draws = prepend(first, draws)
+    return HubModel(run_scenario or scenario, draws, streams, places)
+
+
 def simulate_hub(
     scenario: Scenario, seed: int, replication: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Usage]:
     """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
-    streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
-    days, profile = all_arrivals(scenario, streams)
-    model = HubModel(scenario, sample_all(scenario, streams, days, profile), streams)
+    model = hub_model(scenario, seed, replication)
     model.run()
     clients = model.log.to_frame(model.draws, scenario)
     clients[FORECAST_COLUMN] = forecast_start_day(clients, scenario)
@@ -110,11 +126,8 @@ def simulate_drain(
     """
     extra_days = min(DRAIN_FIRST_EXTRA_DAYS, max_extra_days)
     while True:  # staff draws are prefix-stable, so a longer try repeats a shorter one's start
-        streams = Streams(seed, replication, prefix=f"{scenario.hub}/")
-        days, profile = all_arrivals(scenario, streams)
-        draws = sample_all(scenario, streams, days, profile)
         longer = scenario.model_copy(update={"horizon_days": scenario.horizon_days + extra_days})
-        model = HubModel(longer, draws, streams)
+        model = hub_model(scenario, seed, replication, longer)
         model.run(drain_after_days=scenario.horizon_days, drain_lists=lists)
         if model.lists_empty(lists):
             return model.log.to_frame(model.draws, scenario)
@@ -151,3 +164,23 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
     clients = pd.concat([p.clients for p in parts], ignore_index=True)
     timeseries = pd.concat([p.timeseries for p in parts], ignore_index=True)
     return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
+
+
+def simulate_to_extract(
+    scenario: Scenario, as_of_day: float, seed: int = 0, replication: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One replication of one Hub, with its clients' records as they stood at ``as_of_day``.
+
+    Returns
+    -------
+    (clients at ``as_of_day``, the whole run's daily timeseries): the first is what a Hub's
+    records would have held then (for ``hubsim.results.extract_writer``), the second what happened
+    after.
+    """
+    if not 0 < as_of_day < scenario.horizon_days:
+        raise ValueError(f"as_of_day: must be within the horizon (0, {scenario.horizon_days})")
+    model = hub_model(scenario, seed, replication)
+    taken: list[pd.DataFrame] = []
+    model.run(pause=(as_of_day, lambda: taken.append(
+        model.log.to_frame(model.draws, scenario).copy(deep=True))))
+    return taken[0], _timeseries(model, scenario)

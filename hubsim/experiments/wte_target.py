@@ -2,6 +2,10 @@
 
 A target is read from text by ``parse_target`` and tested on one value per replication by
 ``Target.met``. The value is in the KPI's unit (days for waits, % for shares, GBP for costs).
+
+A list's share waiting 18 weeks or less (``*_waiting_under_18w_pct_end``) is blank for an empty
+list; for a target it counts as 100%: an empty list meets the 18-week standard, so "how many
+therapists clear the list to the standard" can be searched on that KPI.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import pandas as pd
 OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     ">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
 }
+EMPTY_LIST_SHARE_SUFFIX = "_waiting_under_18w_pct_end"
+"""KPIs whose blank value (an empty list) counts as 100% when tested against a target."""
+EMPTY_LIST_SHARE_PCT = 100.0
 _TARGET = re.compile(
     r"^\s*(?P<kpi>[^\s<>=!]*)\s*(?P<op>=>|=<|[<>=!]=?)?\s*(?P<value>.*?)\s*$", re.DOTALL
 )
@@ -40,8 +47,11 @@ class Target:
     value: float
 
     def met(self, values: np.ndarray | pd.Series) -> np.ndarray:
-        """Boolean per value: does it meet the target? NaN never does."""
+        """Boolean per value: does it meet the target? NaN never does, except an empty list's
+        share waiting 18 weeks or less, which counts as 100%."""
         x = np.asarray(values, dtype=float)
+        if self.kpi.endswith(EMPTY_LIST_SHARE_SUFFIX):
+            x = np.where(np.isnan(x), EMPTY_LIST_SHARE_PCT, x)
         with np.errstate(invalid="ignore"):
             return OPERATORS[self.op](x, self.value) & ~np.isnan(x)
 

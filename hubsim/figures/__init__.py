@@ -11,6 +11,7 @@ from hubsim.figures.catalogue import SPECS, build_figures, write_figures
 from hubsim.figures.costs import cost_components, costs_by_component
 from hubsim.figures.curves import staffing_search_curve, sweep_curves
 from hubsim.figures.flow import pathway_counts, pathway_flow
+from hubsim.figures.projection import projection_fan
 from hubsim.figures.psa import acceptability_curve, ceac, psa_plane
 from hubsim.figures.queues import (
     fan_chart,
@@ -35,7 +36,7 @@ __all__ = [
     "cost_components", "costs_by_component", "fan_chart", "kpi_windows", "open_slots_share",
     "pathway_counts",
     "pathway_flow",
-    "png_bytes", "psa_plane", "save_figure", "source_line", "staff_from_metadata",
+    "png_bytes", "projection_fan", "psa_plane", "save_figure", "source_line", "staff_from_metadata",
     "staff_in_post", "staff_utilisation",
     "staffing_changes", "staffing_search_curve",
     "sweep_curves", "therapy_waitlist_fan", "therapy_waits", "triage_backlog_fan",

@@ -3,7 +3,8 @@
 Background demand is a non-homogeneous Poisson process (piecewise-constant rate, by thinning);
 incident surges add exponentially decaying rates; invited cohorts screen in rounds. Each arrival
 carries the index of the population profile it comes from (0 = the scenario's own population).
-Each source draws from its own stream, so adding a surge never shifts background arrivals.
+Each source draws from its own stream, so adding a surge never shifts background arrivals. A
+fitted ``[demand]`` (``hubsim.model.demand``) replaces the background rate by its monthly rates.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from hubsim.model.demand import coefficients_for, monthly_segments
 from hubsim.model.rng import Streams
 from hubsim.scenario.arrivals import Arrivals
 from hubsim.scenario.schema import Scenario
@@ -125,6 +127,11 @@ def all_arrivals(scenario: Scenario, streams: Streams) -> tuple[np.ndarray, np.n
     starts, rates, segment_names = _segments(
         scenario.arrivals, scenario.start_date, scenario.horizon_days
     )
+    if scenario.demand is not None:  # fitted demand replaces the background rate
+        beta = coefficients_for(scenario.demand, streams)
+        starts, rates = monthly_segments(scenario.demand, scenario.start_date,
+                                         scenario.horizon_days, beta)
+        segment_names = [None] * starts.size
     background = arrival_days(streams["arrivals"], starts, rates, scenario.horizon_days)
     segment = np.searchsorted(starts, background, side="right") - 1
     sources = [(background, np.array([names.index(segment_names[s]) for s in segment], int))]

@@ -36,18 +36,20 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 from simpy.resources.resource import PriorityRequest, SortedQueue
 
+from hubsim.model.client_streams import ClientStreams
 from hubsim.model.records import ClientLog
 from hubsim.scenario.distributions import Fixed
 from hubsim.scenario.schema import Course
 
 BREACH_PRIORITY = -1  # clients past the breach threshold go ahead of other clients
+IN_COURSE_PRIORITY = -2  # a course under way when a run starts takes its slot before anyone
 ENDED_BY_CLOSURE = "course_ended_closure"  # what ``CoursePool.sessions`` returns at a closure
 DRAWS_PER_SESSION = 2  # uniforms drawn per planned session in a block: a DNA and a drop-out
 _STAFFED, _ACTIVE, _OCCUPIED = 1, 2, 3  # columns of ``CoursePool._slots_log`` after the day
@@ -111,25 +113,36 @@ class _AdjustableResource(simpy.PriorityResource):
 
 
 class _Uniforms:
-    """A client's uniform draws on [0, 1), taken from its generator in blocks.
+    """A client's uniform draws on [0, 1), taken from its stream in blocks.
 
     For the PCG64 bit generator (``np.random.default_rng``), ``rng.random(k)`` gives the same
     numbers as ``k`` calls of ``rng.random()`` (tested), so the draws are those of one call each,
     in the same order. Only for a stream that draws nothing else: the block is drawn ahead.
+    The stream is either the client's own generator or, with ``streams``, the client's stream in
+    ``streams`` (the same numbers, without building a generator).
     """
 
-    __slots__ = ("_block", "_drawn", "_next", "_rng")
+    __slots__ = ("_block", "_client", "_drawn", "_next", "_rng", "_skip", "_streams")
 
-    def __init__(self, rng: np.random.Generator, block: int) -> None:
+    def __init__(self, rng: np.random.Generator | None, block: int,
+                 streams: ClientStreams | None = None, client: int = 0) -> None:
         self._rng = rng
+        self._streams = streams
+        self._client = client
         self._block = max(1, block)
         self._drawn: list[float] = []
         self._next = 0
+        self._skip = 0  # draws taken in earlier blocks
 
     def __call__(self) -> float:
         """The next uniform draw."""
         if self._next == len(self._drawn):
-            self._drawn = self._rng.random(self._block).tolist()
+            if self._streams is not None:
+                self._drawn = self._streams.uniforms(self._client, self._block, self._skip)
+            else:
+                assert self._rng is not None
+                self._drawn = self._rng.random(self._block).tolist()
+            self._skip += self._block
             self._next = 0
         self._next += 1
         return self._drawn[self._next - 1]
@@ -285,39 +298,51 @@ class CoursePool:
 
     # ---------------------------------------------------------------- one course
 
-    def _interval(self, rng: np.random.Generator) -> float:
+    def _interval(self, rng: np.random.Generator | None) -> float:
         if self._fixed_interval is not None:
             return self._fixed_interval
+        assert rng is not None  # drawn only when the interval is not fixed
         return float(self.course.session_interval_days.sample(rng, 1)[0])
 
     def sessions(
-        self, client: int, planned: int, seed: int, log: ClientLog
+        self, client: int, planned: int, seed: int, log: ClientLog,
+        streams: ClientStreams | None = None,
     ) -> Generator[simpy.Event, object, str]:
         """Run a course in an allocated slot, counting sessions in ``log``; return the exit
         reason (``ENDED_BY_CLOSURE`` if the pool closed while it was under way).
 
-        ``seed`` seeds the client's own stream for DNAs, drop-out and intervals.
+        ``seed`` seeds the client's own stream for DNAs, drop-out and intervals. ``streams``,
+        if given, holds that same stream (``ClientStreams`` of every client's seed): with a fixed
+        interval the course then draws from it and builds no generator.
         """
         course = self._start()
+        uniform: Callable[[], float]
+        rng: np.random.Generator | None
         try:
-            return (yield from self._appointments(
-                course, client, planned, np.random.default_rng(seed), log))
+            if self._fixed_interval is not None and streams is not None:
+                rng = None
+                uniform = _Uniforms(None, DRAWS_PER_SESSION * planned, streams, client)
+            else:
+                # with a fixed interval the stream draws only uniforms (a DNA draw per
+                # appointment, a drop-out draw per attended one): take them in blocks; else one
+                # by one, in turn with the intervals
+                rng = np.random.default_rng(seed)
+                uniform = (rng.random if self._fixed_interval is None
+                           else _Uniforms(rng, DRAWS_PER_SESSION * planned))
+            return (yield from self._appointments(course, client, planned, rng, uniform, log))
         finally:
             self._end(course)
 
     def _appointments(
-        self, course: _Course, client: int, planned: int, rng: np.random.Generator,
-        log: ClientLog,
+        self, course: _Course, client: int, planned: int, rng: np.random.Generator | None,
+        uniform: Callable[[], float], log: ClientLog,
     ) -> Generator[simpy.Event, object, str]:
         spec = self.course
-        # with a fixed interval the stream draws only uniforms (a DNA draw per appointment, a
-        # drop-out draw per attended one): take them in blocks; else one by one, in turn with
-        # the intervals
-        uniform = (rng.random if self._fixed_interval is None
-                   else _Uniforms(rng, DRAWS_PER_SESSION * planned))
         in_a_row = 0
         while True:
-            if not (yield from self._until_active(course)):
+            # an active course in an open pool goes on at once (as ``_until_active`` would,
+            # without building its generator)
+            if (self.closed or not course.active) and not (yield from self._until_active(course)):
                 return ENDED_BY_CLOSURE
             missed = uniform() < spec.dna_probability
             if missed:
@@ -355,7 +380,7 @@ class CoursePool:
         processes the instant's events (the tie rules depend on it).
         """
         end = self.env.now + days
-        while (yield from self._until_active(course)):
+        while (not self.closed and course.active) or (yield from self._until_active(course)):
             course.timer = self.env.timeout(max(0.0, end - self.env.now))
             try:
                 yield course.timer

@@ -8,19 +8,23 @@ prints or plots. Clock: days from ``scenario.start_date``.
 from __future__ import annotations
 
 import enum
+import functools
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Final
 
 import numpy as np
 import simpy
+from simpy.core import URGENT
 from simpy.resources.resource import PriorityRequest
 
 from hubsim.model.capacity import HubCapacity
-from hubsim.model.courses import BREACH_PRIORITY, ENDED_BY_CLOSURE, CoursePool
+from hubsim.model.client_streams import ClientStreams
+from hubsim.model.courses import BREACH_PRIORITY, ENDED_BY_CLOSURE, IN_COURSE_PRIORITY, CoursePool
 from hubsim.model.population import ClientDraws
 from hubsim.model.records import STAGES, WAIT_LISTS, ClientLog
 from hubsim.model.rng import Streams
+from hubsim.model.starting_state import StartingPlaces
 from hubsim.model.triage import FIRST_ATTEMPT_PRIORITY, RETRY_PRIORITY
 from hubsim.scenario.schema import NEED_TIERS, PATHWAYS, Scenario
 
@@ -43,12 +47,56 @@ SAMPLED_SERIES = (
 )
 
 
-class HubModel:
-    """One replication of one Hub."""
+_HOT_DRAWS = (  # the draws the processes read, one client at a time, as Python lists
+    "arrival_day", "onward", "pathway", "contact_u", "call_minutes", "failed_minutes",
+    "admin_minutes", "tier", "patience_days", "navigation_days", "therapy_sessions",
+    "brief_sessions",
+)
 
-    def __init__(self, scenario: Scenario, draws: ClientDraws, streams: Streams) -> None:
+
+class _Lists:
+    """``ClientDraws`` fields as flat Python lists: reading one element of a list costs a fraction
+    of reading it from a numpy array, and gives a Python float, int or bool of the same value.
+    A per-attempt field (one row per client) is flattened: attempt ``a`` of client ``c`` is at
+    ``c * attempts + a`` (a list of lists would cost a garbage-collected object per client)."""
+
+    arrival_day: list[float]
+    onward: list[bool]
+    pathway: list[int]
+    contact_u: list[float]
+    call_minutes: list[float]
+    failed_minutes: list[float]
+    admin_minutes: list[float]
+    tier: list[int]
+    patience_days: list[float]
+    navigation_days: list[float]
+    therapy_sessions: list[int]
+    brief_sessions: list[int]
+
+    def __init__(self, draws: ClientDraws) -> None:
+        for name in _HOT_DRAWS:
+            setattr(self, name, getattr(draws, name).ravel().tolist())
+        self.attempts = draws.contact_u.shape[1]
+
+
+class HubModel:
+    """One replication of one Hub.
+
+    With ``places`` (``hubsim.model.starting_state``) the first ``places.n`` clients of ``draws``
+    are with the Hub at time 0, where ``places`` puts them; the rest arrive as drawn.
+    """
+
+    def __init__(self, scenario: Scenario, draws: ClientDraws, streams: Streams,
+                 places: StartingPlaces | None = None) -> None:
         self.scenario = scenario
         self.draws = draws
+        self.places = places
+        self._first_arrival = 0 if places is None else places.n
+        self._d = _Lists(draws)
+        self._streams = {  # each course's own DNA and drop-out stream, for the clients routed there
+            kind: ClientStreams(getattr(draws, f"{kind}_seed"), draws.pathway == pathway)
+            for kind, pathway in (("therapy", _HUB_THERAPY), ("brief", _BRIEF))
+        }
         self.env = simpy.Environment()
         self.capacity = HubCapacity(self.env, scenario, streams)
         self.triage = self.capacity.triage
@@ -63,11 +111,13 @@ class HubModel:
             self.env.process(self._close(float((scenario.service.closes
                                                  - scenario.start_date).days)))
         self.awaiting_triage = 0
-        days = math.ceil(scenario.horizon_days)
-        self.series = {name: np.zeros(days, dtype=np.int64) for name in SAMPLED_SERIES}
+        self._days = math.ceil(scenario.horizon_days)
+        self._sampled: list[tuple[int, tuple[int, ...]]] = []  # (day, SAMPLED_SERIES values)
+        self.series: dict[str, np.ndarray] = {}  # filled in at the end of the run
 
     def run(
-        self, drain_after_days: float | None = None, drain_lists: tuple[str, ...] = WAIT_LISTS
+        self, drain_after_days: float | None = None, drain_lists: tuple[str, ...] = WAIT_LISTS,
+        pause: tuple[float, Callable[[], None]] | None = None,
     ) -> None:
         """Simulate to the end of the horizon.
 
@@ -75,14 +125,29 @@ class HubModel:
         that day (the arrival draws already end there) and the run stops at the first whole week
         after it on which every list in ``drain_lists`` is empty, or at the horizon, whichever
         comes first.
+
+        With ``pause = (day, look)``: ``look()`` is called when the clock reaches ``day`` (before
+        that instant's events), e.g. to copy the records as they stood; the run then goes on.
         """
+        if self.places is not None:  # before any arrival: they hold their places at time 0
+            for client, stage in enumerate(self.places.stage):
+                self.env.process(self._resume(client, stage))
         self.env.process(self._arrivals())
-        self.env.process(self._sampler())
+        self._start_sampler()
         until: float | simpy.Event = self.scenario.horizon_days
         if drain_after_days is not None:
             until = self.env.process(self._drained(drain_after_days, drain_lists))
+        if pause is not None:
+            self.env.run(until=pause[0])
+            pause[1]()
         self.env.run(until=until)
-        self._record(len(self.series["triage_backlog"]) - 1)  # the state at the end
+        self._record(self._days - 1)  # the state at the end
+        self.log.freeze()
+        table = np.zeros((self._days, len(SAMPLED_SERIES)), dtype=np.int64)
+        if self._sampled:
+            days, values = zip(*self._sampled, strict=True)
+            table[list(days)] = values
+        self.series = {name: table[:, i] for i, name in enumerate(SAMPLED_SERIES)}
 
     def lists_empty(self, lists: tuple[str, ...] = WAIT_LISTS) -> bool:
         """True when nobody waits on any of ``lists`` (``triage``, ``therapy``, ``brief``)."""
@@ -102,28 +167,44 @@ class HubModel:
             yield self.env.timeout(horizon - self.env.now)
 
     def _arrivals(self) -> Generator[simpy.Event, object, None]:
-        for client, day in enumerate(self.draws.arrival_day):
+        first = self._first_arrival
+        for client, day in enumerate(self._d.arrival_day[first:], start=first):
             yield self.env.timeout(day - self.env.now)
             self.env.process(self._client(client))
 
-    def _sampler(self) -> Generator[simpy.Event, object, None]:
+    def _start_sampler(self) -> None:
         """Record queue and caseload sizes at the end of each simulated day; the last day is
         recorded after the run, as the state at the horizon (the run stops before events at the
-        horizon itself)."""
-        for day in range(len(self.series["triage_backlog"]) - 1):
-            yield self.env.timeout(day + 1.0 - self.env.now)
-            self._record(day)
+        horizon itself).
+
+        A chain of timeouts, each recording its day and starting the next from its callback,
+        started by an urgent event at time 0: the events, times and order of a process that
+        waits for the end of each day in turn (SimPy starts a process by such an event), without
+        resuming a process for each day. Like ``simpy.events.Initialize``, the start event is
+        built triggered and scheduled urgent (SimPy internals, pinned in ``pyproject.toml``).
+        """
+        start = self.env.event()
+        start._ok, start._value = True, None
+        start.callbacks.append(lambda _event: self._sample_after(0))
+        self.env.schedule(start, URGENT)
+
+    def _sample_after(self, day: int) -> None:
+        """Wait for the end of ``day`` (if it is before the last), then record it."""
+        if day < self._days - 1:
+            wait = self.env.timeout(day + 1.0 - self.env.now)
+            wait.callbacks.append(functools.partial(self._day_ended, day))
+
+    def _day_ended(self, day: int, _event: simpy.Event) -> None:
+        self._record(day)
+        self._sample_after(day + 1)
 
     def _record(self, day: int) -> None:
-        self.series["triage_backlog"][day] = self.awaiting_triage
-        self.series["therapy_waitlist"][day] = self.therapy.waiting
-        self.series["therapy_caseload"][day] = self.therapy.in_use
-        self.series["therapy_slots"][day] = self.therapy.capacity
-        self.series["brief_waitlist"][day] = self.brief.waiting
-        self.series["brief_caseload"][day] = self.brief.in_use
-        self.series["brief_slots"][day] = self.brief.capacity
-        self.series["therapy_paused"][day] = self.therapy.paused
-        self.series["brief_paused"][day] = self.brief.paused
+        """Note the values of ``SAMPLED_SERIES`` (in that order) at the end of ``day``."""
+        therapy, brief = self.therapy, self.brief
+        self._sampled.append((day, (
+            self.awaiting_triage, therapy.waiting, therapy.in_use, therapy.capacity,
+            brief.waiting, brief.in_use, brief.capacity, therapy.paused, brief.paused,
+        )))
 
     def _close(self, day: float) -> Generator[simpy.Event, object, None]:
         if day > 0:
@@ -143,14 +224,17 @@ class HubModel:
             self.log.exit(client, reason, self.env.now)
 
     def _client(self, client: int) -> Generator[simpy.Event, object, None]:
-        if not self.draws.onward[client]:
+        if not self._d.onward[client]:
             # the arrival day itself: the clock reached it by a timeout, which may round by an ulp
-            self.log.exit(client, "screen_negative", float(self.draws.arrival_day[client]))
+            self.log.exit(client, "screen_negative", self._d.arrival_day[client])
             return
         reached = yield from self._triage(client)
-        if not reached:
-            return
-        pathway = int(self.draws.pathway[client])
+        if reached:
+            yield from self._triaged(client)
+
+    def _triaged(self, client: int) -> Generator[simpy.Event, object, None]:
+        """After a triage call reached the client: their pathway."""
+        pathway = self._d.pathway[client]
         self.log.pathway[client] = pathway
         if pathway == _HUB_THERAPY:
             yield from self._therapy(client)
@@ -162,15 +246,16 @@ class HubModel:
             self.log.exit(client, _PATHWAY_EXIT[pathway], self.env.now)
 
     def _triage(self, client: int) -> Generator[simpy.Event, object, bool]:
-        draws, log, triage = self.draws, self.log, self.scenario.triage
+        draws, log, triage = self._d, self.log, self.scenario.triage
         self.awaiting_triage += 1
         try:
             for attempt in range(triage.max_attempts):
                 log.triage_attempts[client] += 1
                 priority = RETRY_PRIORITY if attempt else FIRST_ATTEMPT_PRIORITY
-                reached = draws.contact_u[client, attempt] < triage.contact_success
-                minutes = (draws.call_minutes[client, attempt] + draws.admin_minutes[client]
-                           if reached else draws.failed_minutes[client, attempt])
+                at = client * draws.attempts + attempt
+                reached = draws.contact_u[at] < triage.contact_success
+                minutes = (draws.call_minutes[at] + draws.admin_minutes[client]
+                           if reached else draws.failed_minutes[at])
                 start = yield from self.triage.attempt(priority, minutes, self._stop)
                 if start is None:
                     self._closed_out(client)
@@ -192,23 +277,58 @@ class HubModel:
         finally:
             self.awaiting_triage -= 1
 
-    def _therapy(self, client: int) -> Generator[simpy.Event, object, None]:
+    def _resume(self, client: int, stage: str) -> Generator[simpy.Event, object, None]:
+        """A client with the Hub at time 0 (``self.places``) carries on from ``stage``."""
+        places, log = self.places, self.log
+        assert places is not None
+        if stage == "awaiting_triage":
+            yield from self._client(client)
+            return
+        log.triage_day[client] = places.triage_day[client]
+        kind = stage.partition("_")[2]
+        log.pathway[client] = _HUB_THERAPY if kind == "therapy" else _BRIEF
+        joined = float(places.join_day[client])
+        if stage.startswith("waiting_"):
+            if kind == "therapy":
+                yield from self._therapy(client, joined)
+            else:
+                yield from self._course(client, self.brief, "brief", 0, np.inf, joined=joined)
+            return
+        pool = self.therapy if kind == "therapy" else self.brief
+        log.waitlist_join_day[client] = joined
+        log.course_start_day[client] = places.start_day[client]
+        log.sessions_attended[client] = places.attended[client]
+        log.sessions_missed[client] = places.missed[client]
+        log.stage[client] = _STAGE[f"in_{kind}"]
+        slot = pool.resource.request(priority=IN_COURSE_PRIORITY)
+        yield slot
+        yield from self._sessions(client, pool, kind, slot)
+
+    def _therapy(
+        self, client: int, joined: float | None = None
+    ) -> Generator[simpy.Event, object, None]:
         therapy = self.scenario.therapy
         need = therapy.priority in ("need", "breach")
-        priority = _NEED_PRIORITY[int(self.draws.tier[client])] if need else 0
+        priority = _NEED_PRIORITY[self._d.tier[client]] if need else 0
         breach = therapy.breach_after_days if therapy.priority == "breach" else math.inf
-        patience = float(self.draws.patience_days[client])
-        yield from self._course(client, self.therapy, "therapy", priority, patience, breach)
+        patience = self._d.patience_days[client]
+        yield from self._course(client, self.therapy, "therapy", priority, patience, breach,
+                                joined)
 
     def _wait_for_slot(
-        self, pool: CoursePool, priority: int, patience_days: float, breach_days: float
+        self, pool: CoursePool, priority: int, patience_days: float, breach_days: float,
+        joined: float | None = None,
     ) -> Generator[simpy.Event, object, PriorityRequest | _Closed | None]:
         """Wait on the list; return the granted request, or None if the client gave up.
 
         A client still waiting ``breach_days`` after joining re-joins the list with breach
-        priority; as all breach at the same wait, they keep their order of joining.
+        priority; as all breach at the same wait, they keep their order of joining. ``joined``:
+        the day they joined (before now for a client already waiting at the start; default now).
         """
-        joined = self.env.now
+        if joined is None:
+            joined = self.env.now
+        elif joined + breach_days <= self.env.now:  # already past the breach threshold
+            priority, breach_days = BREACH_PRIORITY, math.inf
         slot = pool.resource.request(priority=priority)
         while True:
             deadline = min(joined + patience_days, joined + breach_days)
@@ -232,24 +352,32 @@ class HubModel:
 
     def _course(
         self, client: int, pool: CoursePool, kind: str, priority: int, patience_days: float,
-        breach_days: float = math.inf,
+        breach_days: float = math.inf, joined: float | None = None,
     ) -> Generator[simpy.Event, object, None]:
         log = self.log
-        log.waitlist_join_day[client] = self.env.now
+        log.waitlist_join_day[client] = self.env.now if joined is None else joined
         log.stage[client] = _STAGE[f"waiting_{kind}"]
-        slot = yield from self._wait_for_slot(pool, priority, patience_days, breach_days)
+        slot = yield from self._wait_for_slot(pool, priority, patience_days, breach_days, joined)
         if slot is None:
             log.exit(client, "left_waitlist", self.env.now)
             return
         if slot is _CLOSED:
             self._closed_out(client)
             return
+        log.course_start_day[client] = self.env.now
+        log.stage[client] = _STAGE[f"in_{kind}"]
+        yield from self._sessions(client, pool, kind, slot)
+
+    def _sessions(
+        self, client: int, pool: CoursePool, kind: str, slot: PriorityRequest
+    ) -> Generator[simpy.Event, object, None]:
+        """A course in its slot, to its end; the slot is released after."""
+        log = self.log
         try:
-            log.course_start_day[client] = self.env.now
-            log.stage[client] = _STAGE[f"in_{kind}"]
-            planned = getattr(self.draws, f"{kind}_sessions")[client]
+            planned = getattr(self._d, f"{kind}_sessions")[client]
             seed = getattr(self.draws, f"{kind}_seed")[client]
-            reason = yield from pool.sessions(client, int(planned), int(seed), log)
+            reason = yield from pool.sessions(client, planned, int(seed), log,
+                                              self._streams[kind])
             if reason == ENDED_BY_CLOSURE:
                 self._closed_out(client, reason)
             else:
@@ -259,6 +387,6 @@ class HubModel:
 
     def _external(self, client: int) -> Generator[simpy.Event, object, None]:
         self.log.stage[client] = _STAGE["navigation"]
-        yield self.env.timeout(float(self.draws.navigation_days[client]))
+        yield self.env.timeout(self._d.navigation_days[client])
         self.log.referral_day[client] = self.env.now
         self.log.exit(client, "referred_external", self.env.now)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,8 +57,30 @@ _EXIT_DTYPE = categorical_dtype(EXIT_REASONS)
 _STAGE_DTYPE = categorical_dtype(STAGES)
 
 
+_EXIT_CODE = {reason: code for code, reason in enumerate(EXIT_REASONS)}
+_EXITED = STAGES.index("exited")
+
+
 class ClientLog:
-    """Mutable per-client state during one run (struct of arrays, indexed by client id)."""
+    """Mutable per-client state during one run (struct of arrays, indexed by client id).
+
+    During the run each field is a Python list (setting and reading one element of a list costs
+    a fraction of doing it on a numpy array); ``freeze`` turns them into numpy arrays, float for
+    days (NaN where not reached) and int64 for counts and codes.
+    """
+
+    # each field: a list during the run, a numpy array after ``freeze``
+    triage_day: Any
+    waitlist_join_day: Any
+    course_start_day: Any
+    referral_day: Any
+    exit_day: Any
+    triage_attempts: Any
+    sessions_attended: Any
+    sessions_missed: Any
+    pathway: Any
+    exit_reason: Any
+    stage: Any
 
     __slots__ = (
         "triage_day", "waitlist_join_day", "course_start_day", "referral_day", "exit_day",
@@ -66,25 +90,34 @@ class ClientLog:
 
     def __init__(self, n: int) -> None:
         # days from the scenario start, NaN until the event happens
-        self.triage_day: np.ndarray = np.full(n, np.nan)
-        self.waitlist_join_day: np.ndarray = np.full(n, np.nan)
-        self.course_start_day: np.ndarray = np.full(n, np.nan)
-        self.referral_day: np.ndarray = np.full(n, np.nan)
-        self.exit_day: np.ndarray = np.full(n, np.nan)
+        self.triage_day = [math.nan] * n
+        self.waitlist_join_day = [math.nan] * n
+        self.course_start_day = [math.nan] * n
+        self.referral_day = [math.nan] * n
+        self.exit_day = [math.nan] * n
         # counts, from 0
-        self.triage_attempts: np.ndarray = np.zeros(n, dtype=np.int64)
-        self.sessions_attended: np.ndarray = np.zeros(n, dtype=np.int64)
-        self.sessions_missed: np.ndarray = np.zeros(n, dtype=np.int64)
+        self.triage_attempts = [0] * n
+        self.sessions_attended = [0] * n
+        self.sessions_missed = [0] * n
         # codes into PATHWAYS, EXIT_REASONS, STAGES
-        self.pathway: np.ndarray = np.full(n, -1, dtype=np.int64)  # -1 until triaged
-        self.exit_reason: np.ndarray = np.zeros(n, dtype=np.int64)  # 0 = open
-        self.stage: np.ndarray = np.zeros(n, dtype=np.int64)
+        self.pathway = [-1] * n  # -1 until triaged
+        self.exit_reason = [0] * n  # 0 = open
+        self.stage = [0] * n
 
     def exit(self, client: int, reason: str, day: float) -> None:
         """Close a client's episode with ``reason`` at ``day``."""
-        self.exit_reason[client] = EXIT_REASONS.index(reason)
+        self.exit_reason[client] = _EXIT_CODE[reason]
         self.exit_day[client] = day
-        self.stage[client] = STAGES.index("exited")
+        self.stage[client] = _EXITED
+
+    def freeze(self) -> None:
+        """Turn the fields into numpy arrays (at the end of the run; again does nothing)."""
+        for name in ("triage_day", "waitlist_join_day", "course_start_day", "referral_day",
+                     "exit_day"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+        for name in ("triage_attempts", "sessions_attended", "sessions_missed", "pathway",
+                     "exit_reason", "stage"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
 
     def to_frame(self, draws: ClientDraws, scenario: Scenario) -> pd.DataFrame:
         """One row per client, units in column names (days from the scenario start date).
@@ -92,6 +125,7 @@ class ClientLog:
         Built in one DataFrame constructor: inserting columns one at a time costs far more than
         the arrays themselves.
         """
+        self.freeze()
         return pd.DataFrame({
             **_profile_columns(draws, scenario),
             **self._triage_columns(draws),

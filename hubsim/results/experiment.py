@@ -14,7 +14,7 @@ from typing import cast
 import pandas as pd
 
 from hubsim.results.stats import percentile_bands, t_interval
-from hubsim.results.waits import MONTHLY_COLUMNS, waitlist_monthly
+from hubsim.results.waitlist_snapshots import MONTHLY_COLUMNS, waitlist_monthly
 from hubsim.scenario.schema import AnyScenario, Scenario
 
 BAND_SERIES: tuple[str, ...] = ("therapy_waitlist", "triage_backlog", "therapy_caseload")
@@ -87,10 +87,10 @@ def waitlist_monthly_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.D
 
     Returns
     -------
-    Columns ``replication`` then ``hubsim.results.waits.MONTHLY_COLUMNS``: ``hub, list, date, day,
-    waiting_clients, waiting_under_18w_pct, waiting_over_18w_clients, waiting_over_52w_clients,
-    longest_wait_days``; every client on a list counts (warm-up included), as in the daily
-    series.
+    Columns ``replication`` then ``hubsim.results.waitlist_snapshots.MONTHLY_COLUMNS``: ``hub,
+    list, date, day, waiting_clients, waiting_under_18w_pct, waiting_over_18w_clients,
+    waiting_over_52w_clients, longest_wait_days``; every client on a list counts (warm-up
+    included), as in the daily series.
     """
     hubs = {scenario.hub: scenario} if isinstance(scenario, Scenario) else {
         hub.hub: hub for hub in scenario.hubs}

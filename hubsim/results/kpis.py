@@ -18,16 +18,8 @@ from hubsim.model.rng import Streams
 from hubsim.results.closure import CLOSURE_KPIS, closure_kpis, combine_closure_kpis
 from hubsim.results.costs import COUNT_COLUMNS
 from hubsim.results.economic_kpis import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic_kpis
-from hubsim.results.waits import (
-    FORECAST_COLUMN,
-    LONGEST_WAIT_LISTS,
-    WHEN_LISTS,
-    list_rows,
-    pooled_snapshot,
-    snapshot_kpis,
-    wait_kpis,
-    when_kpis,
-)
+from hubsim.results.waitlist_snapshots import WHEN_LISTS, pooled_snapshot, snapshot_kpis, when_kpis
+from hubsim.results.waits import FORECAST_COLUMN, LONGEST_WAIT_LISTS, list_rows, wait_kpis
 from hubsim.scenario.schema import Scenario
 
 CORE_KPIS: tuple[str, ...] = (
@@ -73,10 +65,17 @@ def _ratio(used: float, available: float) -> float:
     return used / available if available > 0 else float("nan")
 
 
+def counted_clients(arrival_day: np.ndarray, warmup_days: float | np.ndarray) -> np.ndarray:
+    """Which clients the KPIs count: those who arrived on or after the warm-up, and with no
+    warm-up everyone (clients of a starting ``[state]`` arrived before day 0)."""
+    return (arrival_day >= warmup_days) | (np.asarray(warmup_days) <= 0)
+
+
 def _window(clients: pd.DataFrame, timeseries: pd.DataFrame, warmup_days: float):
     """(clients who arrived on or after ``warmup_days``, ``therapy_waitlist`` on those days):
-    ``clients`` itself when every client counts (no copy)."""
-    keep = clients["arrival_day"].to_numpy() >= warmup_days
+    ``clients`` itself when every client counts (no copy). With no warm-up every client counts,
+    those already with the Hub at the start (a ``[state]``, arrived before day 0) too."""
+    keep = counted_clients(clients["arrival_day"].to_numpy(), warmup_days)
     waitlist = timeseries["therapy_waitlist"].to_numpy()
     return (clients if keep.all() else clients[keep],
             waitlist[timeseries["day"].to_numpy() >= warmup_days])

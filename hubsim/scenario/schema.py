@@ -12,7 +12,15 @@ import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from hubsim.scenario import correlation as need_correlation
 from hubsim.scenario.arrivals import Arrivals
@@ -20,6 +28,7 @@ from hubsim.scenario.base import DOMAINS, NEED_TIERS, PATHWAYS, Frozen, FrozenMa
 from hubsim.scenario.distributions import Distribution
 from hubsim.scenario.economics import Costs, Outcomes
 from hubsim.scenario.staff import Staff
+from hubsim.scenario.state import Demand, State
 
 SECTORS: tuple[str, ...] = ("nhs", "social_care", "emergency_services", "other")
 ETHNICITIES: tuple[str, ...] = ("white_british", "minority_ethnic", "not_stated")
@@ -29,6 +38,7 @@ RISK_FACTORS: tuple[str, ...] = (
 )
 """Predictors of higher need found by the evaluation (HSDR-SS)."""
 _SUM_TOLERANCE = 1e-6  # routing probabilities must sum to 1 within rounding of 6 decimals
+OPTIONAL_SECTIONS = ("state", "demand")  # left out of dumps when absent
 MAX_HORIZON_DAYS = 40_000  # ~110 years: long only for steady-state verification runs
 
 MAX_SHIFT_SD = 3.0  # a risk factor moving need by 3 sd would put nearly everyone above threshold
@@ -335,9 +345,16 @@ class Scenario(Frozen):
     evaluation: Evaluation
     costs: Costs
     outcomes: Outcomes
+    state: State | None = None  # clients with the Hub on the start date (``hubsim fit``)
+    demand: Demand | None = None  # background demand fitted to the Hub's history
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
+        if self.state is not None:
+            if self.state.as_of != self.start_date:
+                raise ValueError(f"state.as_of: must be start_date ({self.start_date})")
+            if self.warmup_days != 0:
+                raise ValueError("warmup_days: must be 0 with a [state] (no warm-up is needed)")
         if self.warmup_days >= self.horizon_days:
             raise ValueError("warmup_days: must be less than horizon_days")
         if self.calendar == "weekdays":
@@ -356,6 +373,16 @@ class Scenario(Frozen):
         if unknown:
             raise ValueError(f"arrivals: population {unknown[0]!r} is not one of [profiles]")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_sections(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Dumps leave out ``state`` and ``demand`` when absent, so a scenario without them
+        dumps (and hashes) as before they existed."""
+        data = handler(self)
+        for key in OPTIONAL_SECTIONS:
+            if key in data and data[key] is None:
+                del data[key]
+        return data
 
     @property
     def end_date(self) -> dt.date:

@@ -13,6 +13,7 @@ PAGES: dict[str, str] = {
     "pages/compare.py": "Compare with the unchanged scenario",
     "pages/search.py": "Staffing search",
     "pages/downloads.py": "Downloads",
+    "pages/today.py": "Project from today",
 }
 """Every page of the app and its title."""
 

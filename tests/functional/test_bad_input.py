@@ -49,6 +49,21 @@ def _file(case_id: str, text: str | bytes, *words: str, verb: str = "run") -> Ca
     return Case(case_id, [verb, "s.toml"], ["s.toml", *words], {"s.toml": text})
 
 
+EXTRACT_HEADER = ("reference,screen_date,need_tier,triage_date,pathway,list_join_date,"
+                  "first_session_date,sessions_attended,sessions_missed,discharge_date,"
+                  "discharge_reason\n")
+GOOD_ROW = "A1,2021-01-05,high,2021-01-07,hub_therapy,2021-01-07,2021-02-01,3,1,,\n"
+
+
+def _extract(case_id: str, rows: str, *words: str, header: str = EXTRACT_HEADER,
+             as_of: str = "2022-04-01") -> Case:
+    """``fit`` of an extract ``e.csv`` holding ``header`` and ``rows``; the message names the
+    file and ``words`` (the row and the column)."""
+    return Case(f"extract-{case_id}",
+                ["fit", "e.csv", "--as-of", as_of, "--out", "fitted.toml"],
+                ["e.csv", *words], {"e.csv": header + rows})
+
+
 CASES: list[Case] = [
     # ------------------------------------------------------------------ the file itself
     Case("missing-file", ["run", "missing.toml"], ["missing.toml", "not found"]),
@@ -191,6 +206,38 @@ CASES: list[Case] = [
                                    "hubs.nosuch.horizon_days=30"], ["hubs.nosuch"]),
     Case("validate-nan", ["validate", "{B}", "--set", "horizon_days=nan"], ["horizon_days"]),
     Case("validate-empty", ["validate", "s.toml"], ["s.toml", "empty"], {"s.toml": ""}),
+    # ------------------------------------------------------------------ Hub extracts (hubsim fit)
+    _extract("bad-date", "A1,2021-13-05,,,,,,0,0,,\n", "row 2", "column screen_date",
+             "not a date"),
+    _extract("future-date", GOOD_ROW + "A2,2023-01-05,,,,,,0,0,,\n", "row 3", "screen_date",
+             "after the as-of date"),
+    _extract("out-of-order", "A1,2021-01-05,,2021-01-02,signpost,,,0,0,2021-01-02,signposted\n",
+             "row 2", "triage_date", "before screen_date"),
+    _extract("duplicate", GOOD_ROW + GOOD_ROW, "row 3", "reference", "duplicate of row 2"),
+    _extract("unknown-pathway", "A1,2021-01-05,,2021-01-07,hub_magic,,,0,0,,\n", "row 2",
+             "pathway", "hub_magic"),
+    _extract("unknown-tier", "A1,2021-01-05,huge,,,,,0,0,,\n", "row 2", "need_tier"),
+    _extract("bad-count", "A1,2021-01-05,,2021-01-07,hub_therapy,2021-01-07,2021-02-01,x,0,,\n",
+             "row 2", "sessions_attended", "whole number"),
+    _extract("discharge-no-reason", "A1,2021-01-05,,,,,,0,0,2021-01-09,\n", "row 2",
+             "discharge_reason"),
+    _extract("unknown-reason", "A1,2021-01-05,,,,,,0,0,2021-01-09,bored\n", "row 2",
+             "discharge_reason", "bored"),
+    _extract("short-row", "A1,2021-01-05\n", "row 2", "fields"),
+    _extract("missing-column", "A1,2021-01-05\n", "row 1", "need_tier", "missing",
+             header="reference,screen_date\n"),
+    _extract("unknown-column", GOOD_ROW.replace("\n", ",9\n"), "row 1", "nhs_number",
+             header=EXTRACT_HEADER.replace("\n", ",nhs_number\n")),
+    _extract("no-rows", "", "no referrals"),
+    _extract("too-little-history", GOOD_ROW, "screen_date", "screenings"),
+    Case("extract-bad-as-of", ["fit", "e.csv", "--as-of", "2022-02-30", "--out", "f.toml"],
+         ["--as-of", "not a date"], {"e.csv": EXTRACT_HEADER + GOOD_ROW}),
+    Case("extract-missing", ["fit", "none.csv", "--as-of", "2022-04-01", "--out", "f.toml"],
+         ["none.csv", "not found"]),
+    Case("export-extract-not-results", ["export", "nope", "--extract", "e.csv"], ["nope"]),
+    Case("project-without-state", ["project", "{B}", "--replications", "2"],
+         ["baseline.toml", "state"]),
+
 ]
 
 

@@ -13,6 +13,7 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 EXPECTED = (
     "01-quickstart.ipynb", "02-staffing-levels.ipynb", "03-waiting-time-projection.ipynb",
     "04-crisis-repurposing.ipynb", "05-costs-and-logic-model.ipynb",
+    "06-project-from-today.ipynb",
 )
 PUBLIC_MODULES = {"hubsim", "hubsim.figures", "hubsim.results.read"}
 SWITCH = "HUBSIM_NOTEBOOK_REPLICATIONS"
@@ -28,7 +29,7 @@ def source(cell: dict) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%"))
 
 
-def test_the_five_notebooks_exist():
+def test_the_six_notebooks_exist():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == list(EXPECTED)
 
 

@@ -86,7 +86,7 @@ def _sessions_at(
 ) -> Generator[simpy.Event, object, None]:
     """Note the appointments booked so far at ``day``."""
     yield model.env.timeout(day)
-    seen["booked"] = int(model.log.sessions_attended.sum() + model.log.sessions_missed.sum())
+    seen["booked"] = sum(model.log.sessions_attended) + sum(model.log.sessions_missed)
 
 
 @pytest.mark.parametrize("on_close", ["refer_external", "discharge"])

@@ -16,7 +16,8 @@ from hubsim.experiments.replications import summarise_waitlist_monthly
 from hubsim.figures import kpi_windows, therapy_waits
 from hubsim.results.kpis import KPI_UNITS
 from hubsim.results.read import load_results, results_from_experiment
-from hubsim.results.waits import MONTHLY_COLUMNS, list_records, month_end_days, snapshot
+from hubsim.results.waitlist_snapshots import MONTHLY_COLUMNS, month_end_days, snapshot
+from hubsim.results.waits import list_records
 from hubsim.results.write import build_metadata, write_results
 
 SEED = 3

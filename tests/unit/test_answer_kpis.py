@@ -16,14 +16,8 @@ from hubsim.results import financial_year
 from hubsim.results.closure import CLOSURE_KPIS
 from hubsim.results.groups import GROUP_KPIS, group_kpis
 from hubsim.results.number_format import fmt_estimate, fmt_value
-from hubsim.results.waits import (
-    WEEKS_18_DAYS,
-    ListRecords,
-    kaplan_meier,
-    longest_wait_kpis,
-    month_date,
-    when_kpis,
-)
+from hubsim.results.waitlist_snapshots import month_date, when_kpis
+from hubsim.results.waits import WEEKS_18_DAYS, ListRecords, kaplan_meier, longest_wait_kpis
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 NAN = float("nan")

@@ -20,9 +20,11 @@ from hubsim.experiments.replications import (
     COMPACT_EVERY,
     TIMESERIES_FILE,
     ExperimentInterrupted,
+    MonthEndTables,
     RecordStream,
     replicate,
     run_experiment,
+    waitlist_monthly_table,
 )
 from hubsim.results.stats import DEFAULT_LOOKAHEAD
 from hubsim.scenario.loader import build
@@ -311,3 +313,24 @@ def test_a_write_cut_short_is_undone_and_written_again_by_flush(tiny, tmp_path,
     written = pd.read_csv(tmp_path / CLIENTS_FILE)
     assert written["replication"].value_counts().sort_index().tolist() == [
         len(records[0][1]), len(records[1][1])]
+
+
+@pytest.mark.parametrize("hubs", [1, 2])
+def test_month_end_tables_built_on_arrival_equal_the_whole_table(hubs) -> None:
+    """The month-end tables worked out as each replication arrives, out of order on a thread
+    pool, join to the table of all records at once (a 200-day horizon: several month ends)."""
+    hub = {"horizon_days": 200}
+    layers = hub if hubs == 1 else {**hub, "hubs": {"a": {}, "b": {}}}
+    scenario = build(layers, None, "month ends")
+    with ThreadPoolExecutor(2) as pool:
+        experiment = run_experiment(scenario, 4, SEED, executor=pool)
+    whole = waitlist_monthly_table(scenario, experiment.clients)
+    assert len(whole) > 0 and set(whole["replication"]) == {0, 1, 2, 3}
+    pd.testing.assert_frame_equal(experiment.waitlist_monthly, whole)
+    tables = MonthEndTables(scenario)
+    for r in (2, 0, 1):  # one missing: the caller builds the whole table
+        tables.add(r, experiment.clients[experiment.clients["replication"] == r]
+                   .drop(columns="replication"))
+    assert tables.table([0, 1, 2, 3]) is None
+    tables.add(3, None)  # records not kept
+    assert tables.table([0, 1, 2, 3]) is None

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from hubsim.results.waitlist_snapshots import month_end_days, snapshot, waitlist_monthly
 from hubsim.results.waits import (
     CAP_DAYS,
     WEEKS_6_DAYS,
@@ -18,10 +19,7 @@ from hubsim.results.waits import (
     ListRecords,
     kaplan_meier,
     list_records,
-    month_end_days,
-    snapshot,
     wait_kpis,
-    waitlist_monthly,
 )
 
 EXACT = 1e-12  # the same arithmetic done two ways: only rounding error may differ

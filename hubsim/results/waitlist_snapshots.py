@@ -1,0 +1,160 @@
+"""Waiting lists as NHS referral-to-treatment statistics report them: snapshots of who is on a
+list on a day (list size, share under 18 weeks, numbers over 18 and 52 weeks, longest wait), at
+the horizon and at every calendar month end, and the "when" KPIs read from the month ends (the
+month a list peaks, the month it first meets the 18-week standard for good).
+
+The waits of everyone who joined a list (Kaplan-Meier, forecasts) are :mod:`hubsim.results.waits`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from hubsim.model.records import WAIT_LISTS
+from hubsim.results.waits import (
+    RTT_STANDARD_PCT,
+    WEEKS_18_DAYS,
+    WEEKS_52_DAYS,
+    ListRecords,
+    list_records,
+)
+
+SNAPSHOT_MEASURES: tuple[str, ...] = (
+    "waitlist", "waiting_under_18w_pct", "waiting_over_18w", "waiting_over_52w",
+    "longest_wait_days",
+)
+"""Snapshot measures, as KPI name parts: ``{list}_{measure}_end`` (``therapy_waitlist_end``)."""
+
+
+def snapshot(records: ListRecords, at_day: float) -> dict[str, float]:
+    """The list at time ``at_day`` (days from the start date), as the NHS RTT statistics report
+    it: clients waiting, the share (%) waiting within 18 weeks (126 days or less; NaN for an
+    empty list), the numbers waiting over 18 and over 52 weeks, and the longest wait so far
+    (days; 0 for an empty list). Keys are ``SNAPSHOT_MEASURES``."""
+    left = records.left_day()
+    waiting = (records.join_day <= at_day) & ~(left <= at_day)
+    return _snapshot_of(at_day - records.join_day[waiting])
+
+
+def _snapshot_of(waited: np.ndarray) -> dict[str, float]:
+    count = waited.size
+    return {
+        "waitlist": float(count),
+        "waiting_under_18w_pct": (100.0 * float(np.count_nonzero(waited <= WEEKS_18_DAYS)) / count
+                                  if count else float("nan")),
+        "waiting_over_18w": float(np.count_nonzero(waited > WEEKS_18_DAYS)),
+        "waiting_over_52w": float(np.count_nonzero(waited > WEEKS_52_DAYS)),
+        "longest_wait_days": float(waited.max()) if count else 0.0,
+    }
+
+
+def pooled_snapshot(parts: list[tuple[ListRecords, float]]) -> dict[str, float]:
+    """One snapshot of several Hubs' lists, each ``(records, at_day)`` at its own clock (days
+    from its own start date) but the same calendar instant."""
+    waited = [at - r.join_day[(r.join_day <= at) & ~(r.left_day() <= at)] for r, at in parts]
+    return _snapshot_of(np.concatenate(waited) if waited else np.empty(0))
+
+
+def snapshot_kpis(kind: str, snap: Mapping[str, float]) -> dict[str, float]:
+    """Name a ``snapshot`` of list ``kind`` at the horizon as KPIs (``therapy_waitlist_end``)."""
+    return {f"{kind}_{measure}_end": value for measure, value in snap.items()}
+
+
+def month_end_days(start_date: dt.date, horizon_days: float) -> list[tuple[np.datetime64, float]]:
+    """Every calendar month end within the horizon: ``(date, day)`` where ``day`` is the end of
+    that date in days from ``start_date`` (the time of the daily sample dated that day)."""
+    start = np.datetime64(start_date, "D")
+    last = start + np.timedelta64(int(np.floor(horizon_days)), "D")
+    months = np.arange(start.astype("datetime64[M]"), last.astype("datetime64[M]") + 1)
+    ends = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    out = []
+    for date in ends:
+        day = float((date - start).astype(int) + 1)
+        if date >= start and day <= horizon_days:
+            out.append((date, day))
+    return out
+
+
+WHEN_LISTS: tuple[str, ...] = ("therapy",)
+"""The lists with "when" KPIs (``when_kpis``)."""
+
+
+def when_kpis(
+    kind: str, parts: list[tuple[ListRecords, dt.date, float]]
+) -> dict[str, float]:
+    """When list ``kind`` peaks and when it meets the 18-week standard, from month-end snapshots.
+
+    Parameters
+    ----------
+    kind : the list (a name part of the KPIs)
+    parts : per Hub, (its joiners of the list, its start date, its horizon in days); several
+        Hubs' lists are added up at each calendar month end, from the first Hub's start to the
+        earliest end of any Hub's horizon
+
+    Returns
+    -------
+    ``{kind}_waitlist_peak_month``: the month end at which the list is largest (the first such);
+    ``{kind}_18w_met_from_month``: the first month end from which the list meets the 18-week
+    standard (``RTT_STANDARD_PCT`` of it waiting 18 weeks or less; an empty list meets it) at
+    every later month end, NaN if it misses it at the last. Months are numbered from the start
+    date: 1 is the first calendar month end on or after it. NaN with no month end.
+    """
+    starts = [np.datetime64(start, "D") for _, start, _ in parts]
+    first = min(starts)
+    end = min(float((s - first).astype(int)) + h for s, (_, _, h) in zip(starts, parts,
+                                                                          strict=True))
+    sizes, met = [], []
+    for date, _ in month_end_days(first.item(), end):  # the same day, as a date
+        snap = pooled_snapshot([(records, float((date - start).astype(int) + 1))
+                                for (records, _, _), start in zip(parts, starts, strict=True)
+                                if date >= start])
+        sizes.append(snap["waitlist"])
+        share = snap["waiting_under_18w_pct"]
+        met.append(bool(np.isnan(share) or share >= RTT_STANDARD_PCT))
+    if not sizes:
+        return {f"{kind}_waitlist_peak_month": float("nan"),
+                f"{kind}_18w_met_from_month": float("nan")}
+    missed = [i for i, ok in enumerate(met) if not ok]
+    met_from = float("nan") if not met[-1] else float((missed[-1] + 1 if missed else 0) + 1)
+    return {f"{kind}_waitlist_peak_month": float(np.argmax(sizes) + 1),
+            f"{kind}_18w_met_from_month": met_from}
+
+
+def month_date(start_date: dt.date, month: float) -> np.datetime64 | None:
+    """The calendar month end numbered ``month`` by ``when_kpis`` (1: the first month end on or
+    after ``start_date``), rounded to the nearest month; None for NaN."""
+    if month is None or np.isnan(month):
+        return None
+    first = np.datetime64(start_date, "D").astype("datetime64[M]")
+    return (first + int(round(month))).astype("datetime64[D]") - np.timedelta64(1, "D")
+
+
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "hub", "list", "date", "day", "waiting_clients", "waiting_under_18w_pct",
+    "waiting_over_18w_clients", "waiting_over_52w_clients", "longest_wait_days",
+)
+_MONTHLY_NAMES = dict(zip(SNAPSHOT_MEASURES, MONTHLY_COLUMNS[4:], strict=True))
+
+
+def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: dt.date,
+                     horizon_days: float) -> pd.DataFrame:
+    """Month-end snapshots of one Hub's three lists in one replication.
+
+    Returns
+    -------
+    One row per list and calendar month end within the horizon; columns ``MONTHLY_COLUMNS``
+    (``day``: days from the start date, at the end of ``date``).
+    """
+    rows = []
+    ends = month_end_days(start_date, horizon_days)
+    for kind in WAIT_LISTS:
+        records = list_records(clients, kind)
+        for date, day in ends:
+            snap = snapshot(records, day)
+            rows.append({"hub": hub, "list": kind, "date": str(date), "day": day,
+                         **{_MONTHLY_NAMES[m]: v for m, v in snap.items()}})
+    return pd.DataFrame(rows, columns=list(MONTHLY_COLUMNS))
