@@ -6,7 +6,8 @@ weekly remission and deterioration hazards. Its expected utility ``t`` years aft
 
     ``u(t) = u0 + g - f(t) [(g + l) e^(-r t) - l e^(-(r + d) t)]``
 
-with ``f(t) = 1`` before the treatment acts and ``1 - p`` after (``g`` gain, ``l`` loss, both
+with ``f(t) = 1`` before the treatment acts at ``T`` and ``1 - p e^(-w (t - T))`` after (``w``
+the benefit's decay hazard, as in the QALYs) (``g`` gain, ``l`` loss, both
 capped as in :func:`hubsim.results.outcomes.client_outcome_arrays`). The evaluation measured
 EQ-5D in its follow-up survey 5-8 months after screening, so this is the simulated counterpart
 of its 0.755.
@@ -49,7 +50,9 @@ def utility_at_followup(
     t = (respondents["followup_day"].to_numpy(float) - arrival) / DAYS_PER_YEAR
     effect_years = (arrays["effect_day"] - arrival) / DAYS_PER_YEAR
     acted = ~np.isnan(effect_years) & (effect_years <= t)
-    f = np.where(acted, 1.0 - arrays["probability"], 1.0)
+    decay = scenario.outcomes.benefit_decay_per_year  # as in the QALYs: the benefit wears off
+    held = arrays["probability"] * np.exp(-decay * np.where(acted, t - effect_years, 0.0))
+    f = np.where(acted, 1.0 - held, 1.0)
     u0 = arrays["baseline_utility"] + shift
     gain = np.minimum(effects.utility_gain, 1.0 - u0)
     loss = np.minimum(effects.utility_loss, u0 - MIN_EQ5D)
