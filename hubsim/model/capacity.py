@@ -93,10 +93,10 @@ class HubCapacity:
         while self.env.now < self.scenario.horizon_days:
             self._therapy_lent = 0
             if backlog() > threshold:
-                fte = share * levels[np.searchsorted(days, self.env.now, side="right") - 1]
-                if fte > 0:
+                wte = share * levels[np.searchsorted(days, self.env.now, side="right") - 1]
+                if wte > 0:
                     week = (self.env.now, self.env.now + REDEPLOY_REVIEW_DAYS)
-                    for part in split_wte(fte):  # servers of at most 1 WTE, as posts are
+                    for part in split_wte(wte):  # servers of at most 1 WTE, as posts are
                         hours = daily_hours(self.scenario) * part
                         if not holds_work(continuous, hours):
                             continue
@@ -106,7 +106,7 @@ class HubCapacity:
                             closed_days=closed_days(self.scenario),
                         ))
                     self.triage.dispatch()
-                    self._therapy_lent = int(caseload_slots(fte * caseload))
+                    self._therapy_lent = int(caseload_slots(wte * caseload))
                     self.redeployed_weeks += 1
             self.therapy.set_capacity(self._therapy_base - self._therapy_lent)
             yield self.env.timeout(REDEPLOY_REVIEW_DAYS)

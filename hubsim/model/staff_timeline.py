@@ -62,7 +62,7 @@ class Spell:
     """
 
     post: int
-    fte: float
+    wte: float
     start: float  # day in post
     end: float  # day left (or the horizon)
     leave: tuple[Interval, ...] = ()
@@ -83,7 +83,7 @@ class RoleTimeline:
 
     def paid_wte_days(self, lo: float, hi: float) -> float:
         """WTE-days paid within [lo, hi] (absences are paid; vacancies are not)."""
-        return sum(s.fte * max(0.0, min(s.end, hi) - max(s.start, lo)) for s in self.spells)
+        return sum(s.wte * max(0.0, min(s.end, hi) - max(s.start, lo)) for s in self.spells)
 
     def discounted_paid_wte_days(self, lo: float, hi: float, hazard_per_day: float) -> float:
         """WTE-days paid within [lo, hi], each day weighted by ``exp(-hazard_per_day (t - lo))``
@@ -94,7 +94,7 @@ class RoleTimeline:
         for s in self.spells:
             a, b = max(s.start, lo), min(s.end, hi)
             if b > a:
-                total += s.fte * (math.exp(-hazard_per_day * (a - lo))
+                total += s.wte * (math.exp(-hazard_per_day * (a - lo))
                                   - math.exp(-hazard_per_day * (b - lo))) / hazard_per_day
         return total
 
@@ -104,8 +104,8 @@ class RoleTimeline:
         for spell in self.spells:
             pieces = _subtract((spell.start, spell.end), spell.absences)
             for a, b in pieces:
-                deltas[a] = deltas.get(a, 0.0) + spell.fte
-                deltas[b] = deltas.get(b, 0.0) - spell.fte
+                deltas[a] = deltas.get(a, 0.0) + spell.wte
+                deltas[b] = deltas.get(b, 0.0) - spell.wte
         days = np.array(sorted(d for d in deltas if d < horizon))
         level = np.cumsum([deltas[d] for d in days])
         return days, np.clip(np.round(level, 9), 0.0, None)
@@ -135,13 +135,13 @@ def funded_steps(role: Role, scenario: Scenario) -> list[tuple[float, float]]:
 
 
 def _post_funding(steps: list[tuple[float, float]], post: int, horizon: float):
-    """Maximal funded stretches of post ``post`` as lists of (start, end, fte) pieces."""
+    """Maximal funded stretches of post ``post`` as lists of (start, end, wte) pieces."""
     stretches, current = [], []
     bounds = [*(d for d, _ in steps[1:]), horizon]
     for (day, wte), end in zip(steps, bounds, strict=True):
-        fte = min(1.0, max(0.0, wte - post))
-        if fte > 0:
-            current.append((day, end, fte))
+        wte = min(1.0, max(0.0, wte - post))
+        if wte > 0:
+            current.append((day, end, wte))
         elif current:
             stretches.append(current)
             current = []
@@ -274,10 +274,10 @@ def _post_spells(post: int, role: Role, rngs: list[np.random.Generator],
         for a, b in _occupancy(role, occupancy_rng, stretch[0][0], stretch[-1][1], lagged):
             leave = _leave(role, leave_rng, a, b, days)
             sick = _sickness(role, sickness_rng, a, b)
-            for s, e, fte in stretch:
+            for s, e, wte in stretch:
                 lo, hi = max(s, a), min(e, b)
                 if hi > lo:
-                    spells.append(Spell(post, fte, lo, hi, _clip(leave, lo, hi),
+                    spells.append(Spell(post, wte, lo, hi, _clip(leave, lo, hi),
                                         _clip(sick, lo, hi)))
     return spells
 
@@ -312,8 +312,8 @@ def role_timeline(name: str, role: Role, scenario: Scenario,
     for loan in role.borrowed:
         lo = max(0.0, float((loan.start - scenario.start_date).days))
         hi = min(horizon, float((loan.end - scenario.start_date).days))
-        for fte in split_wte(loan.wte):
+        for wte in split_wte(loan.wte):
             if hi > lo:
-                spells.append(Spell(post, fte, lo, hi))
+                spells.append(Spell(post, wte, lo, hi))
             post += 1
     return RoleTimeline(name, tuple(spells))

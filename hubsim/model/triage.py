@@ -52,10 +52,10 @@ def triage_calendars(scenario: Scenario, timeline: RoleTimeline) -> list[WorkCal
     closed = closed_days(scenario)
     return [
         WorkCalendar(continuous, weekday, scenario.working_day_start_hour,
-                     daily_hours(scenario) * spell.fte, [(spell.start, spell.end)], spell.absences,
+                     daily_hours(scenario) * spell.wte, [(spell.start, spell.end)], spell.absences,
                      closed)
         for spell in timeline.spells
-        if holds_work(continuous, daily_hours(scenario) * spell.fte)
+        if holds_work(continuous, daily_hours(scenario) * spell.wte)
     ]
 
 

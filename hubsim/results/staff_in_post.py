@@ -37,7 +37,7 @@ def _steps_at(days: np.ndarray, levels: np.ndarray, times: np.ndarray) -> np.nda
 def _in_post(timeline: RoleTimeline, times: np.ndarray) -> np.ndarray:
     wte = np.zeros(len(times))
     for spell in timeline.spells:
-        wte += spell.fte * ((times >= spell.start) & (times < spell.end))
+        wte += spell.wte * ((times >= spell.start) & (times < spell.end))
     return wte
 
 

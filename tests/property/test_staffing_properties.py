@@ -52,4 +52,4 @@ def test_any_validated_wte_and_loan_runs(layers: dict, seed: int) -> None:
     assert len(run.clients) > 0
     for name, role in scenario.staff.roles().items():
         timeline = role_timeline(name, role, scenario, np.random.default_rng(seed))
-        assert all(0 < spell.fte <= 1 for spell in timeline.spells)
+        assert all(0 < spell.wte <= 1 for spell in timeline.spells)

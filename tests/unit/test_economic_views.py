@@ -129,7 +129,7 @@ def test_a_longer_horizon_adds_each_clients_wider_care_discounted(make_small) ->
 
 
 def test_discounted_paid_wte_days_integrate_the_discount_factor() -> None:
-    spell = Spell(post=0, fte=0.5, start=10.0, end=400.0)
+    spell = Spell(post=0, wte=0.5, start=10.0, end=400.0)
     timeline = RoleTimeline(role="therapists", spells=(spell,))
     hazard = math.log1p(0.035) / 365.25
     days = np.linspace(50.0, 300.0, 200_001)

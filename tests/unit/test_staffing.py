@@ -112,7 +112,7 @@ def test_borrowed_staff_above_one_wte_are_several_posts_of_at_most_one():
     timeline = role_timeline("therapists", scenario.staff.therapists, scenario,
                              np.random.default_rng(1))
     loans = [s for s in timeline.spells if s.start > 0]
-    assert sorted(s.fte for s in loans) == [0.5, 1.0, 1.0, 1.0]
+    assert sorted(s.wte for s in loans) == [0.5, 1.0, 1.0, 1.0]
     assert len({s.post for s in timeline.spells}) == len(timeline.spells)
 
 
@@ -183,7 +183,7 @@ def test_draws_before_the_horizon_do_not_depend_on_it():
 
         def clip(xs):
             return tuple((a, min(b, horizon)) for a, b in xs if a < horizon)
-        return sorted((s.post, s.fte, s.start, min(s.end, horizon), clip(s.leave),
+        return sorted((s.post, s.wte, s.start, min(s.end, horizon), clip(s.leave),
                        clip(s.sickness)) for s in drawn.spells if s.start < horizon)
 
     short, long = timeline(horizon), timeline(2 * horizon)
