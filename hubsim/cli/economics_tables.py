@@ -58,7 +58,8 @@ def incremental_sentence(table: pd.DataFrame) -> str:
         return f"{text}: {icer.note}." if icer.note else f"{text}."
     interval = (f" ({icer.note})" if math.isnan(icer.ci_low) else
                 f" (95% interval {fmt_value(icer.ci_low, 'GBP')} to "
-                f"{fmt_value(icer.ci_high, 'GBP')})")
+                f"{fmt_value(icer.ci_high, 'GBP')} from simulation noise alone; for the interval "
+                "from uncertain inputs, run hubsim psa)")
     return f"{text}: {fmt_value(icer.mean, 'GBP')} per QALY gained{interval}."
 
 
