@@ -92,7 +92,13 @@ def fmt_change(kpi: str, value: float) -> str:
 
 
 def fmt_range(kpi: str, low: float, high: float) -> str:
-    """``low–high`` with the unit once (``10.1–14.5 days``, ``£1,100–£1,300``, ``80–90%``)."""
+    """``low–high`` with the unit once (``10.1–14.5 days``, ``£1,100–£1,300``, ``80–90%``), each
+    end cut at the KPI's possible range (a t-interval of a count can run below 0)."""
+    from hubsim.results.columns import kpi_unit
+    from hubsim.results.number_format import clip_to_range
+
+    unit = kpi_unit(kpi)
+    low, high = clip_to_range(float(low), unit), clip_to_range(float(high), unit)
     suffix = _parts(kpi)[3]
     return f"{fmt(kpi, low, with_unit=False)}–{fmt(kpi, high, with_unit=False)}{suffix}"
 
