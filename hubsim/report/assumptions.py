@@ -125,9 +125,10 @@ def _row_html(row: Mapping[str, Any]) -> str:
         badges += ' <span class="badge overridden">differs from registry</span>'
         value += f'<br><span class="note">registry default: {esc(row["default"])}</span>'
     cls = ' class="assumption"' if row["status"] == "assumption" else ""
-    return (f"<tr{cls}><td><code>{breakable(row['name'])}</code></td><td>{value}</td>"
-            f"<td>{esc(row['unit'])}</td><td>{badges}</td><td>{esc(row['range'])}</td>"
-            f"<td>{esc(row['source'])}</td></tr>")
+    return (f"<tr{cls}><td><code>{breakable(row['name'])}</code></td>"
+            f'<td class="long">{value}</td>'
+            f'<td class="long">{esc(row["unit"])}</td><td>{badges}</td><td>{esc(row["range"])}</td>'
+            f'<td class="long">{esc(row["source"])}</td></tr>')
 
 
 def assumptions_section(meta: Mapping[str, Any]) -> str:

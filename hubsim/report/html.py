@@ -25,6 +25,7 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-alig
 th { font-size: 0.85rem; }
 table.wide { font-size: 0.82rem; }
 table.wide th, table.wide td { padding: 0.25rem 0.35rem; }
+td.long { overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; }
 th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -77,12 +78,12 @@ def table(
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
-        cls = f' class="{esc(row_classes[i])}"' if row_classes and row_classes[i] else ""
+        row_cls = f' class="{esc(row_classes[i])}"' if row_classes and row_classes[i] else ""
         cells = "".join(
             f'<td class="num">{esc(c)}</td>' if j in numeric else f"<td>{breakable(c)}</td>"
             for j, c in enumerate(row)
         )
-        body.append(f"<tr{cls}>{cells}</tr>")
+        body.append(f"<tr{row_cls}>{cells}</tr>")
     attr = f' class="{esc(cls)}"' if cls else ""
     return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

@@ -87,15 +87,45 @@ def _summary(frame: pd.DataFrame) -> str:
     return f"{text} By role: {'; '.join(parts)}.{tail}"
 
 
+COMPACT_COLUMNS = ("figure", "role", "published", "published_n", "unit", "simulated", "ci_low",
+                   "ci_high", "accept_low", "accept_high", "passed", "source")
+"""The columns of a validation table with roles, shown as seven columns that fit the page."""
+
+
+def _pair(low: object, high: object) -> str:
+    return "-" if _cell(low) == "-" else f"{_cell(low)} to {_cell(high)}"
+
+
+def _compact(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of a table with roles: the published value with its n, the simulated
+    mean with its 95% interval and the accepted range each in one cell."""
+    headers = ["published figure (unit)", "role", "published (n)", "simulated mean (95% CI)",
+               "accepted", "result", "source"]
+    rows = []
+    for r in frame.to_dict("records"):
+        n = _cell(r["published_n"])
+        published = f"{r['published']} ({n})" if n not in ("-", "nan", "") else str(r["published"])
+        simulated = (f"{_cell(r['simulated'])} ({_pair(r['ci_low'], r['ci_high'])})"
+                     if _cell(r["ci_low"]) != "-" else _cell(r["simulated"]))
+        rows.append([f"{r['figure']} ({r['unit']})", str(r["role"]), published, simulated,
+                     _pair(r["accept_low"], r["accept_high"]), _cell(bool(r["passed"])),
+                     str(r["source"])])
+    return headers, rows
+
+
 def validation_section(results: ResultsFolder) -> str:
     """HTML body of "Validation against the evaluation"."""
     frame, note = validation_table(results)
     if frame is None:
         return para(f"Not part of this run: {note}.")
-    numeric = [i for i, c in enumerate(frame.columns)
-               if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]
-    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
-    headers = [HEADER_WORDS.get(str(c), str(c)) for c in frame.columns]
+    if set(COMPACT_COLUMNS) <= set(frame.columns):
+        headers, rows = _compact(frame)
+        numeric: list[int] = [2, 3, 4]  # numbers with their intervals: kept on one line
+    else:  # an older results folder's table, as it was written
+        numeric = [i for i, c in enumerate(frame.columns)
+                   if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]
+        rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+        headers = [HEADER_WORDS.get(str(c), str(c)) for c in frame.columns]
     out = [para(note, "note"), table(headers, rows, numeric=numeric, cls="wide")]
     if "passed" in frame:
         out.insert(0, para(_summary(frame)))
