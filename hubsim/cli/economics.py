@@ -17,7 +17,6 @@ import typer
 
 from hubsim.cli.common import (
     DEFAULT_REPLICATIONS,
-    INTERRUPTED,
     DaskLocalOpt,
     ScenarioArg,
     SchedulerOpt,
@@ -33,6 +32,7 @@ from hubsim.cli.common import (
     overrides_from,
     set_verbosity,
 )
+from hubsim.experiments.stopping import exit_code
 from hubsim.scenario.loader import ScenarioError, read_layers
 
 if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
@@ -100,7 +100,7 @@ def cost_consequence_command(
         with executor_for(workers, scheduler, dask_local) as handle:
             base, exp = _experiments(loaded, other, replications, seed, handle.executor)
     except KeyboardInterrupt:
-        fail("interrupted: nothing written", INTERRUPTED)
+        fail("interrupted: nothing written", exit_code())
     table = cost_consequence(exp.kpis, None if base is None else base.kpis)
     typer.echo(f"{loaded.name}: {replications} replications, seed {seed}; GBP at "
                f"{getattr(loaded, 'price_year', '')} prices, outcome preset "
@@ -266,7 +266,7 @@ def psa(
         with executor_for(workers, scheduler, dask_local) as handle:
             result = run_psa(setup, draws, replications, seed, handle.executor, progress=True)
     except KeyboardInterrupt:
-        fail("interrupted: nothing written", INTERRUPTED)
+        fail("interrupted: nothing written", exit_code())
     except (ScenarioError, ValueError) as exc:
         fail(str(exc))
     meta = _psa_meta(result, setup, set_ or [], handle.description,

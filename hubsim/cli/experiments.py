@@ -22,7 +22,6 @@ import typer
 
 from hubsim.cli.common import (
     DEFAULT_REPLICATIONS,
-    INTERRUPTED,
     DaskLocalOpt,
     ScenarioArg,
     SchedulerOpt,
@@ -41,6 +40,7 @@ from hubsim.cli.common import (
     warn_dask_local,
 )
 from hubsim.experiments.defaults import DEFAULT_WARMUP_REPLICATIONS
+from hubsim.experiments.stopping import exit_code
 from hubsim.scenario.loader import ScenarioError, load_scenario
 
 if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
@@ -59,7 +59,7 @@ def _exit_on_interrupt() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        fail("interrupted: nothing written", INTERRUPTED)
+        fail("interrupted: nothing written", exit_code())
 
 
 def _refuse_existing(path: Path | None, force: bool, option: str) -> None:

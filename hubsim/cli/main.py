@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hubsim.cli.common import BAD_INPUT, INTERRUPTED, app
+from hubsim.cli.common import BAD_INPUT, app
+from hubsim.experiments.stopping import exit_code, sigterm_as_interrupt
 from hubsim.scenario.loader import ScenarioError
 
 try:  # typer vendors its own click from 0.2x on
@@ -33,7 +34,8 @@ def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        code = app(standalone_mode=False)
+        with sigterm_as_interrupt():  # SIGTERM (timeout, a scheduler) stops any command as Ctrl-C
+            code = app(standalone_mode=False)
     except ScenarioError as exc:  # e.g. a bad --set caught outside a command's own handling
         typer.echo(f"hubsim: error: {exc}", err=True)
         sys.exit(BAD_INPUT)
@@ -48,7 +50,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         typer.echo("hubsim: interrupted", err=True)
-        sys.exit(INTERRUPTED)
+        sys.exit(exit_code())
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -19,7 +19,6 @@ import typer
 
 from hubsim import __version__
 from hubsim.cli.common import (
-    INTERRUPTED,
     MAX_REPLICATIONS,
     DaskLocalOpt,
     ScenarioArg,
@@ -43,6 +42,7 @@ from hubsim.experiments.defaults import (
     SEARCH_CONFIDENCE,
     SEARCH_REPLICATIONS,
 )
+from hubsim.experiments.stopping import exit_code
 from hubsim.scenario.loader import ScenarioError
 
 if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
@@ -272,4 +272,4 @@ def _search(scenario: Path, name: str, set_: list[str] | None, role: str, target
     except ScenarioError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted: nothing written", INTERRUPTED)
+        fail("interrupted: nothing written", exit_code())
