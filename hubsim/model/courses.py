@@ -314,6 +314,8 @@ class CoursePool:
         ``seed`` seeds the client's own stream for DNAs, drop-out and intervals. ``streams``,
         if given, holds that same stream (``ClientStreams`` of every client's seed): with a fixed
         interval the course then draws from it and builds no generator.
+
+        The appointments run in this generator itself (no nested one to resume at each event).
         """
         course = self._start()
         uniform: Callable[[], float]
@@ -329,38 +331,42 @@ class CoursePool:
                 rng = np.random.default_rng(seed)
                 uniform = (rng.random if self._fixed_interval is None
                            else _Uniforms(rng, DRAWS_PER_SESSION * planned))
-            return (yield from self._appointments(course, client, planned, rng, uniform, log))
+            spec, env = self.course, self.env
+            in_a_row = 0
+            while True:
+                # an active course in an open pool goes on at once (as ``_until_active``
+                # would, without building its generator)
+                if (self.closed or not course.active) and not (
+                        yield from self._until_active(course)):
+                    return ENDED_BY_CLOSURE
+                missed = uniform() < spec.dna_probability
+                if missed:
+                    log.sessions_missed[client] += 1
+                    in_a_row += 1
+                else:
+                    log.sessions_attended[client] += 1
+                    in_a_row = 0
+                # the interval, delivered as ``_deliver`` does (the course is active in an
+                # open pool here), without building its generator unless a pause interrupts it
+                end = env.now + self._interval(rng)
+                course.timer = timer = env.timeout(max(0.0, end - env.now))
+                try:
+                    yield timer
+                except simpy.Interrupt:
+                    if not (yield from self._interrupted(course, end)):
+                        return ENDED_BY_CLOSURE
+                else:
+                    course.timer = None
+                if missed:
+                    if in_a_row >= spec.max_consecutive_dna:
+                        return "discharged_dna"
+                    continue
+                if log.sessions_attended[client] >= planned:
+                    return "completed"
+                if uniform() < spec.dropout_per_session:
+                    return "dropped_out"
         finally:
             self._end(course)
-
-    def _appointments(
-        self, course: _Course, client: int, planned: int, rng: np.random.Generator | None,
-        uniform: Callable[[], float], log: ClientLog,
-    ) -> Generator[simpy.Event, object, str]:
-        spec = self.course
-        in_a_row = 0
-        while True:
-            # an active course in an open pool goes on at once (as ``_until_active`` would,
-            # without building its generator)
-            if (self.closed or not course.active) and not (yield from self._until_active(course)):
-                return ENDED_BY_CLOSURE
-            missed = uniform() < spec.dna_probability
-            if missed:
-                log.sessions_missed[client] += 1
-                in_a_row += 1
-            else:
-                log.sessions_attended[client] += 1
-                in_a_row = 0
-            if not (yield from self._deliver(course, self._interval(rng))):
-                return ENDED_BY_CLOSURE
-            if missed:
-                if in_a_row >= spec.max_consecutive_dna:
-                    return "discharged_dna"
-                continue
-            if log.sessions_attended[client] >= planned:
-                return "completed"
-            if uniform() < spec.dropout_per_session:
-                return "dropped_out"
 
     def _until_active(self, course: _Course) -> Generator[simpy.Event, object, bool]:
         """Wait while ``course`` is paused; False if the pool closed."""
@@ -371,27 +377,30 @@ class CoursePool:
             yield course.wake
         return False
 
-    def _deliver(self, course: _Course, days: float) -> Generator[simpy.Event, object, bool]:
-        """Hold the slot for ``days`` of active time (the clock stops while the course is
+    def _deliver(self, course: _Course, end: float) -> Generator[simpy.Event, object, bool]:
+        """Hold the slot until ``end`` in active time (the clock stops while the course is
         paused); False if the pool closed first.
 
         The process waits on the interval's timeout itself (a pause interrupts it), so an
         interval that runs out resumes the course with no extra event, in the order SimPy
         processes the instant's events (the tie rules depend on it).
         """
-        end = self.env.now + days
         while (not self.closed and course.active) or (yield from self._until_active(course)):
             course.timer = self.env.timeout(max(0.0, end - self.env.now))
             try:
                 yield course.timer
             except simpy.Interrupt:  # paused, or the pool closed: the clock stops
-                paused_at = self.env.now
-                if end <= paused_at:  # the interval ran out at the instant of the pause
-                    return True
-                if not (yield from self._until_active(course)):
-                    return False
-                end += self.env.now - paused_at
-                continue
+                return (yield from self._interrupted(course, end))
             course.timer = None
             return True
         return False
+
+    def _interrupted(self, course: _Course, end: float) -> Generator[simpy.Event, object, bool]:
+        """An interval due to end at ``end`` was paused now (or the pool closed): wait while
+        paused, then deliver the rest; False if the pool closed first."""
+        paused_at = self.env.now
+        if end <= paused_at:  # the interval ran out at the instant of the pause
+            return True
+        if not (yield from self._until_active(course)):
+            return False
+        return (yield from self._deliver(course, end + (self.env.now - paused_at)))

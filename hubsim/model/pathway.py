@@ -230,23 +230,26 @@ class HubModel:
             return
         reached = yield from self._triage(client)
         if reached:
-            yield from self._triaged(client)
+            after = self._triaged(client)
+            if after is not None:
+                yield from after
 
-    def _triaged(self, client: int) -> Generator[simpy.Event, object, None]:
-        """After a triage call reached the client: their pathway."""
+    def _triaged(self, client: int) -> Generator[simpy.Event, object, None] | None:
+        """After a triage call reached the client: the process of their pathway, run by the
+        caller in place (one generator fewer to resume at each event); None if they leave."""
         pathway = self._d.pathway[client]
         self.log.pathway[client] = pathway
         if pathway == _HUB_THERAPY:
-            yield from self._therapy(client)
-        elif pathway == _BRIEF:
-            yield from self._course(client, self.brief, "brief", 0, np.inf)
-        elif pathway == _EXTERNAL:
-            yield from self._external(client)
-        else:
-            self.log.exit(client, _PATHWAY_EXIT[pathway], self.env.now)
+            return self._therapy(client)
+        if pathway == _BRIEF:
+            return self._course(client, self.brief, "brief", 0, np.inf)
+        if pathway == _EXTERNAL:
+            return self._external(client)
+        self.log.exit(client, _PATHWAY_EXIT[pathway], self.env.now)
+        return None
 
     def _triage(self, client: int) -> Generator[simpy.Event, object, bool]:
-        draws, log, triage = self._d, self.log, self.scenario.triage
+        draws, log, triage, pool = self._d, self.log, self.scenario.triage, self.triage
         self.awaiting_triage += 1
         try:
             for attempt in range(triage.max_attempts):
@@ -256,7 +259,14 @@ class HubModel:
                 reached = draws.contact_u[at] < triage.contact_success
                 minutes = (draws.call_minutes[at] + draws.admin_minutes[client]
                            if reached else draws.failed_minutes[at])
-                start = yield from self.triage.attempt(priority, minutes, self._stop)
+                # a clinician free now: the call without the queue's generator (as ``attempt``)
+                now_call = pool.call_now(priority, minutes)
+                if now_call is None:
+                    start = yield from pool.queued_attempt(priority, minutes, self._stop)
+                else:
+                    server, start, end = now_call
+                    yield self.env.timeout(end - self.env.now)
+                    pool.release(server)
                 if start is None:
                     self._closed_out(client)
                     return False
@@ -307,13 +317,13 @@ class HubModel:
     def _therapy(
         self, client: int, joined: float | None = None
     ) -> Generator[simpy.Event, object, None]:
+        """The therapy course process of ``client`` (built here, run by the caller)."""
         therapy = self.scenario.therapy
         need = therapy.priority in ("need", "breach")
         priority = _NEED_PRIORITY[self._d.tier[client]] if need else 0
         breach = therapy.breach_after_days if therapy.priority == "breach" else math.inf
         patience = self._d.patience_days[client]
-        yield from self._course(client, self.therapy, "therapy", priority, patience, breach,
-                                joined)
+        return self._course(client, self.therapy, "therapy", priority, patience, breach, joined)
 
     def _wait_for_slot(
         self, pool: CoursePool, priority: int, patience_days: float, breach_days: float,

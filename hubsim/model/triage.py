@@ -247,6 +247,26 @@ class TriagePool:
             heapq.heappop(queue)
             head.event.succeed(chosen)
 
+    def call_now(self, priority: int, minutes: float) -> tuple[int, float, float] | None:
+        """Start a call of ``minutes`` at once if a clinician is free for it now (as ``attempt``
+        would, without queueing): (server, start day, end day); else None, with nothing done.
+
+        The caller waits until the end day, then ``release``s the server.
+        """
+        chosen = self._free_now(priority, minutes)
+        if chosen is None:
+            return None
+        server, start = chosen
+        return server, start, self._note_call(server, start)
+
+    def _note_call(self, server: int, start: float) -> float:
+        """Record a call given to ``server`` starting at ``start``; return its end day."""
+        end = self._busy_until[server]
+        self._work_server.append(server)
+        self._work_start.append(start)
+        self._work_end.append(end)
+        return end
+
     def attempt(
         self, priority: int, minutes: float, stop: simpy.Event | None = None
     ) -> Generator[simpy.Event, object, float | None]:
@@ -254,20 +274,26 @@ class TriagePool:
 
         Returns None, without a call, if ``stop`` fires before a clinician is free.
         """
-        chosen = self._free_now(priority, minutes)
-        if chosen is None:
-            request = self.request(priority, minutes)
-            if stop is not None and not request.triggered:
-                yield request | stop
-                if not request.triggered:
-                    self.cancel(request)
-                    return None
-            chosen = cast("tuple[int, float]", (yield request))
-        server, start = chosen
-        end = self._busy_until[server]
-        self._work_server.append(server)
-        self._work_start.append(start)
-        self._work_end.append(end)
+        now_call = self.call_now(priority, minutes)
+        if now_call is None:
+            return (yield from self.queued_attempt(priority, minutes, stop))
+        server, start, end = now_call
+        yield self.env.timeout(end - self.env.now)
+        self.release(server)
+        return start
+
+    def queued_attempt(
+        self, priority: int, minutes: float, stop: simpy.Event | None = None
+    ) -> Generator[simpy.Event, object, float | None]:
+        """``attempt`` when ``call_now`` found no clinician free: queue, then call."""
+        request = self.request(priority, minutes)
+        if stop is not None and not request.triggered:
+            yield request | stop
+            if not request.triggered:
+                self.cancel(request)
+                return None
+        server, start = cast("tuple[int, float]", (yield request))
+        end = self._note_call(server, start)
         yield self.env.timeout(end - self.env.now)
         self.release(server)
         return start
