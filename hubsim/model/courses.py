@@ -198,6 +198,12 @@ class CoursePool:
         """Caseload slots occupied by clients now (courses active or paused)."""
         return self.resource.count
 
+    def sizes(self) -> tuple[int, int, int, int]:
+        """(``waiting``, ``in_use``, ``capacity``, ``paused``) now, in one call."""
+        resource = self.resource
+        return (len(resource.put_queue), len(resource.users), self._staffed,
+                len(self._courses) - self._active)
+
     @property
     def active(self) -> int:
         """Courses under way and not paused now (never more than the staffed slots)."""

@@ -8,7 +8,6 @@ prints or plots. Clock: days from ``scenario.start_date``.
 from __future__ import annotations
 
 import enum
-import functools
 import math
 from collections.abc import Callable, Generator
 from typing import Final
@@ -112,7 +111,9 @@ class HubModel:
                                                  - scenario.start_date).days)))
         self.awaiting_triage = 0
         self._days = math.ceil(scenario.horizon_days)
-        self._sampled: list[tuple[int, tuple[int, ...]]] = []  # (day, SAMPLED_SERIES values)
+        self._sampled: list[tuple[int, ...]] = []  # SAMPLED_SERIES values ...
+        self._sampled_days: list[int] = []  # ... at the end of these days
+        self._next_sample = 0  # the day the sampler records next
         self.series: dict[str, np.ndarray] = {}  # filled in at the end of the run
 
     def run(
@@ -145,8 +146,7 @@ class HubModel:
         self.log.freeze()
         table = np.zeros((self._days, len(SAMPLED_SERIES)), dtype=np.int64)
         if self._sampled:
-            days, values = zip(*self._sampled, strict=True)
-            table[list(days)] = values
+            table[self._sampled_days] = self._sampled
         self.series = {name: table[:, i] for i, name in enumerate(SAMPLED_SERIES)}
 
     def lists_empty(self, lists: tuple[str, ...] = WAIT_LISTS) -> bool:
@@ -185,26 +185,31 @@ class HubModel:
         """
         start = self.env.event()
         start._ok, start._value = True, None
-        start.callbacks.append(lambda _event: self._sample_after(0))
+        start.callbacks.append(self._sample_next)
         self.env.schedule(start, URGENT)
 
-    def _sample_after(self, day: int) -> None:
-        """Wait for the end of ``day`` (if it is before the last), then record it."""
+    def _sample_next(self, _event: simpy.Event) -> None:
+        """Wait for the end of the day to be sampled next (if it is before the last), then
+        record it."""
+        day = self._next_sample
         if day < self._days - 1:
             wait = self.env.timeout(day + 1.0 - self.env.now)
-            wait.callbacks.append(functools.partial(self._day_ended, day))
+            wait.callbacks.append(self._day_ended)
 
-    def _day_ended(self, day: int, _event: simpy.Event) -> None:
-        self._record(day)
-        self._sample_after(day + 1)
+    def _day_ended(self, event: simpy.Event) -> None:
+        self._record(self._next_sample)
+        self._next_sample += 1
+        self._sample_next(event)
 
     def _record(self, day: int) -> None:
         """Note the values of ``SAMPLED_SERIES`` (in that order) at the end of ``day``."""
-        therapy, brief = self.therapy, self.brief
-        self._sampled.append((day, (
-            self.awaiting_triage, therapy.waiting, therapy.in_use, therapy.capacity,
-            brief.waiting, brief.in_use, brief.capacity, therapy.paused, brief.paused,
-        )))
+        therapy_waiting, therapy_in_use, therapy_staffed, therapy_paused = self.therapy.sizes()
+        brief_waiting, brief_in_use, brief_staffed, brief_paused = self.brief.sizes()
+        self._sampled_days.append(day)
+        self._sampled.append((
+            self.awaiting_triage, therapy_waiting, therapy_in_use, therapy_staffed,
+            brief_waiting, brief_in_use, brief_staffed, therapy_paused, brief_paused,
+        ))
 
     def _close(self, day: float) -> Generator[simpy.Event, object, None]:
         if day > 0:
