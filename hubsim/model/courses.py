@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,33 +119,33 @@ class _Uniforms:
     numbers as ``k`` calls of ``rng.random()`` (tested), so the draws are those of one call each,
     in the same order. Only for a stream that draws nothing else: the block is drawn ahead.
     The stream is either the client's own generator or, with ``streams``, the client's stream in
-    ``streams`` (the same numbers, without building a generator).
+    ``streams`` (the same numbers, without building a generator). ``next`` (or calling the
+    object) gives the next draw; a block is drawn when the one before is used up.
     """
 
-    __slots__ = ("_block", "_client", "_drawn", "_next", "_rng", "_skip", "_streams")
+    __slots__ = ("next",)
 
     def __init__(self, rng: np.random.Generator | None, block: int,
                  streams: ClientStreams | None = None, client: int = 0) -> None:
-        self._rng = rng
-        self._streams = streams
-        self._client = client
-        self._block = max(1, block)
-        self._drawn: list[float] = []
-        self._next = 0
-        self._skip = 0  # draws taken in earlier blocks
+        self.next: Callable[[], float] = _blocks(rng, max(1, block), streams, client).__next__
 
     def __call__(self) -> float:
         """The next uniform draw."""
-        if self._next == len(self._drawn):
-            if self._streams is not None:
-                self._drawn = self._streams.uniforms(self._client, self._block, self._skip)
-            else:
-                assert self._rng is not None
-                self._drawn = self._rng.random(self._block).tolist()
-            self._skip += self._block
-            self._next = 0
-        self._next += 1
-        return self._drawn[self._next - 1]
+        return self.next()
+
+
+def _blocks(rng: np.random.Generator | None, block: int, streams: ClientStreams | None,
+            client: int) -> Iterator[float]:
+    """The draws of ``_Uniforms``, a block at a time (the first when the first is asked for)."""
+    skip = 0  # draws taken in earlier blocks
+    while True:
+        if streams is not None:
+            drawn = streams.uniforms(client, block, skip)
+        else:
+            assert rng is not None
+            drawn = rng.random(block).tolist()
+        skip += block
+        yield from drawn
 
 
 @dataclass(eq=False)
@@ -329,14 +329,14 @@ class CoursePool:
         try:
             if self._fixed_interval is not None and streams is not None:
                 rng = None
-                uniform = _Uniforms(None, DRAWS_PER_SESSION * planned, streams, client)
+                uniform = _Uniforms(None, DRAWS_PER_SESSION * planned, streams, client).next
             else:
                 # with a fixed interval the stream draws only uniforms (a DNA draw per
                 # appointment, a drop-out draw per attended one): take them in blocks; else one
                 # by one, in turn with the intervals
                 rng = np.random.default_rng(seed)
                 uniform = (rng.random if self._fixed_interval is None
-                           else _Uniforms(rng, DRAWS_PER_SESSION * planned))
+                           else _Uniforms(rng, DRAWS_PER_SESSION * planned).next)
             spec, env = self.course, self.env
             in_a_row = 0
             while True:
