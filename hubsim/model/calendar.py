@@ -178,9 +178,12 @@ class WorkCalendar:
         if self.continuous:
             return t
         day = math.floor(t)
-        while True:
-            if self.is_working_day(day) and t < day + self.open + self.length - EDGE_TOLERANCE_DAYS:
-                return max(t, day + self.open)
+        weekday, closed, open_, length = (self.start_weekday, self._closed_set, self.open,
+                                          self.length)
+        while True:  # ``is_working_day``, inline
+            if ((weekday + day) % DAYS_PER_WEEK < WORKING_DAYS_PER_WEEK and day not in closed
+                    and t < day + open_ + length - EDGE_TOLERANCE_DAYS):
+                return max(t, day + open_)
             day += 1
 
     # -- building segments ---------------------------------------------------------------------

@@ -68,7 +68,8 @@ def closed_days(scenario: Scenario) -> tuple[int, ...]:
 
 
 class CallRequest(NamedTuple):
-    """A call attempt waiting in the triage queue.
+    """A call attempt waiting in the triage queue: the fields of its entry, a plain tuple in
+    this order (built faster than this class).
 
     Compared as a tuple, field by field, so the queue (a heap) is ordered by priority, then by
     the day the request was made, then by the order requests were made (unique: ``event`` is
@@ -89,7 +90,7 @@ class TriagePool:
         self.env = env
         self.calendars: list[WorkCalendar] = []
         self._idle: list[int] = []  # idle servers in post or yet to come, by index
-        self._queue: list[CallRequest] = []
+        self._queue: list[tuple[int, float, int, simpy.Event, float]] = []  # ``CallRequest``s
         self._order = itertools.count()
         self._wakeups: set[float] = set()
         self._cancelled: set[simpy.Event] = set()
@@ -152,7 +153,7 @@ class TriagePool:
         chosen = self._best_server()
         if chosen is not None:
             self._arrived(priority)
-            self._assign(*chosen, minutes)
+            self._assign(chosen[0], chosen[1], minutes)
         return chosen
 
     def request(self, priority: int, minutes: float = 0.0) -> simpy.Event:
@@ -161,7 +162,7 @@ class TriagePool:
         now = self.env.now
         self._arrived(priority)
         event = self.env.event()
-        heapq.heappush(self._queue, CallRequest(priority, now, next(self._order), event, minutes))
+        heapq.heappush(self._queue, (priority, now, next(self._order), event, minutes))
         self.dispatch()
         return event
 
@@ -234,18 +235,19 @@ class TriagePool:
         """Assign free servers to waiting attempts, in queue order."""
         queue = self._queue
         while queue and self._idle:
-            head = queue[0]
-            if head.event in self._cancelled:
-                self._cancelled.discard(heapq.heappop(queue).event)
+            priority, _day, _order, event, minutes = queue[0]
+            if event in self._cancelled:
+                heapq.heappop(queue)
+                self._cancelled.discard(event)
                 continue
-            if head.priority != RETRY_PRIORITY and self.env.now in self._retries_due:
+            if priority != RETRY_PRIORITY and self.env.now in self._retries_due:
                 return  # a returning client is due this instant: keep the clinician for them
             chosen = self._best_server()
             if chosen is None:
                 return
-            self._assign(*chosen, head.minutes)
+            self._assign(chosen[0], chosen[1], minutes)
             heapq.heappop(queue)
-            head.event.succeed(chosen)
+            event.succeed(chosen)
 
     def call_now(self, priority: int, minutes: float) -> tuple[int, float, float] | None:
         """Start a call of ``minutes`` at once if a clinician is free for it now (as ``attempt``
