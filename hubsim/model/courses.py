@@ -281,12 +281,19 @@ class CoursePool:
     # ---------------------------------------------------------------- slot-days
 
     def _slot_days(self, column: int, lo: float, hi: float) -> float:
+        """Sum over the log's entries of ``column`` times the days of [lo, hi] the entry held.
+
+        Each term is computed in numpy, elementwise as in Python, and the terms are added by
+        Python's ``sum`` in log order, so the total is the same float as a plain loop's.
+        """
         log = self._slots_log
-        days = [entry[0] for entry in log] + [math.inf]
-        return float(sum(
-            entry[column] * max(0.0, min(days[i + 1], hi) - max(entry[0], lo))
-            for i, entry in enumerate(log)
-        ))
+        if not log:
+            return 0.0
+        table = np.array(log, dtype=float)  # small integer counts: exact as floats
+        day = table[:, 0]
+        until = np.append(day[1:], math.inf)
+        held = np.maximum(np.minimum(until, hi) - np.maximum(day, lo), 0.0)
+        return float(sum((table[:, column] * held).tolist()))
 
     def staffed_slot_days(self, lo: float, hi: float) -> float:
         """Staffed slot-days within [lo, hi] days."""
