@@ -148,11 +148,13 @@ class TriagePool:
         client is due first and a clinician is free; else None (the caller queues)."""
         if self._queue or not self._idle:
             return None
-        if priority != RETRY_PRIORITY and self.env.now in self._retries_due:
+        due = self._retries_due
+        if due and priority != RETRY_PRIORITY and self.env.now in due:
             return None
         chosen = self._best_server()
         if chosen is not None:
-            self._arrived(priority)
+            if due:  # nothing to forget when no returning client is due
+                self._arrived(priority)
             self._assign(chosen[0], chosen[1], minutes)
         return chosen
 
@@ -160,7 +162,8 @@ class TriagePool:
         """An event that fires with (server index, start day) once a clinician is assigned to a
         call of ``minutes`` working minutes (the server is busy until it ends)."""
         now = self.env.now
-        self._arrived(priority)
+        if self._retries_due:
+            self._arrived(priority)
         event = self.env.event()
         heapq.heappush(self._queue, (priority, now, next(self._order), event, minutes))
         self.dispatch()
@@ -168,7 +171,10 @@ class TriagePool:
 
     def _assign(self, server: int, start: float, minutes: float) -> None:
         """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days)."""
-        self._drop_idle(server)
+        idle = self._idle  # ``_drop_idle``, inline
+        index = bisect.bisect_left(idle, server)
+        if index < len(idle) and idle[index] == server:
+            del idle[index]
         self._busy_until[server] = self.calendars[server].add_work(start, minutes)
 
     def release(self, server: int) -> None:
@@ -176,12 +182,6 @@ class TriagePool:
         self._busy_until.pop(server, None)
         bisect.insort(self._idle, server)
         self.dispatch()
-
-    def _drop_idle(self, server: int) -> None:
-        idle = self._idle
-        index = bisect.bisect_left(idle, server)
-        if index < len(idle) and idle[index] == server:
-            del idle[index]
 
     def _best_server(self) -> tuple[int, float] | None:
         """The idle server that can start soonest without waiting out an absence, and when.
@@ -240,7 +240,8 @@ class TriagePool:
                 heapq.heappop(queue)
                 self._cancelled.discard(event)
                 continue
-            if priority != RETRY_PRIORITY and self.env.now in self._retries_due:
+            if (priority != RETRY_PRIORITY and self._retries_due
+                    and self.env.now in self._retries_due):
                 return  # a returning client is due this instant: keep the clinician for them
             chosen = self._best_server()
             if chosen is None:
