@@ -178,9 +178,12 @@ class WorkCalendar:
         if self.continuous:
             return t
         day = math.floor(t)
-        while True:
-            if self.is_working_day(day) and t < day + self.open + self.length - EDGE_TOLERANCE_DAYS:
-                return max(t, day + self.open)
+        weekday, closed, open_, length = (self.start_weekday, self._closed_set, self.open,
+                                          self.length)
+        while True:  # ``is_working_day``, inline
+            if ((weekday + day) % DAYS_PER_WEEK < WORKING_DAYS_PER_WEEK and day not in closed
+                    and t < day + open_ + length - EDGE_TOLERANCE_DAYS):
+                return max(t, day + open_)
             day += 1
 
     # -- building segments ---------------------------------------------------------------------
@@ -256,15 +259,22 @@ class WorkCalendar:
 
     def _segment_at(self, t: float) -> int:
         """Index of the first segment ending after ``t`` (len if none ever will)."""
-        self._cover(t)
-        return bisect.bisect_right(self._ends, t + EDGE_TOLERANCE_DAYS)
+        ends = self._ends  # extended in place
+        edge = t + EDGE_TOLERANCE_DAYS
+        if not (ends and ends[-1] > edge and t >= self._first_day):  # else built already
+            self._cover(t)
+        return bisect.bisect_right(ends, edge)
 
     def next_open(self, t: float) -> float:
         """Earliest time >= ``t`` (days) at which this person works; ``inf`` if never again."""
         if self._always or math.isinf(t):
             return t
-        i = self._segment_at(t)
-        if i == len(self._ends):
+        ends = self._ends  # as ``_segment_at``, inline (the hottest query)
+        edge = t + EDGE_TOLERANCE_DAYS
+        if not (ends and ends[-1] > edge and t >= self._first_day):
+            self._cover(t)
+        i = bisect.bisect_right(ends, edge)
+        if i == len(ends):
             return math.inf
         start = self._starts[i]
         return start if start > t else t

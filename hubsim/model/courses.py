@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,33 +119,33 @@ class _Uniforms:
     numbers as ``k`` calls of ``rng.random()`` (tested), so the draws are those of one call each,
     in the same order. Only for a stream that draws nothing else: the block is drawn ahead.
     The stream is either the client's own generator or, with ``streams``, the client's stream in
-    ``streams`` (the same numbers, without building a generator).
+    ``streams`` (the same numbers, without building a generator). ``next`` (or calling the
+    object) gives the next draw; a block is drawn when the one before is used up.
     """
 
-    __slots__ = ("_block", "_client", "_drawn", "_next", "_rng", "_skip", "_streams")
+    __slots__ = ("next",)
 
     def __init__(self, rng: np.random.Generator | None, block: int,
                  streams: ClientStreams | None = None, client: int = 0) -> None:
-        self._rng = rng
-        self._streams = streams
-        self._client = client
-        self._block = max(1, block)
-        self._drawn: list[float] = []
-        self._next = 0
-        self._skip = 0  # draws taken in earlier blocks
+        self.next: Callable[[], float] = _blocks(rng, max(1, block), streams, client).__next__
 
     def __call__(self) -> float:
         """The next uniform draw."""
-        if self._next == len(self._drawn):
-            if self._streams is not None:
-                self._drawn = self._streams.uniforms(self._client, self._block, self._skip)
-            else:
-                assert self._rng is not None
-                self._drawn = self._rng.random(self._block).tolist()
-            self._skip += self._block
-            self._next = 0
-        self._next += 1
-        return self._drawn[self._next - 1]
+        return self.next()
+
+
+def _blocks(rng: np.random.Generator | None, block: int, streams: ClientStreams | None,
+            client: int) -> Iterator[float]:
+    """The draws of ``_Uniforms``, a block at a time (the first when the first is asked for)."""
+    skip = 0  # draws taken in earlier blocks
+    while True:
+        if streams is not None:
+            drawn = streams.uniforms(client, block, skip)
+        else:
+            assert rng is not None
+            drawn = rng.random(block).tolist()
+        skip += block
+        yield from drawn
 
 
 @dataclass(eq=False)
@@ -197,6 +197,12 @@ class CoursePool:
     def in_use(self) -> int:
         """Caseload slots occupied by clients now (courses active or paused)."""
         return self.resource.count
+
+    def sizes(self) -> tuple[int, int, int, int]:
+        """(``waiting``, ``in_use``, ``capacity``, ``paused``) now, in one call."""
+        resource = self.resource
+        return (len(resource.put_queue), len(resource.users), self._staffed,
+                len(self._courses) - self._active)
 
     @property
     def active(self) -> int:
@@ -275,12 +281,19 @@ class CoursePool:
     # ---------------------------------------------------------------- slot-days
 
     def _slot_days(self, column: int, lo: float, hi: float) -> float:
+        """Sum over the log's entries of ``column`` times the days of [lo, hi] the entry held.
+
+        Each term is computed in numpy, elementwise as in Python, and the terms are added by
+        Python's ``sum`` in log order, so the total is the same float as a plain loop's.
+        """
         log = self._slots_log
-        days = [entry[0] for entry in log] + [math.inf]
-        return float(sum(
-            entry[column] * max(0.0, min(days[i + 1], hi) - max(entry[0], lo))
-            for i, entry in enumerate(log)
-        ))
+        if not log:
+            return 0.0
+        table = np.array(log, dtype=float)  # small integer counts: exact as floats
+        day = table[:, 0]
+        until = np.append(day[1:], math.inf)
+        held = np.maximum(np.minimum(until, hi) - np.maximum(day, lo), 0.0)
+        return float(sum((table[:, column] * held).tolist()))
 
     def staffed_slot_days(self, lo: float, hi: float) -> float:
         """Staffed slot-days within [lo, hi] days."""
@@ -314,6 +327,8 @@ class CoursePool:
         ``seed`` seeds the client's own stream for DNAs, drop-out and intervals. ``streams``,
         if given, holds that same stream (``ClientStreams`` of every client's seed): with a fixed
         interval the course then draws from it and builds no generator.
+
+        The appointments run in this generator itself (no nested one to resume at each event).
         """
         course = self._start()
         uniform: Callable[[], float]
@@ -321,46 +336,50 @@ class CoursePool:
         try:
             if self._fixed_interval is not None and streams is not None:
                 rng = None
-                uniform = _Uniforms(None, DRAWS_PER_SESSION * planned, streams, client)
+                uniform = _Uniforms(None, DRAWS_PER_SESSION * planned, streams, client).next
             else:
                 # with a fixed interval the stream draws only uniforms (a DNA draw per
                 # appointment, a drop-out draw per attended one): take them in blocks; else one
                 # by one, in turn with the intervals
                 rng = np.random.default_rng(seed)
                 uniform = (rng.random if self._fixed_interval is None
-                           else _Uniforms(rng, DRAWS_PER_SESSION * planned))
-            return (yield from self._appointments(course, client, planned, rng, uniform, log))
+                           else _Uniforms(rng, DRAWS_PER_SESSION * planned).next)
+            spec, env = self.course, self.env
+            in_a_row = 0
+            while True:
+                # an active course in an open pool goes on at once (as ``_until_active``
+                # would, without building its generator)
+                if (self.closed or not course.active) and not (
+                        yield from self._until_active(course)):
+                    return ENDED_BY_CLOSURE
+                missed = uniform() < spec.dna_probability
+                if missed:
+                    log.sessions_missed[client] += 1
+                    in_a_row += 1
+                else:
+                    log.sessions_attended[client] += 1
+                    in_a_row = 0
+                # the interval, delivered as ``_deliver`` does (the course is active in an
+                # open pool here), without building its generator unless a pause interrupts it
+                end = env.now + self._interval(rng)
+                course.timer = timer = env.timeout(max(0.0, end - env.now))
+                try:
+                    yield timer
+                except simpy.Interrupt:
+                    if not (yield from self._interrupted(course, end)):
+                        return ENDED_BY_CLOSURE
+                else:
+                    course.timer = None
+                if missed:
+                    if in_a_row >= spec.max_consecutive_dna:
+                        return "discharged_dna"
+                    continue
+                if log.sessions_attended[client] >= planned:
+                    return "completed"
+                if uniform() < spec.dropout_per_session:
+                    return "dropped_out"
         finally:
             self._end(course)
-
-    def _appointments(
-        self, course: _Course, client: int, planned: int, rng: np.random.Generator | None,
-        uniform: Callable[[], float], log: ClientLog,
-    ) -> Generator[simpy.Event, object, str]:
-        spec = self.course
-        in_a_row = 0
-        while True:
-            # an active course in an open pool goes on at once (as ``_until_active`` would,
-            # without building its generator)
-            if (self.closed or not course.active) and not (yield from self._until_active(course)):
-                return ENDED_BY_CLOSURE
-            missed = uniform() < spec.dna_probability
-            if missed:
-                log.sessions_missed[client] += 1
-                in_a_row += 1
-            else:
-                log.sessions_attended[client] += 1
-                in_a_row = 0
-            if not (yield from self._deliver(course, self._interval(rng))):
-                return ENDED_BY_CLOSURE
-            if missed:
-                if in_a_row >= spec.max_consecutive_dna:
-                    return "discharged_dna"
-                continue
-            if log.sessions_attended[client] >= planned:
-                return "completed"
-            if uniform() < spec.dropout_per_session:
-                return "dropped_out"
 
     def _until_active(self, course: _Course) -> Generator[simpy.Event, object, bool]:
         """Wait while ``course`` is paused; False if the pool closed."""
@@ -371,27 +390,30 @@ class CoursePool:
             yield course.wake
         return False
 
-    def _deliver(self, course: _Course, days: float) -> Generator[simpy.Event, object, bool]:
-        """Hold the slot for ``days`` of active time (the clock stops while the course is
+    def _deliver(self, course: _Course, end: float) -> Generator[simpy.Event, object, bool]:
+        """Hold the slot until ``end`` in active time (the clock stops while the course is
         paused); False if the pool closed first.
 
         The process waits on the interval's timeout itself (a pause interrupts it), so an
         interval that runs out resumes the course with no extra event, in the order SimPy
         processes the instant's events (the tie rules depend on it).
         """
-        end = self.env.now + days
         while (not self.closed and course.active) or (yield from self._until_active(course)):
             course.timer = self.env.timeout(max(0.0, end - self.env.now))
             try:
                 yield course.timer
             except simpy.Interrupt:  # paused, or the pool closed: the clock stops
-                paused_at = self.env.now
-                if end <= paused_at:  # the interval ran out at the instant of the pause
-                    return True
-                if not (yield from self._until_active(course)):
-                    return False
-                end += self.env.now - paused_at
-                continue
+                return (yield from self._interrupted(course, end))
             course.timer = None
             return True
         return False
+
+    def _interrupted(self, course: _Course, end: float) -> Generator[simpy.Event, object, bool]:
+        """An interval due to end at ``end`` was paused now (or the pool closed): wait while
+        paused, then deliver the rest; False if the pool closed first."""
+        paused_at = self.env.now
+        if end <= paused_at:  # the interval ran out at the instant of the pause
+            return True
+        if not (yield from self._until_active(course)):
+            return False
+        return (yield from self._deliver(course, end + (self.env.now - paused_at)))

@@ -8,7 +8,6 @@ prints or plots. Clock: days from ``scenario.start_date``.
 from __future__ import annotations
 
 import enum
-import functools
 import math
 from collections.abc import Callable, Generator
 from typing import Final
@@ -112,7 +111,9 @@ class HubModel:
                                                  - scenario.start_date).days)))
         self.awaiting_triage = 0
         self._days = math.ceil(scenario.horizon_days)
-        self._sampled: list[tuple[int, tuple[int, ...]]] = []  # (day, SAMPLED_SERIES values)
+        self._sampled: list[tuple[int, ...]] = []  # SAMPLED_SERIES values ...
+        self._sampled_days: list[int] = []  # ... at the end of these days
+        self._next_sample = 0  # the day the sampler records next
         self.series: dict[str, np.ndarray] = {}  # filled in at the end of the run
 
     def run(
@@ -145,8 +146,7 @@ class HubModel:
         self.log.freeze()
         table = np.zeros((self._days, len(SAMPLED_SERIES)), dtype=np.int64)
         if self._sampled:
-            days, values = zip(*self._sampled, strict=True)
-            table[list(days)] = values
+            table[self._sampled_days] = self._sampled
         self.series = {name: table[:, i] for i, name in enumerate(SAMPLED_SERIES)}
 
     def lists_empty(self, lists: tuple[str, ...] = WAIT_LISTS) -> bool:
@@ -185,26 +185,31 @@ class HubModel:
         """
         start = self.env.event()
         start._ok, start._value = True, None
-        start.callbacks.append(lambda _event: self._sample_after(0))
+        start.callbacks.append(self._sample_next)
         self.env.schedule(start, URGENT)
 
-    def _sample_after(self, day: int) -> None:
-        """Wait for the end of ``day`` (if it is before the last), then record it."""
+    def _sample_next(self, _event: simpy.Event) -> None:
+        """Wait for the end of the day to be sampled next (if it is before the last), then
+        record it."""
+        day = self._next_sample
         if day < self._days - 1:
             wait = self.env.timeout(day + 1.0 - self.env.now)
-            wait.callbacks.append(functools.partial(self._day_ended, day))
+            wait.callbacks.append(self._day_ended)
 
-    def _day_ended(self, day: int, _event: simpy.Event) -> None:
-        self._record(day)
-        self._sample_after(day + 1)
+    def _day_ended(self, event: simpy.Event) -> None:
+        self._record(self._next_sample)
+        self._next_sample += 1
+        self._sample_next(event)
 
     def _record(self, day: int) -> None:
         """Note the values of ``SAMPLED_SERIES`` (in that order) at the end of ``day``."""
-        therapy, brief = self.therapy, self.brief
-        self._sampled.append((day, (
-            self.awaiting_triage, therapy.waiting, therapy.in_use, therapy.capacity,
-            brief.waiting, brief.in_use, brief.capacity, therapy.paused, brief.paused,
-        )))
+        therapy_waiting, therapy_in_use, therapy_staffed, therapy_paused = self.therapy.sizes()
+        brief_waiting, brief_in_use, brief_staffed, brief_paused = self.brief.sizes()
+        self._sampled_days.append(day)
+        self._sampled.append((
+            self.awaiting_triage, therapy_waiting, therapy_in_use, therapy_staffed,
+            brief_waiting, brief_in_use, brief_staffed, therapy_paused, brief_paused,
+        ))
 
     def _close(self, day: float) -> Generator[simpy.Event, object, None]:
         if day > 0:
@@ -230,23 +235,26 @@ class HubModel:
             return
         reached = yield from self._triage(client)
         if reached:
-            yield from self._triaged(client)
+            after = self._triaged(client)
+            if after is not None:
+                yield from after
 
-    def _triaged(self, client: int) -> Generator[simpy.Event, object, None]:
-        """After a triage call reached the client: their pathway."""
+    def _triaged(self, client: int) -> Generator[simpy.Event, object, None] | None:
+        """After a triage call reached the client: the process of their pathway, run by the
+        caller in place (one generator fewer to resume at each event); None if they leave."""
         pathway = self._d.pathway[client]
         self.log.pathway[client] = pathway
         if pathway == _HUB_THERAPY:
-            yield from self._therapy(client)
-        elif pathway == _BRIEF:
-            yield from self._course(client, self.brief, "brief", 0, np.inf)
-        elif pathway == _EXTERNAL:
-            yield from self._external(client)
-        else:
-            self.log.exit(client, _PATHWAY_EXIT[pathway], self.env.now)
+            return self._therapy(client)
+        if pathway == _BRIEF:
+            return self._course(client, self.brief, "brief", 0, np.inf)
+        if pathway == _EXTERNAL:
+            return self._external(client)
+        self.log.exit(client, _PATHWAY_EXIT[pathway], self.env.now)
+        return None
 
     def _triage(self, client: int) -> Generator[simpy.Event, object, bool]:
-        draws, log, triage = self._d, self.log, self.scenario.triage
+        draws, log, triage, pool = self._d, self.log, self.scenario.triage, self.triage
         self.awaiting_triage += 1
         try:
             for attempt in range(triage.max_attempts):
@@ -256,7 +264,14 @@ class HubModel:
                 reached = draws.contact_u[at] < triage.contact_success
                 minutes = (draws.call_minutes[at] + draws.admin_minutes[client]
                            if reached else draws.failed_minutes[at])
-                start = yield from self.triage.attempt(priority, minutes, self._stop)
+                # a clinician free now: the call without the queue's generator (as ``attempt``)
+                now_call = pool.call_now(priority, minutes)
+                if now_call is None:
+                    start = yield from pool.queued_attempt(priority, minutes, self._stop)
+                else:
+                    server, start, end = now_call
+                    yield self.env.timeout(end - self.env.now)
+                    pool.release(server)
                 if start is None:
                     self._closed_out(client)
                     return False
@@ -307,13 +322,13 @@ class HubModel:
     def _therapy(
         self, client: int, joined: float | None = None
     ) -> Generator[simpy.Event, object, None]:
+        """The therapy course process of ``client`` (built here, run by the caller)."""
         therapy = self.scenario.therapy
         need = therapy.priority in ("need", "breach")
         priority = _NEED_PRIORITY[self._d.tier[client]] if need else 0
         breach = therapy.breach_after_days if therapy.priority == "breach" else math.inf
         patience = self._d.patience_days[client]
-        yield from self._course(client, self.therapy, "therapy", priority, patience, breach,
-                                joined)
+        return self._course(client, self.therapy, "therapy", priority, patience, breach, joined)
 
     def _wait_for_slot(
         self, pool: CoursePool, priority: int, patience_days: float, breach_days: float,

@@ -68,7 +68,8 @@ def closed_days(scenario: Scenario) -> tuple[int, ...]:
 
 
 class CallRequest(NamedTuple):
-    """A call attempt waiting in the triage queue.
+    """A call attempt waiting in the triage queue: the fields of its entry, a plain tuple in
+    this order (built faster than this class).
 
     Compared as a tuple, field by field, so the queue (a heap) is ordered by priority, then by
     the day the request was made, then by the order requests were made (unique: ``event`` is
@@ -89,7 +90,7 @@ class TriagePool:
         self.env = env
         self.calendars: list[WorkCalendar] = []
         self._idle: list[int] = []  # idle servers in post or yet to come, by index
-        self._queue: list[CallRequest] = []
+        self._queue: list[tuple[int, float, int, simpy.Event, float]] = []  # ``CallRequest``s
         self._order = itertools.count()
         self._wakeups: set[float] = set()
         self._cancelled: set[simpy.Event] = set()
@@ -147,27 +148,33 @@ class TriagePool:
         client is due first and a clinician is free; else None (the caller queues)."""
         if self._queue or not self._idle:
             return None
-        if priority != RETRY_PRIORITY and self.env.now in self._retries_due:
+        due = self._retries_due
+        if due and priority != RETRY_PRIORITY and self.env.now in due:
             return None
         chosen = self._best_server()
         if chosen is not None:
-            self._arrived(priority)
-            self._assign(*chosen, minutes)
+            if due:  # nothing to forget when no returning client is due
+                self._arrived(priority)
+            self._assign(chosen[0], chosen[1], minutes)
         return chosen
 
     def request(self, priority: int, minutes: float = 0.0) -> simpy.Event:
         """An event that fires with (server index, start day) once a clinician is assigned to a
         call of ``minutes`` working minutes (the server is busy until it ends)."""
         now = self.env.now
-        self._arrived(priority)
+        if self._retries_due:
+            self._arrived(priority)
         event = self.env.event()
-        heapq.heappush(self._queue, CallRequest(priority, now, next(self._order), event, minutes))
+        heapq.heappush(self._queue, (priority, now, next(self._order), event, minutes))
         self.dispatch()
         return event
 
     def _assign(self, server: int, start: float, minutes: float) -> None:
         """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days)."""
-        self._drop_idle(server)
+        idle = self._idle  # ``_drop_idle``, inline
+        index = bisect.bisect_left(idle, server)
+        if index < len(idle) and idle[index] == server:
+            del idle[index]
         self._busy_until[server] = self.calendars[server].add_work(start, minutes)
 
     def release(self, server: int) -> None:
@@ -175,12 +182,6 @@ class TriagePool:
         self._busy_until.pop(server, None)
         bisect.insort(self._idle, server)
         self.dispatch()
-
-    def _drop_idle(self, server: int) -> None:
-        idle = self._idle
-        index = bisect.bisect_left(idle, server)
-        if index < len(idle) and idle[index] == server:
-            del idle[index]
 
     def _best_server(self) -> tuple[int, float] | None:
         """The idle server that can start soonest without waiting out an absence, and when.
@@ -234,18 +235,40 @@ class TriagePool:
         """Assign free servers to waiting attempts, in queue order."""
         queue = self._queue
         while queue and self._idle:
-            head = queue[0]
-            if head.event in self._cancelled:
-                self._cancelled.discard(heapq.heappop(queue).event)
+            priority, _day, _order, event, minutes = queue[0]
+            if event in self._cancelled:
+                heapq.heappop(queue)
+                self._cancelled.discard(event)
                 continue
-            if head.priority != RETRY_PRIORITY and self.env.now in self._retries_due:
+            if (priority != RETRY_PRIORITY and self._retries_due
+                    and self.env.now in self._retries_due):
                 return  # a returning client is due this instant: keep the clinician for them
             chosen = self._best_server()
             if chosen is None:
                 return
-            self._assign(*chosen, head.minutes)
+            self._assign(chosen[0], chosen[1], minutes)
             heapq.heappop(queue)
-            head.event.succeed(chosen)
+            event.succeed(chosen)
+
+    def call_now(self, priority: int, minutes: float) -> tuple[int, float, float] | None:
+        """Start a call of ``minutes`` at once if a clinician is free for it now (as ``attempt``
+        would, without queueing): (server, start day, end day); else None, with nothing done.
+
+        The caller waits until the end day, then ``release``s the server.
+        """
+        chosen = self._free_now(priority, minutes)
+        if chosen is None:
+            return None
+        server, start = chosen
+        return server, start, self._note_call(server, start)
+
+    def _note_call(self, server: int, start: float) -> float:
+        """Record a call given to ``server`` starting at ``start``; return its end day."""
+        end = self._busy_until[server]
+        self._work_server.append(server)
+        self._work_start.append(start)
+        self._work_end.append(end)
+        return end
 
     def attempt(
         self, priority: int, minutes: float, stop: simpy.Event | None = None
@@ -254,20 +277,26 @@ class TriagePool:
 
         Returns None, without a call, if ``stop`` fires before a clinician is free.
         """
-        chosen = self._free_now(priority, minutes)
-        if chosen is None:
-            request = self.request(priority, minutes)
-            if stop is not None and not request.triggered:
-                yield request | stop
-                if not request.triggered:
-                    self.cancel(request)
-                    return None
-            chosen = cast("tuple[int, float]", (yield request))
-        server, start = chosen
-        end = self._busy_until[server]
-        self._work_server.append(server)
-        self._work_start.append(start)
-        self._work_end.append(end)
+        now_call = self.call_now(priority, minutes)
+        if now_call is None:
+            return (yield from self.queued_attempt(priority, minutes, stop))
+        server, start, end = now_call
+        yield self.env.timeout(end - self.env.now)
+        self.release(server)
+        return start
+
+    def queued_attempt(
+        self, priority: int, minutes: float, stop: simpy.Event | None = None
+    ) -> Generator[simpy.Event, object, float | None]:
+        """``attempt`` when ``call_now`` found no clinician free: queue, then call."""
+        request = self.request(priority, minutes)
+        if stop is not None and not request.triggered:
+            yield request | stop
+            if not request.triggered:
+                self.cancel(request)
+                return None
+        server, start = cast("tuple[int, float]", (yield request))
+        end = self._note_call(server, start)
         yield self.env.timeout(end - self.env.now)
         self.release(server)
         return start

@@ -55,7 +55,12 @@ def _snapshot_of(waited: np.ndarray) -> dict[str, float]:
 def pooled_snapshot(parts: list[tuple[ListRecords, float]]) -> dict[str, float]:
     """One snapshot of several Hubs' lists, each ``(records, at_day)`` at its own clock (days
     from its own start date) but the same calendar instant."""
-    waited = [at - r.join_day[(r.join_day <= at) & ~(r.left_day() <= at)] for r, at in parts]
+    return _pooled([(r.join_day, r.left_day(), at) for r, at in parts])
+
+
+def _pooled(parts: list[tuple[np.ndarray, np.ndarray, float]]) -> dict[str, float]:
+    """``pooled_snapshot`` of parts given as (join days, left days, at day)."""
+    waited = [at - join[(join <= at) & ~(left <= at)] for join, left, at in parts]
     return _snapshot_of(np.concatenate(waited) if waited else np.empty(0))
 
 
@@ -108,10 +113,11 @@ def when_kpis(
     end = min(float((s - first).astype(int)) + h for s, (_, _, h) in zip(starts, parts,
                                                                           strict=True))
     sizes, met = [], []
+    days = [(records.join_day, records.left_day()) for records, _, _ in parts]  # once, not monthly
     for date, _ in month_end_days(first.item(), end):  # the same day, as a date
-        snap = pooled_snapshot([(records, float((date - start).astype(int) + 1))
-                                for (records, _, _), start in zip(parts, starts, strict=True)
-                                if date >= start])
+        snap = _pooled([(join, left, float((date - start).astype(int) + 1))
+                        for (join, left), start in zip(days, starts, strict=True)
+                        if date >= start])
         sizes.append(snap["waitlist"])
         share = snap["waiting_under_18w_pct"]
         met.append(bool(np.isnan(share) or share >= RTT_STANDARD_PCT))
