@@ -162,7 +162,8 @@ def _check_pathway(out: dict[str, object], line: int, source: str) -> None:
     if out["first_session_date"] is not None and out["list_join_date"] is None:
         raise ExtractError(source, line, "list_join_date", "missing for a client with a first "
                            "session")
-    sessions = int(out["sessions_attended"]) + int(out["sessions_missed"])  # type: ignore
+    # ``out`` holds dates and counts; these two were parsed as whole numbers above
+    sessions = int(out["sessions_attended"]) + int(out["sessions_missed"])  # type: ignore[call-overload]
     if sessions and out["first_session_date"] is None:
         raise ExtractError(source, line, "first_session_date",
                            "missing for a client with sessions")
