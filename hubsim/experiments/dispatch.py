@@ -153,8 +153,13 @@ def run_tasks(
     state = _Progress(len(items), progress, desc, unit, on_done, retain)
     try:
         if executor is None:
-            for index, args in enumerate(items):
-                state.add(index, fn(*args))
+            # Ctrl-C and SIGTERM act between tasks: raised mid-task, the KeyboardInterrupt can
+            # land in a generator the garbage collector is closing, where Python prints it and
+            # carries on
+            with _deferred_sigint() as interrupts:
+                for index, args in enumerate(items):
+                    state.add(index, fn(*args))
+                    interrupts.raise_if_pressed()
         else:
             with _deferred_sigint() as interrupts:
                 _run_parallel(fn, items, executor, state, interrupts)
