@@ -39,9 +39,6 @@ from hubsim.results.analysis_defaults import DEFAULT_PRECISION
 from hubsim.scenario.schema import AnyScenario
 
 if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
-    from hubsim.experiments.auto_replications import (
-        AUTO_FIRST_BATCH,
-    )
     from hubsim.experiments.executors import ExecutorHandle
     from hubsim.experiments.replications import Experiment, ExperimentInterrupted
     from hubsim.experiments.workload import Workload

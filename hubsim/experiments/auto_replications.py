@@ -39,8 +39,6 @@ from hubsim.scenario.schema import AnyScenario
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_REPLICATIONS = AUTO_MAX_REPLICATIONS
-FIRST_BATCH = AUTO_FIRST_BATCH
 
 AUTO_KPIS: tuple[str, ...] = (
     "triage_wait_days_mean", "therapy_wait_days_mean", "therapy_waitlist_max",
@@ -93,7 +91,7 @@ def first_converged(
 
     Returns (k, its controller, the KPIs it controlled).
     """
-    for k in range(max(start, FIRST_BATCH), len(frame) + 1):
+    for k in range(max(start, AUTO_FIRST_BATCH), len(frame) + 1):
         controller, measurable = _controller(frame.iloc[:k], kpis, precision)
         if controller.update(frame.iloc[:k]):
             return k, controller, measurable
@@ -110,7 +108,7 @@ def run_to_precision(
     scenario: AnyScenario,
     precision: float = DEFAULT_PRECISION,
     kpis: Sequence[str] = AUTO_KPIS,
-    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    max_replications: int = AUTO_MAX_REPLICATIONS,
     seed: int = 0,
     executor: Executor | None = None,
     batch_size: int = 1,
@@ -159,7 +157,7 @@ def _batches(
     results: list[Replicate] = []
     found = None
     while found is None and len(results) < max_replications:
-        size = max(batch_size, 1, FIRST_BATCH if not results else 1)
+        size = max(batch_size, 1, AUTO_FIRST_BATCH if not results else 1)
         ids = range(len(results), min(len(results) + size, max_replications))
         try:
             results += run_replications(scenario, ids, seed, executor, False, keep_records, hook)

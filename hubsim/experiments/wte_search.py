@@ -48,9 +48,6 @@ from hubsim.scenario.schema import AnyScenario, MultiHubScenario
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONFIDENCE = SEARCH_CONFIDENCE
-DEFAULT_STEP = DEFAULT_WTE_STEP
-DEFAULT_REPLICATIONS = SEARCH_REPLICATIONS
 
 MAX_GRID_POINTS = 1_000_000  # a grid this fine is a unit slip (step in hours, not WTE)
 KPI_INTERVAL = 0.95  # the interval printed beside each KPI mean: the usual 95% t-interval
@@ -255,11 +252,11 @@ def search_wte(
     *,
     overrides: Mapping[str, Any] | None = None,
     hub: str | None = None,
-    confidence: float = DEFAULT_CONFIDENCE,
+    confidence: float = SEARCH_CONFIDENCE,
     wte_min: float = DEFAULT_WTE_MIN,
     wte_max: float = DEFAULT_WTE_MAX,
-    step: float = DEFAULT_STEP,
-    replications: int = DEFAULT_REPLICATIONS,
+    step: float = DEFAULT_WTE_STEP,
+    replications: int = SEARCH_REPLICATIONS,
     seed: int = 0,
     executor: Executor | None = None,
     progress: bool = False,

@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from hubsim.scenario.schema import AnyScenario, MultiHubScenario, Scenario
-from hubsim.scenario.staff import CASELOAD_POOLS  # noqa: F401 (re-exported for the faces)
+from hubsim.scenario.staff import CASELOAD_POOLS
 
 logger = logging.getLogger(__name__)
 

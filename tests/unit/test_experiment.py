@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.experiments.auto_replications import FIRST_BATCH, first_converged, run_to_precision
+from hubsim.experiments.auto_replications import first_converged, run_to_precision
+from hubsim.experiments.defaults import AUTO_FIRST_BATCH as FIRST_BATCH
 from hubsim.experiments.dispatch import Interrupted, run_tasks
 from hubsim.experiments.replications import (
     BAND_SERIES,

@@ -21,10 +21,8 @@ from hubsim.app.views import (
     table_rows,
     unit_of,
 )
+from hubsim.experiments.defaults import DEFAULT_WTE_MIN, DEFAULT_WTE_STEP, SEARCH_CONFIDENCE
 from hubsim.experiments.wte_search import (
-    DEFAULT_CONFIDENCE,
-    DEFAULT_STEP,
-    DEFAULT_WTE_MIN,
     SearchResult,
     Target,
     search_wte,
@@ -75,18 +73,18 @@ def _inputs(hub_id: str | None, built: state.Built) -> dict:
         value = _field(hub_id, f"value.{kpi}", start, st.number_input,
                        f"Target value ({unit_of(kpi)}): {OP_WORDS[op]}",
                        min_value=0.0)
-        confidence = _field(hub_id, "confidence", DEFAULT_CONFIDENCE * PERCENT, st.slider,
+        confidence = _field(hub_id, "confidence", SEARCH_CONFIDENCE * PERCENT, st.slider,
                             "Share of replications that must meet it", min_value=50.0,
                             max_value=PERCENT, step=5.0, format="%.0f%%") / PERCENT
     now = getattr(hub.staff, role).wte
     with right:
         wte_min = _field(hub_id, f"min.{role}", DEFAULT_WTE_MIN, st.number_input,
-                         "Lowest WTE to try", min_value=0.0, step=DEFAULT_STEP, format="%.1f")
+                         "Lowest WTE to try", min_value=0.0, step=DEFAULT_WTE_STEP, format="%.1f")
         wte_max = _field(hub_id, f"max.{role}", float(math.ceil(WTE_MAX_MULTIPLE * now + 1)),
-                         st.number_input, "Highest WTE to try", min_value=0.0, step=DEFAULT_STEP,
-                         format="%.1f")
-        step = _field(hub_id, "step", DEFAULT_STEP, st.number_input, "Step (WTE)",
-                      min_value=DEFAULT_STEP, step=DEFAULT_STEP, format="%.1f")
+                         st.number_input, "Highest WTE to try", min_value=0.0,
+                         step=DEFAULT_WTE_STEP, format="%.1f")
+        step = _field(hub_id, "step", DEFAULT_WTE_STEP, st.number_input, "Step (WTE)",
+                      min_value=DEFAULT_WTE_STEP, step=DEFAULT_WTE_STEP, format="%.1f")
         reps = _field(hub_id, "replications", DEFAULT_SEARCH_REPLICATIONS, st.number_input,
                       "Replications per staffing level", min_value=2,
                       max_value=MAX_SEARCH_REPLICATIONS, step=1)
