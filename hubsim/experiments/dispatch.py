@@ -229,10 +229,12 @@ def _submit_and_collect(
 
 
 def _in_flight(executor: Executor) -> int:
-    """Tasks to keep submitted at once: one per worker of a process pool; two per worker
-    elsewhere (a Dask worker fetches its next task over the network)."""
+    """Tasks to keep submitted at once: one per worker of a process pool and one more, queued,
+    so that a worker that finishes starts its next task at once instead of idling while the
+    parent takes its result and submits another; two per worker elsewhere (a Dask worker
+    fetches its next task over the network)."""
     count = worker_count(executor)
-    return count if isinstance(executor, ProcessPoolExecutor) else 2 * count
+    return count + 1 if isinstance(executor, ProcessPoolExecutor) else 2 * count
 
 
 def _collect(
@@ -248,8 +250,8 @@ def _collect(
     """Submit tasks, at most ``window`` at a time, and record results as they complete; stop on
     Ctrl-C; unstick a pool left waiting by a death.
 
-    Keeping only as many tasks in flight as there are workers means a Ctrl-C waits for at most
-    one task per worker (a process pool marks queued tasks running, and they cannot be cancelled).
+    Keeping only ``window`` tasks in flight means a Ctrl-C waits for at most one task per worker
+    and the one queued (a process pool marks queued tasks running, and they cannot be cancelled).
     """
     pending: set[Future] = set()
     stuck_since = None

@@ -41,11 +41,18 @@ logger = logging.getLogger(__name__)
 
 
 class Replicate(NamedTuple):
-    """One replication's results as plain data (picklable, for any executor)."""
+    """One replication's results as plain data (picklable, for any executor).
+
+    ``monthly`` and ``groups`` are this replication's rows of the experiment's month-end table
+    (``waitlist_monthly_table``) and group KPI table (``group_kpis_table``), worked out where the
+    replication ran, so that a pool's workers share that work and the parent only joins them.
+    """
 
     kpis: dict[str, float]
     clients: pd.DataFrame | None  # None when its records are not kept
     timeseries: pd.DataFrame | None
+    monthly: pd.DataFrame | None = None  # None when its records are not kept
+    groups: pd.DataFrame | None = None
 
     def records(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(clients, timeseries); ValueError if the records were not kept."""
@@ -99,14 +106,17 @@ class RecordStream:
         self.order = list(ids)
         self.written: list[int] = []
         self._next = 0
-        self._waiting: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self._waiting: dict[int, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None,
+                                       pd.DataFrame | None]] = {}
         self._bands = _Pile()
         self._monthly = _Pile()
         self._groups = _Pile()
 
-    def add(self, replication: int, clients: pd.DataFrame, timeseries: pd.DataFrame) -> None:
-        """Take one replication's records; write it and any held ones that may now follow."""
-        self._waiting[replication] = (clients, timeseries)
+    def add(self, replication: int, clients: pd.DataFrame, timeseries: pd.DataFrame,
+            monthly: pd.DataFrame | None = None, groups: pd.DataFrame | None = None) -> None:
+        """Take one replication's records (and its month-end and group KPI tables, if worked
+        out already: see ``Replicate``); write it and any held ones that may now follow."""
+        self._waiting[replication] = (clients, timeseries, monthly, groups)
         while self._next < len(self.order) and self.order[self._next] in self._waiting:
             self._write(self.order[self._next])
             self._next += 1
@@ -119,16 +129,17 @@ class RecordStream:
         """
         for replication, result in (completed or {}).items():
             if result.clients is not None and replication not in self.written:
-                self._waiting.setdefault(replication, result.records())
+                self._waiting.setdefault(
+                    replication, (*result.records(), result.monthly, result.groups))
         for replication in [r for r in self.order if r in self._waiting]:
             self._write(replication)
 
     def _write(self, replication: int) -> None:
         """Append one replication's rows; a write cut short (Ctrl-C in a serial run, a full disk)
         is undone, the replication kept for ``flush``, and the error raised again."""
-        records = self._waiting[replication]
-        clients = _stack([records[0]], [replication])
-        timeseries = _stack([records[1]], [replication])
+        records, timeseries_rows, monthly, groups = self._waiting[replication]
+        clients = _stack([records], [replication])
+        timeseries = _stack([timeseries_rows], [replication])
         first = not self.written
         paths = [self.folder / CLIENTS_FILE, self.folder / TIMESERIES_FILE]
         sizes = [path.stat().st_size if not first else 0 for path in paths]
@@ -142,8 +153,9 @@ class RecordStream:
             raise
         del self._waiting[replication]
         self._bands.append(timeseries[["hub", "day", *BAND_SERIES, "replication"]])
-        self._monthly.append(waitlist_monthly_table(self.scenario, clients))
-        self._groups.append(group_kpis_table(self.scenario, clients))
+        self._monthly.append(waitlist_monthly_table(self.scenario, clients)
+                             if monthly is None else monthly)
+        self._groups.append(group_kpis_table(self.scenario, clients) if groups is None else groups)
         self.written.append(replication)
 
     def bands(self) -> pd.DataFrame | None:
@@ -180,7 +192,10 @@ def replicate(scenario: AnyScenario, seed: int, replication: int, keep_records: 
     run = simulate(scenario, seed=seed, replication=replication)
     if not keep_records:
         return Replicate(dict(run.kpis), None, None)
-    return Replicate(dict(run.kpis), run.clients, run.timeseries)
+    stacked = _stack([run.clients], [replication])
+    return Replicate(dict(run.kpis), run.clients, run.timeseries,
+                     waitlist_monthly_table(scenario, stacked),
+                     group_kpis_table(scenario, stacked))
 
 
 def _stack(frames: Sequence[pd.DataFrame], ids: Sequence[int]) -> pd.DataFrame:
@@ -190,33 +205,6 @@ def _stack(frames: Sequence[pd.DataFrame], ids: Sequence[int]) -> pd.DataFrame:
     return stacked
 
 
-class MonthEndTables:
-    """Each replication's month-end waiting lists, worked out as its result arrives.
-
-    ``waitlist_monthly_table`` of all replications' records is each replication's own table, one
-    under another in replication order, so the parent can build them while the other
-    replications still run, and only join them at the end (``table``): the same frame.
-    """
-
-    def __init__(self, scenario: AnyScenario) -> None:
-        self.scenario = scenario
-        self.tables: dict[int, pd.DataFrame] = {}
-
-    def add(self, replication: int, clients: pd.DataFrame | None) -> None:
-        """Work out one replication's table from its per-client records (None: not kept)."""
-        if clients is not None:
-            self.tables[replication] = waitlist_monthly_table(
-                self.scenario, _stack([clients], [replication]))
-
-    def table(self, ids: Sequence[int]) -> pd.DataFrame | None:
-        """The tables of ``ids`` joined, in replication order; None if one is missing or
-        empty (the caller then builds the whole table at once)."""
-        parts = [self.tables.get(r) for r in sorted(ids)]
-        if not parts or any(p is None or p.empty for p in parts):
-            return None
-        return pd.concat(parts, ignore_index=True)
-
-
 def assemble(
     scenario: AnyScenario,
     seed: int,
@@ -224,13 +212,13 @@ def assemble(
     results: Sequence[Replicate],
     partial: bool = False,
     stream: RecordStream | None = None,
-    month_ends: MonthEndTables | None = None,
 ) -> Experiment:
     """Build an ``Experiment`` from per-replication results in replication order.
 
     With ``stream``, the records are in its files (``Experiment.records``) and the bands and
-    month-end tables come from what it kept. With ``month_ends``, the month-end tables built as
-    the results arrived are joined instead of being worked out again.
+    month-end tables come from what it kept. Otherwise the month-end and group KPI tables worked
+    out with each replication (``Replicate.monthly``, ``Replicate.groups``) are joined, or worked
+    out here from all the records if a replication's are missing or empty.
     """
     kpis = pd.DataFrame([r.kpis for r in results])
     kpis.insert(0, "replication", list(ids))
@@ -245,23 +233,32 @@ def assemble(
         clients = _stack([c for c, _ in records], ids)
         timeseries = _stack([t for _, t in records], ids)
         bands = timeseries_bands(timeseries)
-        monthly = None if month_ends is None else month_ends.table(ids)
+        monthly = _joined([r.monthly for r in results])
         if monthly is None:
             monthly = waitlist_monthly_table(scenario, clients)
-        groups = group_kpis_table(scenario, clients)
+        groups = _joined([r.groups for r in results])
+        if groups is None:
+            groups = group_kpis_table(scenario, clients)
     return Experiment(
         scenario, seed, len(ids), kpis, summarise(kpis), clients, timeseries, bands, partial,
         monthly, kpis_by_group=groups,
     )
 
 
+def _joined(parts: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
+    """Per-replication tables one under another, in the order given; None if one is missing or
+    empty (the caller then works out the whole table from all the records, whose empty case
+    has its own columns and types)."""
+    if not parts or any(p is None or p.empty for p in parts):
+        return None
+    return pd.concat(parts, ignore_index=True)
+
+
 def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
-              stream: RecordStream | None = None, month_ends: MonthEndTables | None = None):
+              stream: RecordStream | None = None):
     def hook(index: int, result: Replicate) -> None:
         if stream is not None:
-            stream.add(ids[index], *result.records())
-        if month_ends is not None:
-            month_ends.add(ids[index], result.clients)
+            stream.add(ids[index], *result.records(), result.monthly, result.groups)
         logger.info("replication %d done (%d requested)", ids[index], total)
         if on_result is not None:
             on_result(ids[index])
@@ -270,7 +267,7 @@ def _log_done(ids: Sequence[int], total: int, on_result: OnResult | None,
 
 
 def _kpis_only(_index: int, result: Replicate) -> Replicate:
-    """A result without its records (already streamed to disk)."""
+    """A result without its records or tables (already streamed to disk)."""
     return Replicate(result.kpis, None, None)
 
 
@@ -283,13 +280,12 @@ def run_replications(
     keep_records: bool = True,
     on_result: OnResult | None = None,
     stream: RecordStream | None = None,
-    month_ends: MonthEndTables | None = None,
 ) -> list[Replicate]:
     """Run the given replications (serially when ``executor`` is None), results in that order.
 
     With ``stream``, each replication's records are written to its files as it arrives and the
-    results returned hold KPIs only (``keep_records`` is then implied). With ``month_ends``, each
-    replication's month-end waiting lists are worked out as it arrives (for ``assemble``).
+    results returned hold KPIs only (``keep_records`` is then implied). Each replication with
+    its records kept also works out its own month-end and group KPI tables (``Replicate``).
 
     Raises
     ------
@@ -301,7 +297,7 @@ def run_replications(
     try:
         return run_tasks(
             replicate, items, executor, progress,
-            on_done=_log_done(ids, len(ids), on_result, stream, month_ends),
+            on_done=_log_done(ids, len(ids), on_result, stream),
             retain=None if stream is None else _kpis_only,
         )
     except Interrupted as stop:
@@ -370,16 +366,14 @@ def run_experiment(
     if replications < 1:
         raise ValueError("replications must be >= 1")
     ids = list(range(replications))
-    stream = month_ends = None
+    stream = None
     if keep_records and records_dir is not None:
         stream = RecordStream(scenario, records_dir, ids)
-    elif keep_records:  # the parent works on each result as it arrives, not all at the end
-        month_ends = MonthEndTables(scenario)
     with local_executor(workers, executor) as ex:
         results = run_replications(scenario, ids, seed, ex, progress, keep_records, on_result,
-                                   stream, month_ends)
+                                   stream)
     logger.info("ran %d replications of %s", replications, scenario.name)
-    return assemble(scenario, seed, ids, results, stream=stream, month_ends=month_ends)
+    return assemble(scenario, seed, ids, results, stream=stream)
 
 
 def run_experiments(

@@ -120,8 +120,9 @@ def _slow_index(index: int) -> int:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
 def test_a_stop_waits_for_at_most_one_task_per_worker(sig: int) -> None:
-    """Only as many tasks are in flight as there are workers, so a stop after the first result
-    waits for the ones running and no more; SIGTERM (made a Ctrl-C) is counted the same way."""
+    """Only one task per worker and one queued are in flight, so a stop after the first result
+    waits for the ones running (the queued one has started in the first's place) and no more;
+    SIGTERM (made a Ctrl-C) is counted the same way."""
     from hubsim.experiments import stopping
     from hubsim.experiments.executors import process_pool
 

@@ -21,12 +21,13 @@ from hubsim.experiments.replications import (
     COMPACT_EVERY,
     TIMESERIES_FILE,
     ExperimentInterrupted,
-    MonthEndTables,
     RecordStream,
+    assemble,
     replicate,
     run_experiment,
     waitlist_monthly_table,
 )
+from hubsim.results.groups import group_kpis_table
 from hubsim.results.stats import DEFAULT_LOOKAHEAD
 from hubsim.scenario.loader import build
 
@@ -254,14 +255,18 @@ def test_streamed_records_are_the_stacked_records_byte_for_byte(tiny, tmp_path) 
     folder.mkdir()
     stream = RecordStream(tiny, folder, ids)
     for r in [ids[1], ids[0], *reversed(ids[2:])]:
-        _, clients, timeseries = replicate(tiny, SEED, r, True)
-        stream.add(r, clients, timeseries)
+        result = replicate(tiny, SEED, r, True)
+        if r % 2:  # with the tables the replication worked out, or without (worked out here)
+            stream.add(r, *result.records(), result.monthly, result.groups)
+        else:
+            stream.add(r, *result.records())
     assert stream.written == ids
     assert (folder / CLIENTS_FILE).read_bytes() == _csv_bytes(memory.clients, tmp_path / "c.csv")
     assert (folder / TIMESERIES_FILE).read_bytes() == _csv_bytes(
         memory.timeseries, tmp_path / "t.csv")
     pd.testing.assert_frame_equal(stream.bands(), memory.bands, check_exact=True)
     pd.testing.assert_frame_equal(stream.monthly(), memory.waitlist_monthly, check_exact=True)
+    pd.testing.assert_frame_equal(stream.groups(), memory.kpis_by_group, check_exact=True)
 
 
 def test_stream_holds_only_replications_ahead_of_a_missing_one(tiny, tmp_path) -> None:
@@ -317,9 +322,10 @@ def test_a_write_cut_short_is_undone_and_written_again_by_flush(tiny, tmp_path,
 
 
 @pytest.mark.parametrize("hubs", [1, 2])
-def test_month_end_tables_built_on_arrival_equal_the_whole_table(hubs) -> None:
-    """The month-end tables worked out as each replication arrives, out of order on a thread
-    pool, join to the table of all records at once (a 200-day horizon: several month ends)."""
+def test_tables_worked_out_per_replication_equal_the_whole_tables(hubs) -> None:
+    """The month-end and group KPI tables each replication works out where it runs, joined by
+    the parent (results arriving out of order on a thread pool), equal the tables of all
+    records at once (a 200-day horizon: several month ends)."""
     hub = {"horizon_days": 200}
     layers = hub if hubs == 1 else {**hub, "hubs": {"a": {}, "b": {}}}
     scenario = build(layers, None, "month ends")
@@ -328,10 +334,18 @@ def test_month_end_tables_built_on_arrival_equal_the_whole_table(hubs) -> None:
     whole = waitlist_monthly_table(scenario, experiment.clients)
     assert len(whole) > 0 and set(whole["replication"]) == {0, 1, 2, 3}
     pd.testing.assert_frame_equal(experiment.waitlist_monthly, whole)
-    tables = MonthEndTables(scenario)
-    for r in (2, 0, 1):  # one missing: the caller builds the whole table
-        tables.add(r, experiment.clients[experiment.clients["replication"] == r]
-                   .drop(columns="replication"))
-    assert tables.table([0, 1, 2, 3]) is None
-    tables.add(3, None)  # records not kept
-    assert tables.table([0, 1, 2, 3]) is None
+    groups = group_kpis_table(scenario, experiment.clients)
+    assert set(groups["replication"]) == {0, 1, 2, 3}
+    pd.testing.assert_frame_equal(experiment.kpis_by_group, groups)
+
+
+def test_assemble_works_out_the_tables_when_a_replication_lacks_them() -> None:
+    """A result without its own tables (e.g. from an older worker) makes ``assemble`` work out
+    the whole tables from all the records: the same frames."""
+    scenario = build({"horizon_days": 200}, None, "month ends")
+    results = [replicate(scenario, SEED, r, True) for r in range(3)]
+    full = assemble(scenario, SEED, [0, 1, 2], results)
+    bare = [results[0], results[1]._replace(monthly=None, groups=None), results[2]]
+    rebuilt = assemble(scenario, SEED, [0, 1, 2], bare)
+    pd.testing.assert_frame_equal(rebuilt.waitlist_monthly, full.waitlist_monthly)
+    pd.testing.assert_frame_equal(rebuilt.kpis_by_group, full.kpis_by_group)
