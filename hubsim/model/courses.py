@@ -106,9 +106,11 @@ class _AdjustableResource(simpy.PriorityResource):
         that client is the first of the earlier ones, as a full scan would find.
         """
         now = self._env.now
-        queue = self.put_queue
-        while queue and len(self.users) < self.capacity:
-            index = next((i for i, r in enumerate(queue) if r.time < now), 0)
+        queue, users = self.put_queue, self.users
+        while queue and len(users) < self._capacity:
+            # most often the head joined before now: no scan
+            index = 0 if queue[0].time < now else next(
+                (i for i, r in enumerate(queue) if r.time < now), 0)
             self._do_put(queue.pop(index))
 
 

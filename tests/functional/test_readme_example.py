@@ -28,3 +28,15 @@ def test_the_readme_python_example_runs(monkeypatch) -> None:
     assert "therapy_wait_days_mean" in run.kpis
     assert len(experiment.kpis) == 30
     assert {"kpi", "mean", "ci_low", "ci_high"} <= set(experiment.summary.columns)
+
+
+def test_every_file_the_readme_names_exists() -> None:
+    """Each repository path the README names (``hubsim/...``, ``scripts/...``, ``benchmarks/...``,
+    ``tests/...``, ``scenarios/...``, ``notebooks/...``, ``docs/...``) is there: a module moved
+    by a restructure leaves no stale pointer behind."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(
+        r"\b((?:hubsim|scripts|benchmarks|tests|scenarios|notebooks|docs)/[\w./-]*\w\.\w+)", text))
+    assert len(named) > 20, "the pattern no longer finds the README's paths"
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, f"the README names files that do not exist: {missing}"
