@@ -143,21 +143,6 @@ class TriagePool:
         if priority == RETRY_PRIORITY and self.env.now in self._retries_due:
             self._forget_retry(self.env.now)
 
-    def _free_now(self, priority: int, minutes: float) -> tuple[int, float] | None:
-        """(server, start day) at once, without queueing, when nobody is waiting, no returning
-        client is due first and a clinician is free; else None (the caller queues)."""
-        if self._queue or not self._idle:
-            return None
-        due = self._retries_due
-        if due and priority != RETRY_PRIORITY and self.env.now in due:
-            return None
-        chosen = self._best_server()
-        if chosen is not None:
-            if due:  # nothing to forget when no returning client is due
-                self._arrived(priority)
-            self._assign(chosen[0], chosen[1], minutes)
-        return chosen
-
     def request(self, priority: int, minutes: float = 0.0) -> simpy.Event:
         """An event that fires with (server index, start day) once a clinician is assigned to a
         call of ``minutes`` working minutes (the server is busy until it ends)."""
@@ -169,19 +154,22 @@ class TriagePool:
         self.dispatch()
         return event
 
-    def _assign(self, server: int, start: float, minutes: float) -> None:
-        """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days)."""
+    def _assign(self, server: int, start: float, minutes: float) -> float:
+        """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days); return
+        the day the call ends."""
         idle = self._idle  # ``_drop_idle``, inline
         index = bisect.bisect_left(idle, server)
         if index < len(idle) and idle[index] == server:
             del idle[index]
-        self._busy_until[server] = self.calendars[server].add_work(start, minutes)
+        end = self._busy_until[server] = self.calendars[server].add_work(start, minutes)
+        return end
 
     def release(self, server: int) -> None:
         """Return a server to the pool and hand it to the next waiting attempt."""
         self._busy_until.pop(server, None)
         bisect.insort(self._idle, server)
-        self.dispatch()
+        if self._queue:  # ``dispatch`` has nothing to do otherwise
+            self.dispatch()
 
     def _best_server(self) -> tuple[int, float] | None:
         """The idle server that can start soonest without waiting out an absence, and when.
@@ -256,11 +244,22 @@ class TriagePool:
 
         The caller waits until the end day, then ``release``s the server.
         """
-        chosen = self._free_now(priority, minutes)
+        if self._queue or not self._idle:
+            return None
+        due = self._retries_due
+        if due and priority != RETRY_PRIORITY and self.env.now in due:
+            return None  # a returning client is due this instant: they are called first
+        chosen = self._best_server()
         if chosen is None:
             return None
+        if due:  # nothing to forget when no returning client is due
+            self._arrived(priority)
         server, start = chosen
-        return server, start, self._note_call(server, start)
+        end = self._assign(server, start, minutes)
+        self._work_server.append(server)  # ``_note_call``, inline
+        self._work_start.append(start)
+        self._work_end.append(end)
+        return server, start, end
 
     def _note_call(self, server: int, start: float) -> float:
         """Record a call given to ``server`` starting at ``start``; return its end day."""
