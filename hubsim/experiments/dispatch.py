@@ -37,7 +37,13 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from hubsim.experiments import stopping
-from hubsim.experiments.executors import force_break, replacement_for, worker_count, worker_died
+from hubsim.experiments.executors import (
+    force_break,
+    replacement_for,
+    shared_with_workers,
+    worker_count,
+    worker_died,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +167,7 @@ def run_tasks(
                     state.add(index, fn(*args))
                     interrupts.raise_if_pressed()
         else:
-            with _deferred_sigint() as interrupts:
+            with _deferred_sigint() as interrupts, shared_with_workers(executor):
                 _run_parallel(fn, items, executor, state, interrupts)
     except KeyboardInterrupt:
         raise Interrupted(dict(state.done)) from None

@@ -7,6 +7,7 @@ Dask is an optional extra (``pip install "hubsim[dask]"``) and is imported only 
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -99,6 +100,31 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     """A local process pool of ``workers`` processes that leave Ctrl-C to the parent and exit
     when it dies."""
     return ProcessPoolExecutor(max_workers=workers, initializer=ignore_sigint)
+
+
+@contextmanager
+def shared_with_workers(executor: Executor | None) -> Iterator[None]:
+    """While the block runs, the objects this process holds now are left out of its garbage
+    collector (``gc.freeze``), so that process-pool workers forked in the block share them.
+
+    A forked worker starts with its parent's memory, shared until either writes to a page. The
+    garbage collector writes to every object it scans, so a worker's collections would copy
+    every page of the parent's objects it inherits (modules, scenario, cached tables): in a
+    measured run of 20 baseline replications on 2 workers this doubled the workers' page faults
+    and cost them about a fifth more CPU time than the same replications run serially. Frozen
+    objects are not scanned (the Python documentation's advice for a parent about to fork). New
+    objects are collected as usual, and the parent's are scanned again after the block. Nothing
+    is done for another kind of executor, or when objects are frozen already (someone else's
+    freeze is left as it is).
+    """
+    if not isinstance(executor, ProcessPoolExecutor) or gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def replacement_for(executor: Executor | None) -> Callable[[], Executor] | None:
