@@ -198,7 +198,7 @@ def _profile_columns(draws: ClientDraws, scenario: Scenario) -> dict[str, object
     }
 
 
-def label_codes(column: pd.Series) -> tuple[np.ndarray, tuple[str | None, ...]]:
+def label_codes(column: pd.Series | pd.Categorical) -> tuple[np.ndarray, tuple[str | None, ...]]:
     """Codes and labels of a column of labels (``pathway``, ``exit_reason``, ...).
 
     Row ``i``'s label is ``labels[codes[i]]``: a categorical column gives its own codes and
@@ -207,13 +207,21 @@ def label_codes(column: pd.Series) -> tuple[np.ndarray, tuple[str | None, ...]]:
     ``labels`` and indexed by ``codes``, give it None: it matches no label.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes, categories = column.array.codes, column.dtype.categories
+        categorical = column.array if isinstance(column, pd.Series) else column
+        codes, categories = categorical.codes, categorical.categories
     else:
         codes, categories = pd.factorize(column)
     return codes, (*categories, None)
 
 
+def label_mask(
+    codes: np.ndarray, names: tuple[str | None, ...], labels: tuple[str, ...]
+) -> np.ndarray:
+    """Boolean array: rows whose label (``names[codes[i]]``, see ``label_codes``) is one of
+    ``labels``."""
+    return np.array([name in labels for name in names])[codes]
+
+
 def has_label(column: pd.Series, *labels: str) -> np.ndarray:
     """Boolean array: rows of ``column`` whose label is one of ``labels`` (compared by code)."""
-    codes, names = label_codes(column)
-    return np.array([name in labels for name in names])[codes]
+    return label_mask(*label_codes(column), labels)

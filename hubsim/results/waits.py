@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.model.records import WAIT_LISTS
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.scenario import registry
 
 WEEKS_6_DAYS = float(registry.constant("waits.standard_6w_days").value)
@@ -220,15 +221,16 @@ def list_rows(rows: Mapping[str, np.ndarray], kind: str) -> tuple[np.ndarray, Li
                                None if forecast is None else forecast[joined])
 
 
-def client_rows(clients: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The per-client arrays ``list_rows`` reads, from a clients frame."""
+def client_rows(clients: ClientTable) -> dict[str, np.ndarray]:
+    """The per-client arrays ``list_rows`` reads, from a clients frame (or ``ClientColumns``)."""
+    columns = ClientColumns.of(clients)
     days = {name for pair in LIST_DAYS.values() for name in pair} | {"exit_day"}
-    rows = {name: clients[name].to_numpy(float) for name in days}
-    rows["screen_negative"] = (clients["exit_reason"] == "screen_negative").to_numpy(bool)
+    rows = {name: columns.floats(name) for name in days}
+    rows["screen_negative"] = columns.has_label("exit_reason", "screen_negative")
     for kind, pathway in _PATHWAY_OF_LIST.items():
-        rows[kind] = (clients["pathway"] == pathway).to_numpy(bool)
-    if FORECAST_COLUMN in clients:
-        rows[FORECAST_COLUMN] = clients[FORECAST_COLUMN].to_numpy(float)
+        rows[kind] = columns.has_label("pathway", pathway)
+    if FORECAST_COLUMN in columns:
+        rows[FORECAST_COLUMN] = columns.floats(FORECAST_COLUMN)
     return rows
 
 
