@@ -119,19 +119,27 @@ class ClientLog:
                      "exit_reason", "stage"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
 
+    def columns(self, draws: ClientDraws, scenario: Scenario) -> dict[str, Any]:
+        """The columns of ``to_frame``, in order: numpy arrays, ``pd.Categorical`` for labels
+        and pandas string arrays for text, one entry per client each (freezes the log).
+
+        What the KPIs read without building the frame (``hubsim.results.client_columns``).
+        """
+        self.freeze()
+        return {
+            **_profile_columns(draws, scenario),
+            **self._triage_columns(draws),
+            **self._course_columns(draws),
+            **self._exit_columns(draws, scenario),
+        }
+
     def to_frame(self, draws: ClientDraws, scenario: Scenario) -> pd.DataFrame:
         """One row per client, units in column names (days from the scenario start date).
 
         Built in one DataFrame constructor: inserting columns one at a time costs far more than
         the arrays themselves.
         """
-        self.freeze()
-        return pd.DataFrame({
-            **_profile_columns(draws, scenario),
-            **self._triage_columns(draws),
-            **self._course_columns(draws),
-            **self._exit_columns(draws, scenario),
-        })
+        return pd.DataFrame(self.columns(draws, scenario))
 
     def _triage_columns(self, draws: ClientDraws) -> dict[str, object]:
         return {

@@ -64,6 +64,15 @@ class ClientColumns:
         child._cache = {}
         return child
 
+    def with_column(self, name: str, values: np.ndarray) -> ClientColumns:
+        """These columns and one more, ``name`` (an array, one entry per client); the columns
+        already read are kept. Only for columns over a mapping (not a frame or a subset)."""
+        if not isinstance(self._source, Mapping):
+            raise TypeError("with_column: only columns over a mapping of arrays take a column")
+        wider = ClientColumns({**self._source, name: values})
+        wider._cache.update({key: v for key, v in self._cache.items() if key[1] != name})
+        return wider
+
     def __len__(self) -> int:
         return self._length
 
