@@ -12,7 +12,7 @@ import pandas as pd
 from hubsim.model.arrivals import all_arrivals
 from hubsim.model.pathway import SAMPLED_SERIES, HubModel
 from hubsim.model.population import sample_all
-from hubsim.model.records import WAIT_LISTS
+from hubsim.model.records import WAIT_LISTS, repeated_text
 from hubsim.model.rng import Streams
 from hubsim.model.starting_state import StartingPlaces, prepend, starting_draws
 from hubsim.results import financial_year
@@ -50,7 +50,7 @@ def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
     arrived = model.draws.arrival_day[model.places.n if model.places is not None else 0:]
     arrivals = np.bincount(np.floor(arrived).astype(np.int64), minlength=days)
     return pd.DataFrame({
-        "hub": scenario.hub,
+        "hub": repeated_text(scenario.hub, days),
         "day": day,
         "date": (np.datetime64(scenario.start_date, "D") + day).astype(object),
         "arrivals": arrivals[:days],

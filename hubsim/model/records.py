@@ -51,6 +51,25 @@ def categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(categories))
 
 
+@functools.lru_cache(maxsize=_DTYPE_CACHE_SIZE)
+def _text_labels(labels: tuple[str, ...]) -> pd.api.extensions.ExtensionArray:
+    """``labels`` as a pandas string array (immutable, shared: only ever read by ``take``)."""
+    return pd.array(list(labels), dtype="str")
+
+
+def text_column(labels: tuple[str, ...], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A text column (pandas ``str`` dtype, as a frame infers from Python strings) holding
+    ``labels[codes[i]]`` in row ``i``: taken from the labels, where converting an array of
+    strings would look at every row's string."""
+    return _text_labels(labels).take(np.asarray(codes, dtype=np.intp))
+
+
+def repeated_text(text: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """A text column (pandas ``str`` dtype) holding ``text`` in each of ``n`` rows."""
+    return text_column((text,), np.zeros(n, dtype=np.intp))
+
+
+_SEXES = ("female", "male")
 _UNTRIAGED_OFFSET = 1  # log.pathway is -1 until triaged: category 0 is "none"
 _PATHWAY_DTYPE = categorical_dtype(("none", *PATHWAYS))
 _EXIT_DTYPE = categorical_dtype(EXIT_REASONS)
@@ -192,11 +211,12 @@ def _profile_columns(draws: ClientDraws, scenario: Scenario) -> dict[str, object
     populations = categorical_dtype(("own", *scenario.profiles))
     return {
         "client_id": np.arange(draws.n),
-        "hub": scenario.hub,
+        "hub": repeated_text(scenario.hub, draws.n),
         "arrival_day": draws.arrival_day,
         "population": pd.Categorical.from_codes(draws.profile, dtype=populations),
         "sector": pd.Categorical.from_codes(draws.sector, dtype=categorical_dtype(SECTORS)),
-        "sex": np.where(draws.female, "female", "male"),
+        "sex": text_column(_SEXES, np.where(draws.female, _SEXES.index("female"),
+                                            _SEXES.index("male"))),
         "ethnicity": pd.Categorical.from_codes(draws.ethnicity,
                                                dtype=categorical_dtype(ETHNICITIES)),
         **{factor: draws.risk[:, i] for i, factor in enumerate(RISK_FACTORS)},
