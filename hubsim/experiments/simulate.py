@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,20 +42,25 @@ class Run:
     kpis: MappingProxyType[str, float]
 
 
-def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
-    """One row per simulated day: arrivals that day and the sampled series at its end.
-    ``date`` holds ``datetime.date`` objects (object dtype)."""
+def _timeseries_columns(model: HubModel, scenario: Scenario) -> dict[str, Any]:
+    """The columns of ``_timeseries``, in order, as arrays."""
     days = len(model.series["triage_backlog"])
     day = np.arange(days)
     arrived = model.draws.arrival_day[model.places.n if model.places is not None else 0:]
     arrivals = np.bincount(np.floor(arrived).astype(np.int64), minlength=days)
-    return pd.DataFrame({
+    return {
         "hub": repeated_text(scenario.hub, days),
         "day": day,
         "date": (np.datetime64(scenario.start_date, "D") + day).astype(object),
         "arrivals": arrivals[:days],
         **{name: model.series[name] for name in SAMPLED_SERIES},
-    })
+    }
+
+
+def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
+    """One row per simulated day: arrivals that day and the sampled series at its end.
+    ``date`` holds ``datetime.date`` objects (object dtype)."""
+    return pd.DataFrame(_timeseries_columns(model, scenario))
 
 
 def hub_model(scenario: Scenario, seed: int, replication: int,
@@ -75,12 +80,13 @@ def hub_model(scenario: Scenario, seed: int, replication: int,
 
 
 class HubResult(NamedTuple):
-    """One Hub's replication: its per-client records (as a frame and as the columns it was
-    built from, which the KPIs read), daily timeseries and resource use."""
+    """One Hub's replication: its per-client records and daily timeseries, each as a frame and
+    as the columns it was built from (which the KPIs read), and its resource use."""
 
     clients: pd.DataFrame
     columns: ClientColumns
     timeseries: pd.DataFrame
+    series: dict[str, Any]
     usage: Usage
 
 
@@ -107,7 +113,8 @@ def run_hub(scenario: Scenario, seed: int, replication: int) -> HubResult:
                                                                         lo, hi)},
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
-    return HubResult(clients, table, _timeseries(model, scenario), usage)
+    series = _timeseries_columns(model, scenario)
+    return HubResult(clients, table, pd.DataFrame(series), series, usage)
 
 
 def simulate_hub(
@@ -175,7 +182,7 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
     """
     if isinstance(scenario, Scenario):
         one = run_hub(scenario, seed, replication)
-        kpis = compute_kpis(one.columns, one.timeseries, scenario, one.usage,
+        kpis = compute_kpis(one.columns, one.series, scenario, one.usage,
                             Streams(seed, replication))
         return Run(scenario, seed, replication, one.clients, one.timeseries,
                    MappingProxyType(kpis))
@@ -184,7 +191,7 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
              for hub, r in zip(scenario.hubs, results, strict=True)]
     kpis = combine_kpis(parts, Streams(seed, replication))
     for hub, r in zip(scenario.hubs, results, strict=True):
-        hub_kpis = compute_kpis(r.columns, r.timeseries, hub, r.usage, Streams(seed, replication))
+        hub_kpis = compute_kpis(r.columns, r.series, hub, r.usage, Streams(seed, replication))
         for name, value in hub_kpis.items():
             kpis[f"{hub.hub}:{name}"] = value
     clients = pd.concat([p.clients for p in parts], ignore_index=True)

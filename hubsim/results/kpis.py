@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple, TypedDict
+from typing import Any, NamedTuple, TypeAlias, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,11 @@ CORE_KPIS: tuple[str, ...] = (
 )
 """The interface KPIs (DESIGN.md 6). Wait KPIs count every joiner of a list
 (``hubsim.results.waits``)."""
+
+
+DailySeries: TypeAlias = pd.DataFrame | Mapping[str, Any]
+"""A Hub's daily timeseries: the frame, or its columns (name -> array; ``day`` and
+``therapy_waitlist`` are read)."""
 
 
 class Usage(TypedDict):
@@ -73,15 +78,15 @@ def counted_clients(arrival_day: np.ndarray, warmup_days: float | np.ndarray) ->
 
 
 def _window(
-    clients: ClientColumns, timeseries: pd.DataFrame, warmup_days: float
+    clients: ClientColumns, timeseries: DailySeries, warmup_days: float
 ) -> tuple[ClientColumns, np.ndarray]:
     """(clients who arrived on or after ``warmup_days``, ``therapy_waitlist`` on those days):
     ``clients`` itself when every client counts (no copy). With no warm-up every client counts,
     those already with the Hub at the start (a ``[state]``, arrived before day 0) too."""
     keep = counted_clients(clients.values("arrival_day"), warmup_days)
-    waitlist = timeseries["therapy_waitlist"].to_numpy()
+    waitlist = np.asarray(timeseries["therapy_waitlist"])
     return (clients if keep.all() else clients.subset(keep),
-            waitlist[timeseries["day"].to_numpy() >= warmup_days])
+            waitlist[np.asarray(timeseries["day"]) >= warmup_days])
 
 
 _FLOAT_COLUMNS = ("arrival_day", "triage_day", "waitlist_join_day", "course_start_day",
@@ -154,14 +159,15 @@ def _finish(
 
 
 def compute_kpis(
-    clients: ClientTable, timeseries: pd.DataFrame, scenario: Scenario, usage: Usage,
+    clients: ClientTable, timeseries: DailySeries, scenario: Scenario, usage: Usage,
     streams: Streams | None = None,
 ) -> dict[str, float]:
     """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names).
 
     Wait KPIs count the clients who arrived in the KPI window; the snapshot KPIs (``*_end``)
     count everyone on a list at the horizon, as the daily series do. ``clients``: the Hub's
-    per-client records, as a frame or as ``ClientColumns``.
+    per-client records, as a frame or as ``ClientColumns``; ``timeseries``: its daily series,
+    as a frame or its columns (name -> array).
     """
     clients = ClientColumns.of(clients)
     window, waitlist = _window(clients, timeseries, scenario.warmup_days)
