@@ -14,6 +14,7 @@ words, no spawn key) and ``PCG64``'s seeding (``pcg_setseq_128_srandom_r``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ _INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED  # SeedSequence: drawing words from th
 _MIX_MULT_L, _MIX_MULT_R = 0xCA01F9DD, 0x4973F715
 _POOL_SIZE = 4  # SeedSequence's default pool size (32-bit words)
 _STATE_WORDS = 8  # PCG64 asks for 4 uint64 words: 8 uint32 words
+_CLIENT_WORDS = _STATE_WORDS // 2  # the uint64 words held per client
 _PCG_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG64's 128-bit LCG multiplier
 _MASK_128 = (1 << 128) - 1
 
@@ -105,12 +107,42 @@ class ClientStreams:
     def __init__(self, seeds: np.ndarray, which: np.ndarray | None = None) -> None:
         seeds = np.asarray(seeds).ravel()
         clients = np.arange(len(seeds)) if which is None else np.flatnonzero(which)
+        bits = np.random.PCG64(0)
+        self._prepare(clients, seed_words(seeds[clients]), bits, np.random.Generator(bits))
+
+    def _prepare(self, clients: np.ndarray, words: np.ndarray, bits: np.random.PCG64,
+                 rng: np.random.Generator) -> None:
+        """Hold ``clients``' seed words (one row each) and draw with ``rng`` over ``bits``."""
         # flat, four words a client: a list per client would be an object for the garbage
         # collector to track
-        self._words: list[int] = seed_words(seeds[clients]).ravel().tolist()
-        self._row = dict(zip(clients.tolist(), range(0, 4 * len(clients), 4), strict=True))
-        self._bits = np.random.PCG64(0)
-        self._rng = np.random.Generator(self._bits)
+        self._words: list[int] = words.ravel().tolist()
+        self._row = dict(zip(clients.tolist(),
+                             range(0, _CLIENT_WORDS * len(clients), _CLIENT_WORDS), strict=True))
+        self._bits, self._rng = bits, rng
+
+    @classmethod
+    def several(
+        cls, sources: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    ) -> dict[str, ClientStreams]:
+        """One ``ClientStreams(seeds, which)`` per name of ``sources`` (name -> (seeds, which)),
+        the same streams, with every chosen client's seed words computed in one pass (the
+        arithmetic is per seed, so in one array or several it gives the same words).
+
+        They share one ``PCG64``: each draw sets its state first, so sharing changes nothing.
+        """
+        chosen = {name: (np.flatnonzero(which), np.asarray(seeds).ravel())
+                  for name, (seeds, which) in sources.items()}
+        words = seed_words(np.concatenate([seeds[clients] for clients, seeds in chosen.values()]))
+        bits = np.random.PCG64(0)
+        rng = np.random.Generator(bits)
+        out: dict[str, ClientStreams] = {}
+        first = 0
+        for name, (clients, _) in chosen.items():
+            streams = cls.__new__(cls)
+            streams._prepare(clients, words[first:first + clients.size], bits, rng)
+            out[name] = streams
+            first += clients.size
+        return out
 
     def uniforms(self, client: int, count: int, skip: int = 0) -> list[float]:
         """Draws ``skip`` to ``skip + count`` (from 0) of the client's uniforms on [0, 1): those of
