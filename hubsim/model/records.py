@@ -53,19 +53,20 @@ def categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
 
 @functools.lru_cache(maxsize=_DTYPE_CACHE_SIZE)
 def _text_labels(labels: tuple[str, ...]) -> pd.api.extensions.ExtensionArray:
-    """``labels`` as a pandas string array (immutable, shared: only ever read by ``take``)."""
-    return pd.array(list(labels), dtype="str")
+    """``labels`` as the array a frame makes of strings (immutable, shared: only ever read by
+    ``take``)."""
+    return pd.Series(list(labels)).array
 
 
 def text_column(labels: tuple[str, ...], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """A text column (pandas ``str`` dtype, as a frame infers from Python strings) holding
-    ``labels[codes[i]]`` in row ``i``: taken from the labels, where converting an array of
-    strings would look at every row's string."""
+    """A text column holding ``labels[codes[i]]`` in row ``i``, of the dtype a frame infers for
+    strings (pandas ``str``; ``object`` before pandas 3): taken from the labels, where
+    converting an array of strings would look at every row's string."""
     return _text_labels(labels).take(np.asarray(codes, dtype=np.intp))
 
 
 def repeated_text(text: str, n: int) -> pd.api.extensions.ExtensionArray:
-    """A text column (pandas ``str`` dtype) holding ``text`` in each of ``n`` rows."""
+    """A text column (as ``text_column``) holding ``text`` in each of ``n`` rows."""
     return text_column((text,), np.zeros(n, dtype=np.intp))
 
 
