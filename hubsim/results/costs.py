@@ -291,13 +291,14 @@ def _paid(scenario: Scenario, usage: Mapping[str, object], key: str) -> Mapping[
 def staff_cost_gbp(
     scenario: Scenario, usage: Mapping[str, object], view: str = "full",
     discounted: bool = False, roles: tuple[str, ...] | None = None,
+    per_wte: Mapping[str, Mapping[str, float]] | None = None,
 ) -> float:
     """Staff cost in the KPI window, GBP at ``price_year``: WTE-years paid per role
     (``usage["paid_wte_years"]``, or ``usage["discounted_paid_wte_years"]`` when
     ``discounted``; without it, each role's ``wte`` over the window) x the role's annual cost
     per WTE in ``view`` (``full`` or ``payroll``, see ``role_cost_per_wte_gbp``); only
-    ``roles`` if given."""
-    per_wte = _role_costs(scenario)
+    ``roles`` if given. ``per_wte``: every role's ``role_cost_per_wte_gbp``, if at hand."""
+    per_wte = _role_costs(scenario) if per_wte is None else per_wte
     paid = _paid(scenario, usage, "discounted_paid_wte_years" if discounted
                  else "paid_wte_years")
     return float(sum(years * per_wte[name][view] for name, years in paid.items()
@@ -328,16 +329,18 @@ def cost_parts(
     years = window_years(scenario)
     _, _, mh, wider = _downstream_gbp(window, scenario, rng)
     activity = _activity_gbp(window, scenario)
+    per_wte = _role_costs(scenario)  # once, for the four staff costs
     parts = {
-        "cost_staff_gbp": staff_cost_gbp(scenario, usage),
+        "cost_staff_gbp": staff_cost_gbp(scenario, usage, per_wte=per_wte),
         "cost_setup_gbp": costs.setup_gbp * unit_factor,
         "cost_non_staff_gbp": costs.non_staff_annual_gbp * years * unit_factor,
         "downstream_mh_gbp": total(mh),
         "downstream_wider_gbp": total(wider),
         **{f"activity_{a}_gbp": total(activity[a]) for a in ACTIVITIES},
-        "cost_staff_payroll_gbp": staff_cost_gbp(scenario, usage, "payroll"),
+        "cost_staff_payroll_gbp": staff_cost_gbp(scenario, usage, "payroll", per_wte=per_wte),
         "cost_overheads_gbp": costs.overheads_annual_gbp * years * unit_factor,
-        "cost_staff_therapy_gbp": staff_cost_gbp(scenario, usage, roles=THERAPY_ROLES),
+        "cost_staff_therapy_gbp": staff_cost_gbp(scenario, usage, roles=THERAPY_ROLES,
+                                                 per_wte=per_wte),
     }
     parts["cost_downstream_gbp"] = parts["downstream_mh_gbp"] + parts["downstream_wider_gbp"]
     parts["activity_total_gbp"] = sum(parts[f"activity_{a}_gbp"] for a in ACTIVITIES)
@@ -345,7 +348,8 @@ def cost_parts(
     horizon = _annuity_years(scenario.costs.discount_rate, scenario.outcomes.horizon_years)
     wider_years = horizon / costs.downstream.period_years  # episodes of ~6 months, discounted
     parts["cost_discounted_gbp"] = float(
-        staff_cost_gbp(scenario, usage, discounted=True) + parts["cost_setup_gbp"]
+        staff_cost_gbp(scenario, usage, discounted=True, per_wte=per_wte)
+        + parts["cost_setup_gbp"]
         + costs.non_staff_annual_gbp * unit_factor
         * _annuity_years(costs.discount_rate, years)
         + total(mh * discount) + total(wider * discount) * wider_years
