@@ -8,6 +8,7 @@ numbers another activity sees (the basis of common random numbers between scenar
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -15,8 +16,13 @@ import numpy as np
 _HASH_WORDS = 4  # 4 x 32-bit words of the BLAKE2b digest: 128 bits, ample to keep names apart
 
 
+_KEY_CACHE_SIZE = 1024  # stream names whose keys are kept (a few dozen per Hub)
+
+
+@functools.lru_cache(maxsize=_KEY_CACHE_SIZE)
 def stream_key(name: str) -> tuple[int, ...]:
-    """Stable 128-bit key of a stream name, independent of Python's per-process ``hash`` seed."""
+    """Stable 128-bit key of a stream name, independent of Python's per-process ``hash`` seed
+    (a pure function of the name: kept for the names seen, as each replication asks again)."""
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=4 * _HASH_WORDS).digest()
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, len(digest), 4))
 
