@@ -33,12 +33,34 @@ _PCG_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG64's 128-bit LCG mult
 _MASK_128 = (1 << 128) - 1
 
 
-def _hashmix(value: np.ndarray, constant: int) -> tuple[np.ndarray, int]:
-    """SeedSequence's ``hashmix`` over an array; returns (mixed values, next hash constant)."""
-    value = (value ^ np.uint64(constant)) & _WORD
-    constant = (constant * _MULT_A) & 0xFFFFFFFF
-    value = (value * np.uint64(constant)) & _WORD
-    return value ^ (value >> _XSHIFT), constant
+_WORD_MASK = 0xFFFFFFFF  # the same mask, for the Python-int hash constants
+
+
+def _constants(first: int, multiplier: int, count: int) -> np.ndarray:
+    """``count + 1`` successive hash constants from ``first`` (each the last times
+    ``multiplier``, modulo 2**32), as a column: ``[k]`` is the k-th, shaped to broadcast over
+    rows of clients."""
+    out = [first]
+    for _ in range(count):
+        out.append((out[-1] * multiplier) & _WORD_MASK)
+    return np.array(out, dtype=np.uint64)[:, None]
+
+
+# SeedSequence's hash constants are the same for every seed: the pool's four entropy words,
+# then 12 cross-mixes (each word into the three others), then the eight state words
+_CROSS_MIXES = _POOL_SIZE * (_POOL_SIZE - 1)
+_HASH_A = _constants(_INIT_A, _MULT_A, _POOL_SIZE + _CROSS_MIXES)
+_HASH_B = _constants(_INIT_B, _MULT_B, _STATE_WORDS)
+
+
+def _hashmix(values: np.ndarray, first: int) -> np.ndarray:
+    """SeedSequence's ``hashmix`` of each row of ``values`` with the hash constants
+    ``_HASH_A[first + row]`` (xor) and the next one (multiply), as a constant per call."""
+    rows = len(values)
+    value = (values ^ _HASH_A[first:first + rows]) & _WORD
+    value = (value * _HASH_A[first + 1:first + 1 + rows]) & _WORD
+    mixed: np.ndarray = value ^ (value >> _XSHIFT)
+    return mixed
 
 
 def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -50,6 +72,9 @@ def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def seed_words(seeds: np.ndarray) -> np.ndarray:
     """The four 64-bit words ``SeedSequence(seed).generate_state(4, np.uint64)`` of each seed.
 
+    SeedSequence's steps, each over every seed at once and over the pool's words at once where
+    they do not depend on each other (rows of a (words x seeds) array).
+
     Parameters
     ----------
     seeds : non-negative integers below 2**64, any shape flattened to ``n``
@@ -60,28 +85,21 @@ def seed_words(seeds: np.ndarray) -> np.ndarray:
     """
     entropy = np.asarray(seeds, dtype=np.uint64).ravel()
     # a seed below 2**32 is one word of entropy, else two: the missing word mixes as a zero, so
-    # both are the same as two words (low, high)
-    words = [entropy & _WORD, entropy >> _HALF]
-    constant = _INIT_A
-    pool = []
-    for i in range(_POOL_SIZE):
-        mixed, constant = _hashmix(words[i] if i < len(words) else np.zeros_like(entropy), constant)
-        pool.append(mixed)
-    for src in range(_POOL_SIZE):
-        for dst in range(_POOL_SIZE):
-            if src != dst:
-                mixed, constant = _hashmix(pool[src], constant)
-                pool[dst] = _mix(pool[dst], mixed)
-    constant = _INIT_B
-    state = []
-    for i in range(_STATE_WORDS):
-        value = (pool[i % _POOL_SIZE] ^ np.uint64(constant)) & _WORD
-        constant = (constant * _MULT_B) & 0xFFFFFFFF
-        value = (value * np.uint64(constant)) & _WORD
-        state.append(value ^ (value >> _XSHIFT))
+    # both are the same as two words (low, high); the pool's other words start from zeros
+    words = np.zeros((_POOL_SIZE, entropy.size), dtype=np.uint64)
+    words[0], words[1] = entropy & _WORD, entropy >> _HALF
+    pool = _hashmix(words, 0)
+    constant = _POOL_SIZE
+    for src in range(_POOL_SIZE):  # each word mixed into the three others, in turn
+        others = [dst for dst in range(_POOL_SIZE) if dst != src]
+        mixed = _hashmix(np.broadcast_to(pool[src], (len(others), entropy.size)), constant)
+        pool[others] = _mix(pool[others], mixed)
+        constant += len(others)
+    value = (pool[np.arange(_STATE_WORDS) % _POOL_SIZE] ^ _HASH_B[:_STATE_WORDS]) & _WORD
+    value = (value * _HASH_B[1:]) & _WORD
+    state = value ^ (value >> _XSHIFT)
     # little-endian: 64-bit word k is 32-bit words 2k (low) and 2k + 1 (high)
-    return np.stack([state[2 * k] | (state[2 * k + 1] << _HALF) for k in range(_STATE_WORDS // 2)],
-                    axis=1)
+    return np.ascontiguousarray((state[0::2] | (state[1::2] << _HALF)).T)
 
 
 def pcg64_state(words: list[int]) -> dict[str, Any]:
