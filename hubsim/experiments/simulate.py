@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,11 @@ import pandas as pd
 from hubsim.model.arrivals import all_arrivals
 from hubsim.model.pathway import SAMPLED_SERIES, HubModel
 from hubsim.model.population import sample_all
-from hubsim.model.records import WAIT_LISTS
+from hubsim.model.records import WAIT_LISTS, repeated_text
 from hubsim.model.rng import Streams
 from hubsim.model.starting_state import StartingPlaces, prepend, starting_draws
 from hubsim.results import financial_year
+from hubsim.results.client_columns import ClientColumns
 from hubsim.results.kpis import HubPart, Usage, combine_kpis, compute_kpis
 from hubsim.results.wait_forecast import forecast_start_day
 from hubsim.results.waits import FORECAST_COLUMN
@@ -40,20 +42,25 @@ class Run:
     kpis: MappingProxyType[str, float]
 
 
-def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
-    """One row per simulated day: arrivals that day and the sampled series at its end.
-    ``date`` holds ``datetime.date`` objects (object dtype)."""
+def _timeseries_columns(model: HubModel, scenario: Scenario) -> dict[str, Any]:
+    """The columns of ``_timeseries``, in order, as arrays."""
     days = len(model.series["triage_backlog"])
     day = np.arange(days)
     arrived = model.draws.arrival_day[model.places.n if model.places is not None else 0:]
     arrivals = np.bincount(np.floor(arrived).astype(np.int64), minlength=days)
-    return pd.DataFrame({
-        "hub": scenario.hub,
+    return {
+        "hub": repeated_text(scenario.hub, days),
         "day": day,
         "date": (np.datetime64(scenario.start_date, "D") + day).astype(object),
         "arrivals": arrivals[:days],
         **{name: model.series[name] for name in SAMPLED_SERIES},
-    })
+    }
+
+
+def _timeseries(model: HubModel, scenario: Scenario) -> pd.DataFrame:
+    """One row per simulated day: arrivals that day and the sampled series at its end.
+    ``date`` holds ``datetime.date`` objects (object dtype)."""
+    return pd.DataFrame(_timeseries_columns(model, scenario))
 
 
 def hub_model(scenario: Scenario, seed: int, replication: int,
@@ -72,14 +79,27 @@ def hub_model(scenario: Scenario, seed: int, replication: int,
     return HubModel(run_scenario or scenario, draws, streams, places)
 
 
-def simulate_hub(
-    scenario: Scenario, seed: int, replication: int,
-) -> tuple[pd.DataFrame, pd.DataFrame, Usage]:
-    """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
+class HubResult(NamedTuple):
+    """One Hub's replication: its per-client records and daily timeseries, each as a frame and
+    as the columns it was built from (which the KPIs read), and its resource use."""
+
+    clients: pd.DataFrame
+    columns: ClientColumns
+    timeseries: pd.DataFrame
+    series: dict[str, Any]
+    usage: Usage
+
+
+def run_hub(scenario: Scenario, seed: int, replication: int) -> HubResult:
+    """One Hub's replication (streams keyed by the Hub's id). The clients' columns are built
+    once, as arrays: the forecast starts are computed from them, and the frame is built from
+    them, forecasts included, in one constructor."""
     model = hub_model(scenario, seed, replication)
     model.run()
-    clients = model.log.to_frame(model.draws, scenario)
-    clients[FORECAST_COLUMN] = forecast_start_day(clients, scenario)
+    columns = model.log.columns(model.draws, scenario)
+    table = ClientColumns(columns)
+    table = table.with_column(FORECAST_COLUMN, forecast_start_day(table, scenario))
+    clients = pd.DataFrame({**columns, FORECAST_COLUMN: table.floats(FORECAST_COLUMN)})
     lo, hi = scenario.warmup_days, scenario.horizon_days
     usage: Usage = {
         "triage": (model.triage.busy_minutes(lo, hi), model.triage.available_minutes(lo, hi)),
@@ -93,7 +113,16 @@ def simulate_hub(
                                                                         lo, hi)},
         "redeployed_weeks": model.capacity.redeployed_weeks,
     }
-    return clients, _timeseries(model, scenario), usage
+    series = _timeseries_columns(model, scenario)
+    return HubResult(clients, table, pd.DataFrame(series), series, usage)
+
+
+def simulate_hub(
+    scenario: Scenario, seed: int, replication: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, Usage]:
+    """One Hub: (clients, timeseries, usage). Streams are keyed by the Hub's id."""
+    result = run_hub(scenario, seed, replication)
+    return result.clients, result.timeseries, result.usage
 
 
 DRAIN_FIRST_EXTRA_DAYS = 1461.0  # a drain first tries four more years ...
@@ -152,13 +181,17 @@ def simulate(scenario: AnyScenario, seed: int = 0, replication: int = 0) -> Run:
     Hubs the KPIs are the totals, plus each Hub's KPIs named ``HUB:KPI``.
     """
     if isinstance(scenario, Scenario):
-        clients, timeseries, usage = simulate_hub(scenario, seed, replication)
-        kpis = compute_kpis(clients, timeseries, scenario, usage, Streams(seed, replication))
-        return Run(scenario, seed, replication, clients, timeseries, MappingProxyType(kpis))
-    parts = [HubPart(hub, *simulate_hub(hub, seed, replication)) for hub in scenario.hubs]
+        one = run_hub(scenario, seed, replication)
+        kpis = compute_kpis(one.columns, one.series, scenario, one.usage,
+                            Streams(seed, replication))
+        return Run(scenario, seed, replication, one.clients, one.timeseries,
+                   MappingProxyType(kpis))
+    results = [run_hub(hub, seed, replication) for hub in scenario.hubs]
+    parts = [HubPart(hub, r.clients, r.timeseries, r.usage)
+             for hub, r in zip(scenario.hubs, results, strict=True)]
     kpis = combine_kpis(parts, Streams(seed, replication))
-    for hub, clients, timeseries, usage in parts:
-        hub_kpis = compute_kpis(clients, timeseries, hub, usage, Streams(seed, replication))
+    for hub, r in zip(scenario.hubs, results, strict=True):
+        hub_kpis = compute_kpis(r.columns, r.series, hub, r.usage, Streams(seed, replication))
         for name, value in hub_kpis.items():
             kpis[f"{hub.hub}:{name}"] = value
     clients = pd.concat([p.clients for p in parts], ignore_index=True)

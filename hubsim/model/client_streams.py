@@ -14,6 +14,7 @@ words, no spawn key) and ``PCG64``'s seeding (``pcg_setseq_128_srandom_r``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,16 +28,39 @@ _INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED  # SeedSequence: drawing words from th
 _MIX_MULT_L, _MIX_MULT_R = 0xCA01F9DD, 0x4973F715
 _POOL_SIZE = 4  # SeedSequence's default pool size (32-bit words)
 _STATE_WORDS = 8  # PCG64 asks for 4 uint64 words: 8 uint32 words
+_CLIENT_WORDS = _STATE_WORDS // 2  # the uint64 words held per client
 _PCG_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG64's 128-bit LCG multiplier
 _MASK_128 = (1 << 128) - 1
 
 
-def _hashmix(value: np.ndarray, constant: int) -> tuple[np.ndarray, int]:
-    """SeedSequence's ``hashmix`` over an array; returns (mixed values, next hash constant)."""
-    value = (value ^ np.uint64(constant)) & _WORD
-    constant = (constant * _MULT_A) & 0xFFFFFFFF
-    value = (value * np.uint64(constant)) & _WORD
-    return value ^ (value >> _XSHIFT), constant
+_WORD_MASK = 0xFFFFFFFF  # the same mask, for the Python-int hash constants
+
+
+def _constants(first: int, multiplier: int, count: int) -> np.ndarray:
+    """``count + 1`` successive hash constants from ``first`` (each the last times
+    ``multiplier``, modulo 2**32), as a column: ``[k]`` is the k-th, shaped to broadcast over
+    rows of clients."""
+    out = [first]
+    for _ in range(count):
+        out.append((out[-1] * multiplier) & _WORD_MASK)
+    return np.array(out, dtype=np.uint64)[:, None]
+
+
+# SeedSequence's hash constants are the same for every seed: the pool's four entropy words,
+# then 12 cross-mixes (each word into the three others), then the eight state words
+_CROSS_MIXES = _POOL_SIZE * (_POOL_SIZE - 1)
+_HASH_A = _constants(_INIT_A, _MULT_A, _POOL_SIZE + _CROSS_MIXES)
+_HASH_B = _constants(_INIT_B, _MULT_B, _STATE_WORDS)
+
+
+def _hashmix(values: np.ndarray, first: int) -> np.ndarray:
+    """SeedSequence's ``hashmix`` of each row of ``values`` with the hash constants
+    ``_HASH_A[first + row]`` (xor) and the next one (multiply), as a constant per call."""
+    rows = len(values)
+    value = (values ^ _HASH_A[first:first + rows]) & _WORD
+    value = (value * _HASH_A[first + 1:first + 1 + rows]) & _WORD
+    mixed: np.ndarray = value ^ (value >> _XSHIFT)
+    return mixed
 
 
 def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -48,6 +72,9 @@ def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def seed_words(seeds: np.ndarray) -> np.ndarray:
     """The four 64-bit words ``SeedSequence(seed).generate_state(4, np.uint64)`` of each seed.
 
+    SeedSequence's steps, each over every seed at once and over the pool's words at once where
+    they do not depend on each other (rows of a (words x seeds) array).
+
     Parameters
     ----------
     seeds : non-negative integers below 2**64, any shape flattened to ``n``
@@ -58,28 +85,21 @@ def seed_words(seeds: np.ndarray) -> np.ndarray:
     """
     entropy = np.asarray(seeds, dtype=np.uint64).ravel()
     # a seed below 2**32 is one word of entropy, else two: the missing word mixes as a zero, so
-    # both are the same as two words (low, high)
-    words = [entropy & _WORD, entropy >> _HALF]
-    constant = _INIT_A
-    pool = []
-    for i in range(_POOL_SIZE):
-        mixed, constant = _hashmix(words[i] if i < len(words) else np.zeros_like(entropy), constant)
-        pool.append(mixed)
-    for src in range(_POOL_SIZE):
-        for dst in range(_POOL_SIZE):
-            if src != dst:
-                mixed, constant = _hashmix(pool[src], constant)
-                pool[dst] = _mix(pool[dst], mixed)
-    constant = _INIT_B
-    state = []
-    for i in range(_STATE_WORDS):
-        value = (pool[i % _POOL_SIZE] ^ np.uint64(constant)) & _WORD
-        constant = (constant * _MULT_B) & 0xFFFFFFFF
-        value = (value * np.uint64(constant)) & _WORD
-        state.append(value ^ (value >> _XSHIFT))
+    # both are the same as two words (low, high); the pool's other words start from zeros
+    words = np.zeros((_POOL_SIZE, entropy.size), dtype=np.uint64)
+    words[0], words[1] = entropy & _WORD, entropy >> _HALF
+    pool = _hashmix(words, 0)
+    constant = _POOL_SIZE
+    for src in range(_POOL_SIZE):  # each word mixed into the three others, in turn
+        others = [dst for dst in range(_POOL_SIZE) if dst != src]
+        mixed = _hashmix(np.broadcast_to(pool[src], (len(others), entropy.size)), constant)
+        pool[others] = _mix(pool[others], mixed)
+        constant += len(others)
+    value = (pool[np.arange(_STATE_WORDS) % _POOL_SIZE] ^ _HASH_B[:_STATE_WORDS]) & _WORD
+    value = (value * _HASH_B[1:]) & _WORD
+    state = value ^ (value >> _XSHIFT)
     # little-endian: 64-bit word k is 32-bit words 2k (low) and 2k + 1 (high)
-    return np.stack([state[2 * k] | (state[2 * k + 1] << _HALF) for k in range(_STATE_WORDS // 2)],
-                    axis=1)
+    return np.ascontiguousarray((state[0::2] | (state[1::2] << _HALF)).T)
 
 
 def pcg64_state(words: list[int]) -> dict[str, Any]:
@@ -105,12 +125,42 @@ class ClientStreams:
     def __init__(self, seeds: np.ndarray, which: np.ndarray | None = None) -> None:
         seeds = np.asarray(seeds).ravel()
         clients = np.arange(len(seeds)) if which is None else np.flatnonzero(which)
+        bits = np.random.PCG64(0)
+        self._prepare(clients, seed_words(seeds[clients]), bits, np.random.Generator(bits))
+
+    def _prepare(self, clients: np.ndarray, words: np.ndarray, bits: np.random.PCG64,
+                 rng: np.random.Generator) -> None:
+        """Hold ``clients``' seed words (one row each) and draw with ``rng`` over ``bits``."""
         # flat, four words a client: a list per client would be an object for the garbage
         # collector to track
-        self._words: list[int] = seed_words(seeds[clients]).ravel().tolist()
-        self._row = dict(zip(clients.tolist(), range(0, 4 * len(clients), 4), strict=True))
-        self._bits = np.random.PCG64(0)
-        self._rng = np.random.Generator(self._bits)
+        self._words: list[int] = words.ravel().tolist()
+        self._row = dict(zip(clients.tolist(),
+                             range(0, _CLIENT_WORDS * len(clients), _CLIENT_WORDS), strict=True))
+        self._bits, self._rng = bits, rng
+
+    @classmethod
+    def several(
+        cls, sources: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    ) -> dict[str, ClientStreams]:
+        """One ``ClientStreams(seeds, which)`` per name of ``sources`` (name -> (seeds, which)),
+        the same streams, with every chosen client's seed words computed in one pass (the
+        arithmetic is per seed, so in one array or several it gives the same words).
+
+        They share one ``PCG64``: each draw sets its state first, so sharing changes nothing.
+        """
+        chosen = {name: (np.flatnonzero(which), np.asarray(seeds).ravel())
+                  for name, (seeds, which) in sources.items()}
+        words = seed_words(np.concatenate([seeds[clients] for clients, seeds in chosen.values()]))
+        bits = np.random.PCG64(0)
+        rng = np.random.Generator(bits)
+        out: dict[str, ClientStreams] = {}
+        first = 0
+        for name, (clients, _) in chosen.items():
+            streams = cls.__new__(cls)
+            streams._prepare(clients, words[first:first + clients.size], bits, rng)
+            out[name] = streams
+            first += clients.size
+        return out
 
     def uniforms(self, client: int, count: int, skip: int = 0) -> list[float]:
         """Draws ``skip`` to ``skip + count`` (from 0) of the client's uniforms on [0, 1): those of

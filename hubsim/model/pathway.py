@@ -92,10 +92,11 @@ class HubModel:
         self.places = places
         self._first_arrival = 0 if places is None else places.n
         self._d = _Lists(draws)
-        self._streams = {  # each course's own DNA and drop-out stream, for the clients routed there
-            kind: ClientStreams(getattr(draws, f"{kind}_seed"), draws.pathway == pathway)
+        self._streams = ClientStreams.several({  # each course's own DNA and drop-out stream,
+            # for the clients routed there
+            kind: (getattr(draws, f"{kind}_seed"), draws.pathway == pathway)
             for kind, pathway in (("therapy", _HUB_THERAPY), ("brief", _BRIEF))
-        }
+        })
         self.env = simpy.Environment()
         self.capacity = HubCapacity(self.env, scenario, streams)
         self.triage = self.capacity.triage

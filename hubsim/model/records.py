@@ -51,6 +51,26 @@ def categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(categories))
 
 
+@functools.lru_cache(maxsize=_DTYPE_CACHE_SIZE)
+def _text_labels(labels: tuple[str, ...]) -> pd.api.extensions.ExtensionArray:
+    """``labels`` as the array a frame makes of strings (immutable, shared: only ever read by
+    ``take``)."""
+    return pd.Series(list(labels)).array
+
+
+def text_column(labels: tuple[str, ...], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A text column holding ``labels[codes[i]]`` in row ``i``, of the dtype a frame infers for
+    strings (pandas ``str``; ``object`` before pandas 3): taken from the labels, where
+    converting an array of strings would look at every row's string."""
+    return _text_labels(labels).take(np.asarray(codes, dtype=np.intp))
+
+
+def repeated_text(text: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """A text column (as ``text_column``) holding ``text`` in each of ``n`` rows."""
+    return text_column((text,), np.zeros(n, dtype=np.intp))
+
+
+_SEXES = ("female", "male")
 _UNTRIAGED_OFFSET = 1  # log.pathway is -1 until triaged: category 0 is "none"
 _PATHWAY_DTYPE = categorical_dtype(("none", *PATHWAYS))
 _EXIT_DTYPE = categorical_dtype(EXIT_REASONS)
@@ -119,19 +139,27 @@ class ClientLog:
                      "exit_reason", "stage"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
 
+    def columns(self, draws: ClientDraws, scenario: Scenario) -> dict[str, Any]:
+        """The columns of ``to_frame``, in order: numpy arrays, ``pd.Categorical`` for labels
+        and pandas string arrays for text, one entry per client each (freezes the log).
+
+        What the KPIs read without building the frame (``hubsim.results.client_columns``).
+        """
+        self.freeze()
+        return {
+            **_profile_columns(draws, scenario),
+            **self._triage_columns(draws),
+            **self._course_columns(draws),
+            **self._exit_columns(draws, scenario),
+        }
+
     def to_frame(self, draws: ClientDraws, scenario: Scenario) -> pd.DataFrame:
         """One row per client, units in column names (days from the scenario start date).
 
         Built in one DataFrame constructor: inserting columns one at a time costs far more than
         the arrays themselves.
         """
-        self.freeze()
-        return pd.DataFrame({
-            **_profile_columns(draws, scenario),
-            **self._triage_columns(draws),
-            **self._course_columns(draws),
-            **self._exit_columns(draws, scenario),
-        })
+        return pd.DataFrame(self.columns(draws, scenario))
 
     def _triage_columns(self, draws: ClientDraws) -> dict[str, object]:
         return {
@@ -184,11 +212,12 @@ def _profile_columns(draws: ClientDraws, scenario: Scenario) -> dict[str, object
     populations = categorical_dtype(("own", *scenario.profiles))
     return {
         "client_id": np.arange(draws.n),
-        "hub": scenario.hub,
+        "hub": repeated_text(scenario.hub, draws.n),
         "arrival_day": draws.arrival_day,
         "population": pd.Categorical.from_codes(draws.profile, dtype=populations),
         "sector": pd.Categorical.from_codes(draws.sector, dtype=categorical_dtype(SECTORS)),
-        "sex": np.where(draws.female, "female", "male"),
+        "sex": text_column(_SEXES, np.where(draws.female, _SEXES.index("female"),
+                                            _SEXES.index("male"))),
         "ethnicity": pd.Categorical.from_codes(draws.ethnicity,
                                                dtype=categorical_dtype(ETHNICITIES)),
         **{factor: draws.risk[:, i] for i, factor in enumerate(RISK_FACTORS)},
@@ -198,7 +227,7 @@ def _profile_columns(draws: ClientDraws, scenario: Scenario) -> dict[str, object
     }
 
 
-def label_codes(column: pd.Series) -> tuple[np.ndarray, tuple[str | None, ...]]:
+def label_codes(column: pd.Series | pd.Categorical) -> tuple[np.ndarray, tuple[str | None, ...]]:
     """Codes and labels of a column of labels (``pathway``, ``exit_reason``, ...).
 
     Row ``i``'s label is ``labels[codes[i]]``: a categorical column gives its own codes and
@@ -207,13 +236,21 @@ def label_codes(column: pd.Series) -> tuple[np.ndarray, tuple[str | None, ...]]:
     ``labels`` and indexed by ``codes``, give it None: it matches no label.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes, categories = column.array.codes, column.dtype.categories
+        categorical = column.array if isinstance(column, pd.Series) else column
+        codes, categories = categorical.codes, categorical.categories
     else:
         codes, categories = pd.factorize(column)
     return codes, (*categories, None)
 
 
+def label_mask(
+    codes: np.ndarray, names: tuple[str | None, ...], labels: tuple[str, ...]
+) -> np.ndarray:
+    """Boolean array: rows whose label (``names[codes[i]]``, see ``label_codes``) is one of
+    ``labels``."""
+    return np.array([name in labels for name in names])[codes]
+
+
 def has_label(column: pd.Series, *labels: str) -> np.ndarray:
     """Boolean array: rows of ``column`` whose label is one of ``labels`` (compared by code)."""
-    codes, names = label_codes(column)
-    return np.array([name in labels for name in names])[codes]
+    return label_mask(*label_codes(column), labels)

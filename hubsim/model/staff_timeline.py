@@ -29,21 +29,24 @@ long-run share of time off sick is ``p``. Sickness may overlap leave.
 
 Randomness: everything is drawn before the run from the role's own stream, so a change to one role
 never shifts another's draws. Each post has three child streams (spawned in post order): who holds
-it, their leave and their sickness. All three are drawn in time order, so the draws for the first
-``T`` days do not depend on the horizon (a run with a longer horizon repeats the shorter one's
-staff up to its horizon).
+it, their leave and their sickness; a stream never drawn from (no leave, no sickness) is never
+built. All three are drawn in time order, so the draws for the first ``T`` days do not depend on
+the horizon (a run with a longer horizon repeats the shorter one's staff up to its horizon).
 
 Units: days from the scenario start date; WTE; working days of leave.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hubsim.model.calendar import Interval, bank_holiday_days, merge
+from hubsim.model.rng import LazyChildren
 from hubsim.scenario.schema import Scenario
 from hubsim.scenario.staff import Role
 from hubsim.scenario.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_PER_WEEK
@@ -202,7 +205,12 @@ def _leave_sizes(entitlement_days: float) -> list[float]:
         [rest] if rest > LEAVE_TOLERANCE_DAYS else [])
 
 
-def _leave(role: Role, rng: np.random.Generator, a: float, b: float,
+Stream = Callable[[], np.random.Generator]
+"""A stream, built when first called for (``LazyChildren``): a role without leave or sickness
+never builds those streams."""
+
+
+def _leave(role: Role, stream: Stream, a: float, b: float,
            days: _LeaveDays) -> list[Interval]:
     """Leave spells of one person in post over [a, b), leave year by leave year from ``a``.
 
@@ -213,6 +221,7 @@ def _leave(role: Role, rng: np.random.Generator, a: float, b: float,
     sizes = _leave_sizes(role.annual_leave_days)
     if not sizes:
         return []
+    rng = stream()
     part = DAYS_PER_YEAR / len(sizes)
     out: list[Interval] = []
     year = a
@@ -232,12 +241,13 @@ def _leave(role: Role, rng: np.random.Generator, a: float, b: float,
     return out
 
 
-def _sickness(role: Role, rng: np.random.Generator, a: float, b: float) -> list[Interval]:
+def _sickness(role: Role, stream: Stream, a: float, b: float) -> list[Interval]:
     """Sickness spells of one person in post over [a, b): well stretches and spells in turn."""
     share = role.sickness_absence_pct / PERCENT
     mean_spell = role.sickness_spell_days.mean_value
     if share <= 0 or mean_spell <= 0:
         return []
+    rng = stream()
     mean_well = mean_spell * (1.0 - share) / share
     out: list[Interval] = []
     t = a + rng.exponential(mean_well)
@@ -264,16 +274,16 @@ def _clip(intervals: list[Interval], lo: float, hi: float) -> tuple[Interval, ..
     return tuple((max(x, lo), min(y, hi)) for x, y in intervals if min(y, hi) > max(x, lo))
 
 
-def _post_spells(post: int, role: Role, rngs: list[np.random.Generator],
+def _post_spells(post: int, role: Role, streams: Sequence[Stream],
                  stretches: list, days: _LeaveDays) -> list[Spell]:
     """The spells of one funded post: its holders, each with their leave and sickness."""
-    occupancy_rng, leave_rng, sickness_rng = rngs
+    occupancy_stream, leave_stream, sickness_stream = streams
     spells = []
     for stretch in stretches:
         lagged = stretch[0][0] > 0
-        for a, b in _occupancy(role, occupancy_rng, stretch[0][0], stretch[-1][1], lagged):
-            leave = _leave(role, leave_rng, a, b, days)
-            sick = _sickness(role, sickness_rng, a, b)
+        for a, b in _occupancy(role, occupancy_stream(), stretch[0][0], stretch[-1][1], lagged):
+            leave = _leave(role, leave_stream, a, b, days)
+            sick = _sickness(role, sickness_stream, a, b)
             for s, e, wte in stretch:
                 lo, hi = max(s, a), min(e, b)
                 if hi > lo:
@@ -298,16 +308,19 @@ def role_timeline(name: str, role: Role, scenario: Scenario,
     name : role name (e.g. ``"triage"``)
     role : the role's validated settings
     scenario : the scenario (start date, horizon, calendar)
-    rng : the role's stream; each post draws from its own children of it (see module docstring)
+    rng : the role's stream; each post draws from its own children of it (see module
+        docstring), built only if drawn from (``LazyChildren``: ``rng`` must not spawn again)
     """
     horizon = scenario.horizon_days
     steps = funded_steps(role, scenario)
     days = _LeaveDays(scenario)
     spells: list[Spell] = []
     posts = math.ceil(max(w for _, w in steps) - 1e-9) if steps else 0
+    children = LazyChildren(rng)  # post p's streams: children STREAMS_PER_POST * p + 0, 1, 2
     for post in range(posts):
-        rngs = rng.spawn(STREAMS_PER_POST)
-        spells += _post_spells(post, role, rngs, _post_funding(steps, post, horizon), days)
+        streams = [functools.partial(children.__getitem__, STREAMS_PER_POST * post + k)
+                   for k in range(STREAMS_PER_POST)]
+        spells += _post_spells(post, role, streams, _post_funding(steps, post, horizon), days)
     post = posts
     for loan in role.borrowed:
         lo = max(0.0, float((loan.start - scenario.start_date).days))

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from hubsim.model.records import WAIT_LISTS
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.results.waits import client_rows, list_rows
 from hubsim.scenario.schema import Scenario
 
@@ -43,30 +43,30 @@ def closure_day(scenario: Scenario) -> float | None:
     return day if day <= scenario.horizon_days else None
 
 
-def closure_kpis(clients: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
-    """The closure KPIs (``CLOSURE_KPIS``) of one Hub's clients (all of them); {} without a
-    closure in the horizon."""
+def closure_kpis(clients: ClientTable, scenario: Scenario) -> dict[str, float]:
+    """The closure KPIs (``CLOSURE_KPIS``) of one Hub's clients (all of them, a frame or
+    ``ClientColumns``); {} without a closure in the horizon."""
     day = closure_day(scenario)
     if day is None:
         return {}
-    rows = client_rows(clients)
+    columns = ClientColumns.of(clients)
+    rows = client_rows(columns)
     at_closure = np.abs(rows["exit_day"] - day) <= SAME_INSTANT_DAYS
     kpis = {}
     for kind in WAIT_LISTS:
         joined, records = list_rows(rows, kind)
         waiting = (records.join_day <= day) & np.isnan(records.start_day) & at_closure[joined]
         kpis[f"{kind}_waiting_at_closure"] = float(np.count_nonzero(waiting))
-    reason = clients["exit_reason"].astype(str).to_numpy()
-    in_course = ~np.isnan(clients["course_start_day"].to_numpy(float))
+    in_course = ~np.isnan(columns.floats("course_start_day"))
     kpis["courses_ended_at_closure"] = float(np.count_nonzero(in_course & at_closure))
     kpis["handed_on_at_closure"] = float(np.count_nonzero(
-        at_closure & (reason == HANDED_ON_REASON)))
+        at_closure & columns.has_label("exit_reason", HANDED_ON_REASON)))
     kpis["discharged_at_closure"] = float(np.count_nonzero(
-        at_closure & np.isin(reason, DISCHARGE_REASONS)))
+        at_closure & columns.has_label("exit_reason", *DISCHARGE_REASONS)))
     return kpis
 
 
-def combine_closure_kpis(parts: Sequence[tuple[Scenario, pd.DataFrame]]) -> dict[str, float]:
+def combine_closure_kpis(parts: Sequence[tuple[Scenario, ClientTable]]) -> dict[str, float]:
     """Closure KPIs of several Hubs (each its scenario and clients): counts added over the Hubs
     that close within their horizon; {} if none does."""
     total: dict[str, float] = {}

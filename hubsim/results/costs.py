@@ -58,8 +58,8 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from hubsim.model.records import has_label, label_codes
 from hubsim.results import financial_year
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.results.prices import price_factor
 from hubsim.scenario.economics import Costs
 from hubsim.scenario.schema import Scenario
@@ -103,25 +103,25 @@ def activity_rates_gbp_per_minute(scenario: Scenario) -> dict[str, float]:
     return rates
 
 
-def _activity_minutes(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+def _activity_minutes(window: ClientColumns, scenario: Scenario) -> dict[str, np.ndarray]:
     """Expected staff minutes per client, one array per activity (``ACTIVITIES`` order)."""
     triage = scenario.triage
-    reached = ~np.isnan(window["triage_day"].to_numpy(float))
-    failed = window["triage_attempts"].to_numpy() - reached
-    booked = window["sessions_attended"].to_numpy() + window["sessions_missed"].to_numpy()
+    reached = ~np.isnan(window.floats("triage_day"))
+    failed = window.values("triage_attempts") - reached
+    booked = window.values("sessions_attended") + window.values("sessions_missed")
     session = {"therapy": scenario.therapy.session_minutes,
                "brief": scenario.brief_support.session_minutes}
-    referred = ~np.isnan(window["referral_day"].to_numpy(float))
+    referred = ~np.isnan(window.floats("referral_day"))
     return {
         "triage": reached * (triage.call_minutes.mean_value + triage.admin_minutes.mean_value)
         + failed * triage.failed_attempt_minutes.mean_value,
-        **{a: np.where(has_label(window["pathway"], COURSE_OF_ACTIVITY[a]), booked * minutes, 0.0)
+        **{a: np.where(window.has_label("pathway", COURSE_OF_ACTIVITY[a]), booked * minutes, 0.0)
            for a, minutes in session.items()},
         "navigation": referred * scenario.costs.navigation_minutes,
     }
 
 
-def _activity_gbp(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+def _activity_gbp(window: ClientColumns, scenario: Scenario) -> dict[str, np.ndarray]:
     """Staff cost of each client's activities, GBP at ``price_year``, one array per activity."""
     rates = activity_rates_gbp_per_minute(scenario)
     factor = to_price_year(scenario, scenario.costs.unit_costs_price_year)
@@ -131,15 +131,15 @@ def _activity_gbp(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndar
 
 def activity_costs(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Staff cost of each client's activities, GBP at ``price_year`` (columns ``ACTIVITIES``)."""
-    return pd.DataFrame(_activity_gbp(window, scenario), index=window.index)
+    return pd.DataFrame(_activity_gbp(ClientColumns(window), scenario), index=window.index)
 
 
-def _routes(window: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _routes(window: ClientColumns) -> tuple[np.ndarray, np.ndarray]:
     """(each client's route code, the route of each code): a ``costs.downstream.mental_health``
     key, or ``external:DESTINATION`` for a client referred on to a destination. Computed on the
     codes of ``pathway`` and ``external_destination``, never row by row."""
-    pathway, pathways = label_codes(window["pathway"])
-    destination, destinations = label_codes(window["external_destination"])
+    pathway, pathways = window.labels("pathway")
+    destination, destinations = window.labels("external_destination")
     routes = np.array(["not_triaged" if p == "none" else p for p in pathways]
                       + [f"external:{d}" for d in destinations], dtype=object)
     referred = (np.array([p == "external_referral" for p in pathways])[pathway]
@@ -150,10 +150,10 @@ def _routes(window: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return code, routes
 
 
-def downstream_route(window: pd.DataFrame) -> np.ndarray:
+def downstream_route(window: ClientTable) -> np.ndarray:
     """Each client's downstream route: a ``costs.downstream.mental_health`` key, or
     ``external:DESTINATION`` for a client referred on to a destination."""
-    code, routes = _routes(window)
+    code, routes = _routes(ClientColumns.of(window))
     return routes[code]
 
 
@@ -183,7 +183,7 @@ def _gamma_quantile(u: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarr
 
 
 def _downstream_gbp(
-    window: pd.DataFrame, scenario: Scenario, rng: np.random.Generator | None
+    window: ClientColumns, scenario: Scenario, rng: np.random.Generator | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(route code, route of each code, mental-health GBP, wider GBP) per client: see
     ``downstream_costs``."""
@@ -202,7 +202,7 @@ def _downstream_gbp(
     if rng is None:
         mh, other = mean, wider_mean
     else:
-        ids = window["client_id"].to_numpy()
+        ids = window.values("client_id")
         u = rng.random((int(ids.max()) + 1 if len(ids) else 0, DOWNSTREAM_DRAWS))[ids]
         mh = _gamma_quantile(u[:, 0], mean, sd)
         other = _gamma_quantile(u[:, 1], wider_mean, wider_sd)
@@ -228,7 +228,7 @@ def downstream_costs(
     -------
     columns ``route``, ``downstream_mh_gbp``, ``downstream_wider_gbp``.
     """
-    code, routes, mh, other = _downstream_gbp(window, scenario, rng)
+    code, routes, mh, other = _downstream_gbp(ClientColumns(window), scenario, rng)
     return pd.DataFrame({"route": routes[code], "downstream_mh_gbp": mh,
                          "downstream_wider_gbp": other}, index=window.index)
 
@@ -291,13 +291,14 @@ def _paid(scenario: Scenario, usage: Mapping[str, object], key: str) -> Mapping[
 def staff_cost_gbp(
     scenario: Scenario, usage: Mapping[str, object], view: str = "full",
     discounted: bool = False, roles: tuple[str, ...] | None = None,
+    per_wte: Mapping[str, Mapping[str, float]] | None = None,
 ) -> float:
     """Staff cost in the KPI window, GBP at ``price_year``: WTE-years paid per role
     (``usage["paid_wte_years"]``, or ``usage["discounted_paid_wte_years"]`` when
     ``discounted``; without it, each role's ``wte`` over the window) x the role's annual cost
     per WTE in ``view`` (``full`` or ``payroll``, see ``role_cost_per_wte_gbp``); only
-    ``roles`` if given."""
-    per_wte = _role_costs(scenario)
+    ``roles`` if given. ``per_wte``: every role's ``role_cost_per_wte_gbp``, if at hand."""
+    per_wte = _role_costs(scenario) if per_wte is None else per_wte
     paid = _paid(scenario, usage, "discounted_paid_wte_years" if discounted
                  else "paid_wte_years")
     return float(sum(years * per_wte[name][view] for name, years in paid.items()
@@ -310,32 +311,36 @@ def _annuity_years(discount_rate: float, years: float) -> float:
     return years if rho == 0 else -math.expm1(-rho * years) / rho
 
 
-def _discount_factor(scenario: Scenario, window: pd.DataFrame) -> np.ndarray:
+def _discount_factor(scenario: Scenario, window: ClientColumns) -> np.ndarray:
     """Each client's discount factor from the start of the KPI window to their screening."""
-    years = (window["arrival_day"].to_numpy(float) - scenario.warmup_days) / DAYS_PER_YEAR
+    years = (window.floats("arrival_day") - scenario.warmup_days) / DAYS_PER_YEAR
     return np.exp(-np.log1p(scenario.costs.discount_rate) * years)
 
 
 def cost_parts(
-    window: pd.DataFrame, scenario: Scenario, usage: Mapping[str, object],
+    window: ClientTable, scenario: Scenario, usage: Mapping[str, object],
     rng: np.random.Generator | None = None,
 ) -> dict[str, float]:
-    """Additive cost components of one Hub (GBP at ``price_year``): summed across Hubs."""
+    """Additive cost components of one Hub (GBP at ``price_year``): summed across Hubs.
+    ``window``: the clients who count, as a frame or as ``ClientColumns``."""
+    window = ClientColumns.of(window)
     costs = scenario.costs
     unit_factor = to_price_year(scenario, costs.unit_costs_price_year)
     years = window_years(scenario)
     _, _, mh, wider = _downstream_gbp(window, scenario, rng)
     activity = _activity_gbp(window, scenario)
+    per_wte = _role_costs(scenario)  # once, for the four staff costs
     parts = {
-        "cost_staff_gbp": staff_cost_gbp(scenario, usage),
+        "cost_staff_gbp": staff_cost_gbp(scenario, usage, per_wte=per_wte),
         "cost_setup_gbp": costs.setup_gbp * unit_factor,
         "cost_non_staff_gbp": costs.non_staff_annual_gbp * years * unit_factor,
         "downstream_mh_gbp": total(mh),
         "downstream_wider_gbp": total(wider),
         **{f"activity_{a}_gbp": total(activity[a]) for a in ACTIVITIES},
-        "cost_staff_payroll_gbp": staff_cost_gbp(scenario, usage, "payroll"),
+        "cost_staff_payroll_gbp": staff_cost_gbp(scenario, usage, "payroll", per_wte=per_wte),
         "cost_overheads_gbp": costs.overheads_annual_gbp * years * unit_factor,
-        "cost_staff_therapy_gbp": staff_cost_gbp(scenario, usage, roles=THERAPY_ROLES),
+        "cost_staff_therapy_gbp": staff_cost_gbp(scenario, usage, roles=THERAPY_ROLES,
+                                                 per_wte=per_wte),
     }
     parts["cost_downstream_gbp"] = parts["downstream_mh_gbp"] + parts["downstream_wider_gbp"]
     parts["activity_total_gbp"] = sum(parts[f"activity_{a}_gbp"] for a in ACTIVITIES)
@@ -343,7 +348,8 @@ def cost_parts(
     horizon = _annuity_years(scenario.costs.discount_rate, scenario.outcomes.horizon_years)
     wider_years = horizon / costs.downstream.period_years  # episodes of ~6 months, discounted
     parts["cost_discounted_gbp"] = float(
-        staff_cost_gbp(scenario, usage, discounted=True) + parts["cost_setup_gbp"]
+        staff_cost_gbp(scenario, usage, discounted=True, per_wte=per_wte)
+        + parts["cost_setup_gbp"]
         + costs.non_staff_annual_gbp * unit_factor
         * _annuity_years(costs.discount_rate, years)
         + total(mh * discount) + total(wider * discount) * wider_years
@@ -353,7 +359,7 @@ def cost_parts(
 
 
 def costs_by_financial_year(
-    window: pd.DataFrame, scenario: Scenario, usage: Mapping[str, object],
+    window: ClientTable, scenario: Scenario, usage: Mapping[str, object],
     downstream_gbp: np.ndarray,
 ) -> dict[str, float]:
     """Total cost (GBP at ``price_year``) in each financial year the KPI window overlaps, as
@@ -361,7 +367,7 @@ def costs_by_financial_year(
 
     Parameters
     ----------
-    window : the clients who count
+    window : the clients who count (a frame or ``ClientColumns``)
     scenario : their Hub's scenario
     usage : resource use; ``paid_wte_years_by_fy`` (year -> role -> WTE-years paid), else each
         role's ``wte`` over the window's days in the year
@@ -377,7 +383,7 @@ def costs_by_financial_year(
         year: {n: r.wte * (b - a) / DAYS_PER_YEAR for n, r in roles.items()}
         for year, a, b in years}
     screened = financial_year.years_of_days(scenario.start_date,
-                                            window["arrival_day"].to_numpy(float))
+                                            ClientColumns.of(window).floats("arrival_day"))
     out: dict[str, float] = {}
     for year, a, b in years:
         staff = sum(v * roles[n].annual_cost_gbp for n, v in paid.get(year, {}).items())
@@ -391,13 +397,15 @@ COUNT_COLUMNS: tuple[str, ...] = ("pathway", "exit_reason", "triage_day")
 """The columns ``client_counts`` reads."""
 
 
-def client_counts(window: pd.DataFrame) -> dict[str, float]:
+def client_counts(window: ClientTable) -> dict[str, float]:
     """Denominators of the cost ratios: clients arrived, keyworkers supported (reached by a Hub
-    clinician at triage) and Hub therapy courses completed (``COUNT_COLUMNS`` of ``window``)."""
-    completed = (has_label(window["pathway"], "hub_therapy")
-                 & has_label(window["exit_reason"], "completed"))
+    clinician at triage) and Hub therapy courses completed (``COUNT_COLUMNS`` of ``window``, a
+    frame or ``ClientColumns``)."""
+    window = ClientColumns.of(window)
+    completed = (window.has_label("pathway", "hub_therapy")
+                 & window.has_label("exit_reason", "completed"))
     return {"arrived": float(len(window)),
-            "supported": float(np.count_nonzero(~np.isnan(window["triage_day"].to_numpy(float)))),
+            "supported": float(np.count_nonzero(~np.isnan(window.floats("triage_day")))),
             "therapy_completed": float(np.count_nonzero(completed))}
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from hubsim.model.rng import Streams, make_stream
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.results.costs import client_counts, cost_parts, cost_ratios
 from hubsim.results.outcomes import client_outcome_arrays, outcome_parts, outcome_ratios
 from hubsim.scenario.schema import Scenario
@@ -50,14 +50,14 @@ def costs_rng(scenario: Scenario, streams: Streams | None) -> np.random.Generato
 
 
 def _parts(
-    window: pd.DataFrame, scenario: Scenario, usage: Mapping, streams: Streams | None
+    window: ClientColumns, scenario: Scenario, usage: Mapping, streams: Streams | None
 ) -> dict[str, float]:
     parts = cost_parts(window, scenario, usage, costs_rng(scenario, streams))
     parts.update(outcome_parts(client_outcome_arrays(window, scenario), scenario))
     return parts
 
 
-def _finish(parts: dict[str, float], window: pd.DataFrame) -> dict[str, float]:
+def _finish(parts: dict[str, float], window: ClientTable) -> dict[str, float]:
     counts = client_counts(window)
     kpis = dict(parts)
     kpis.update(cost_ratios(parts, counts))
@@ -66,30 +66,32 @@ def _finish(parts: dict[str, float], window: pd.DataFrame) -> dict[str, float]:
 
 
 def economic_kpis(
-    window: pd.DataFrame, scenario: Scenario, usage: Mapping, streams: Streams | None = None
+    window: ClientTable, scenario: Scenario, usage: Mapping, streams: Streams | None = None
 ) -> dict[str, float]:
     """Economic KPIs of one Hub's replication (units in ``ECONOMIC_KPI_UNITS``).
 
     Parameters
     ----------
-    window : the clients who count (arrived on or after ``warmup_days``)
+    window : the clients who count (arrived on or after ``warmup_days``), as a frame or as
+        ``ClientColumns``
     scenario : the Hub's scenario
     usage : resource use; ``usage["paid_wte_years"]`` (role -> WTE-years paid in the window)
         gives staff costs (without it, each role's ``wte`` over the window)
     streams : the replication's named streams (any prefix: only ``seed`` and ``replication``
         are used); None costs each client at their route's mean
     """
-    return _finish(_parts(window, scenario, usage, streams), window)
+    columns = ClientColumns.of(window)
+    return _finish(_parts(columns, scenario, usage, streams), columns)
 
 
 def combine_economic_kpis(
-    per_hub: Sequence[tuple[Scenario, pd.DataFrame, Mapping]], pooled: pd.DataFrame,
+    per_hub: Sequence[tuple[Scenario, ClientTable, Mapping]], pooled: ClientTable,
     streams: Streams | None = None,
 ) -> dict[str, float]:
     """Economic KPIs of several Hubs together: each Hub's (scenario, window, usage) costed and
     valued with its own streams, additive parts summed, ratios over the ``pooled`` window."""
     total: dict[str, float] = {}
     for scenario, window, usage in per_hub:
-        for name, value in _parts(window, scenario, usage, streams).items():
+        for name, value in _parts(ClientColumns.of(window), scenario, usage, streams).items():
             total[name] = total.get(name, 0.0) + value
     return _finish(total, pooled)

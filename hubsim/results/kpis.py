@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple, TypedDict
+from typing import Any, NamedTuple, TypeAlias, TypedDict
 
 import numpy as np
 import pandas as pd
 
-from hubsim.model.records import WAIT_LISTS, has_label, label_codes
+from hubsim.model.records import WAIT_LISTS
 from hubsim.model.rng import Streams
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.results.closure import CLOSURE_KPIS, closure_kpis, combine_closure_kpis
 from hubsim.results.costs import COUNT_COLUMNS
 from hubsim.results.economic_kpis import ECONOMIC_KPI_UNITS, combine_economic_kpis, economic_kpis
@@ -33,6 +34,11 @@ CORE_KPIS: tuple[str, ...] = (
 )
 """The interface KPIs (DESIGN.md 6). Wait KPIs count every joiner of a list
 (``hubsim.results.waits``)."""
+
+
+DailySeries: TypeAlias = pd.DataFrame | Mapping[str, Any]
+"""A Hub's daily timeseries: the frame, or its columns (name -> array; ``day`` and
+``therapy_waitlist`` are read)."""
 
 
 class Usage(TypedDict):
@@ -71,14 +77,16 @@ def counted_clients(arrival_day: np.ndarray, warmup_days: float | np.ndarray) ->
     return (arrival_day >= warmup_days) | (np.asarray(warmup_days) <= 0)
 
 
-def _window(clients: pd.DataFrame, timeseries: pd.DataFrame, warmup_days: float):
+def _window(
+    clients: ClientColumns, timeseries: DailySeries, warmup_days: float
+) -> tuple[ClientColumns, np.ndarray]:
     """(clients who arrived on or after ``warmup_days``, ``therapy_waitlist`` on those days):
     ``clients`` itself when every client counts (no copy). With no warm-up every client counts,
     those already with the Hub at the start (a ``[state]``, arrived before day 0) too."""
-    keep = counted_clients(clients["arrival_day"].to_numpy(), warmup_days)
-    waitlist = timeseries["therapy_waitlist"].to_numpy()
-    return (clients if keep.all() else clients[keep],
-            waitlist[timeseries["day"].to_numpy() >= warmup_days])
+    keep = counted_clients(clients.values("arrival_day"), warmup_days)
+    waitlist = np.asarray(timeseries["therapy_waitlist"])
+    return (clients if keep.all() else clients.subset(keep),
+            waitlist[np.asarray(timeseries["day"]) >= warmup_days])
 
 
 _FLOAT_COLUMNS = ("arrival_day", "triage_day", "waitlist_join_day", "course_start_day",
@@ -86,18 +94,18 @@ _FLOAT_COLUMNS = ("arrival_day", "triage_day", "waitlist_join_day", "course_star
 _EXIT_FLAGS = ("not_reached", "completed", "referred_external", "screen_negative")
 
 
-def _client_arrays(window: pd.DataFrame) -> dict[str, np.ndarray]:
+def _client_arrays(window: ClientTable) -> dict[str, np.ndarray]:
     """The columns the client KPIs read, as arrays: ``_FLOAT_COLUMNS``, ``therapy`` and ``brief``
     (joined that pathway) and one flag per exit reason in ``_EXIT_FLAGS``."""
-    reason, reasons = label_codes(window["exit_reason"])
-    forecast = (window[FORECAST_COLUMN].to_numpy(float) if FORECAST_COLUMN in window
-                else np.full(len(window), np.nan))
+    columns = ClientColumns.of(window)
+    forecast = (columns.floats(FORECAST_COLUMN) if FORECAST_COLUMN in columns
+                else np.full(len(columns), np.nan))
     return {
-        **{name: window[name].to_numpy(float) for name in _FLOAT_COLUMNS},
+        **{name: columns.floats(name) for name in _FLOAT_COLUMNS},
         FORECAST_COLUMN: forecast,
-        "therapy": has_label(window["pathway"], "hub_therapy"),
-        "brief": has_label(window["pathway"], "brief_support"),
-        **{flag: np.array([r == flag for r in reasons])[reason] for flag in _EXIT_FLAGS},
+        "therapy": columns.has_label("pathway", "hub_therapy"),
+        "brief": columns.has_label("pathway", "brief_support"),
+        **{flag: columns.has_label("exit_reason", flag) for flag in _EXIT_FLAGS},
     }
 
 
@@ -151,14 +159,17 @@ def _finish(
 
 
 def compute_kpis(
-    clients: pd.DataFrame, timeseries: pd.DataFrame, scenario: Scenario, usage: Usage,
+    clients: ClientTable, timeseries: DailySeries, scenario: Scenario, usage: Usage,
     streams: Streams | None = None,
 ) -> dict[str, float]:
     """All KPIs of one replication of one Hub (see ``CORE_KPIS`` for the interface names).
 
     Wait KPIs count the clients who arrived in the KPI window; the snapshot KPIs (``*_end``)
-    count everyone on a list at the horizon, as the daily series do.
+    count everyone on a list at the horizon, as the daily series do. ``clients``: the Hub's
+    per-client records, as a frame or as ``ClientColumns``; ``timeseries``: its daily series,
+    as a frame or its columns (name -> array).
     """
+    clients = ClientColumns.of(clients)
     window, waitlist = _window(clients, timeseries, scenario.warmup_days)
     arrays = _client_arrays(window)
     everyone = arrays if window is clients else _client_arrays(clients)
@@ -217,8 +228,10 @@ def combine_kpis(
     date for every Hub, the last day of the Hub whose horizon ends first, since the Hubs'
     horizons may differ; each Hub's own ``HUB:therapy_waitlist_end`` is at its own horizon.
     """
-    windows = [_window(clients, timeseries, scenario.warmup_days)[0]
-               for scenario, clients, timeseries, _ in parts]
+    keeps = [counted_clients(p.clients["arrival_day"].to_numpy(), p.scenario.warmup_days)
+             for p in parts]
+    windows = [ClientColumns(p.clients).subset(keep)
+               for p, keep in zip(parts, keeps, strict=True)]
     arrays = [_client_arrays(window) for window in windows]
     pooled = {name: np.concatenate([a[name] for a in arrays]) for name in arrays[0]}
     horizon = np.concatenate([np.full(len(w), p.scenario.horizon_days, dtype=float)
@@ -232,7 +245,8 @@ def combine_kpis(
         _pooled_waitlist(parts), usage,
     )
     per_hub = [(p.scenario, w, p.usage) for p, w in zip(parts, windows, strict=True)]
-    counted = pd.concat([w[list(COUNT_COLUMNS)] for w in windows], ignore_index=True)
+    counted = pd.concat([p.clients.loc[keep, list(COUNT_COLUMNS)]
+                         for p, keep in zip(parts, keeps, strict=True)], ignore_index=True)
     kpis.update(combine_economic_kpis(per_hub, counted, streams))
     everyone = [_client_arrays(p.clients) for p in parts]
     for kind in WHEN_LISTS:
@@ -282,8 +296,9 @@ KPI_UNITS: dict[str, str] = {
 """Unit of each KPI, for tables."""
 
 
-def client_arrays(window: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The per-client arrays the client KPIs read (see ``client_kpis``), from a clients frame."""
+def client_arrays(window: ClientTable) -> dict[str, np.ndarray]:
+    """The per-client arrays the client KPIs read (see ``client_kpis``), from a clients frame
+    (or ``ClientColumns``)."""
     return _client_arrays(window)
 
 

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from hubsim.model.records import has_label, label_codes
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.results.costs import to_price_year, total
 from hubsim.scenario.economics import MIN_EQ5D, DoseResponse
 from hubsim.scenario.schema import Scenario
@@ -64,15 +64,14 @@ def dose_response(response: DoseResponse, sessions: np.ndarray) -> np.ndarray:
                                                 / response.dose_sessions)
 
 
-def _course_records(window: pd.DataFrame) -> dict[str, np.ndarray]:
+def _course_records(window: ClientColumns) -> dict[str, np.ndarray]:
     """The columns ``_course_end`` reads, as arrays."""
-    reason = window["exit_reason"]
     return {
-        "finished": has_label(reason, *FINISHED),
-        "open": has_label(reason, "open"),
-        "course_start_day": window["course_start_day"].to_numpy(float),
-        "sessions_attended": window["sessions_attended"].to_numpy(float),
-        "exit_day": window["exit_day"].to_numpy(float),
+        "finished": window.has_label("exit_reason", *FINISHED),
+        "open": window.has_label("exit_reason", "open"),
+        "course_start_day": window.floats("course_start_day"),
+        "sessions_attended": window.floats("sessions_attended"),
+        "exit_day": window.floats("exit_day"),
     }
 
 
@@ -89,11 +88,11 @@ def _course_end(
     return end, rows["sessions_attended"]
 
 
-def _external(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+def _external(window: ClientColumns, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(effect day, probability) of onward referral, NaN / 0 for clients not referred on."""
     outcomes, effects = scenario.outcomes, scenario.outcomes.effects
-    start = window["external_start_day"].to_numpy(float)
-    destination, destinations = label_codes(window["external_destination"])
+    start = window.floats("external_start_day")
+    destination, destinations = window.labels("external_destination")
     referred = ~np.isnan(start)
     present = {destinations[c] for c in np.unique(destination[referred])}
     missing = sorted(str(d) for d in present - set(effects.external))
@@ -106,18 +105,18 @@ def _external(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.
     return start + outcomes.external_course_weeks * DAYS_PER_WEEK, np.where(referred, prob, 0.0)
 
 
-def _treatment(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+def _treatment(window: ClientColumns, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(effect day, probability) per client: see ``treatment``."""
     effects, outcomes = scenario.outcomes.effects, scenario.outcomes
     day, prob = _external(window, scenario)
-    helped = window["self_help_start_day"].to_numpy(float)
+    helped = window.floats("self_help_start_day")
     has_help = ~np.isnan(helped)
     day = np.where(has_help, helped + outcomes.self_help_weeks * DAYS_PER_WEEK, day)
     prob = np.where(has_help, effects.self_help, prob)
     end, sessions = _course_end(_course_records(window), scenario.horizon_days)
     for name, response in (("hub_therapy", effects.hub_therapy),
                            ("brief_support", effects.brief_support)):
-        mine = has_label(window["pathway"], name)
+        mine = window.has_label("pathway", name)
         day = np.where(mine, end, day)
         prob = np.where(mine, dose_response(response, sessions), prob)
     prob = np.where(np.isnan(day), 0.0, prob)
@@ -127,7 +126,7 @@ def _treatment(window: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np
 def treatment(window: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Each client's treatment: ``effect_day`` (day the effect applies, NaN for none) and
     ``probability`` of reliable improvement then."""
-    day, prob = _treatment(window, scenario)
+    day, prob = _treatment(ClientColumns(window), scenario)
     return pd.DataFrame({"effect_day": day, "probability": prob}, index=window.index)
 
 
@@ -151,20 +150,23 @@ def _flow(
     return _integral(k, zero, end) - p * held
 
 
-def _baseline_utility(window: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+def _baseline_utility(window: ClientColumns, scenario: Scenario) -> np.ndarray:
     """EQ-5D at screening of each client, by need tier (NaN for a tier without a value)."""
-    tier, tiers = label_codes(window["need_tier"])
+    tier, tiers = window.labels("need_tier")
     utility = dict(scenario.outcomes.baseline_utility)
     return np.array([np.nan if t is None else utility.get(t, np.nan) for t in tiers],
                     dtype=float)[tier]
 
 
-def client_outcome_arrays(window: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
-    """The columns of ``client_outcomes`` as arrays (one entry per row of ``window``)."""
+def client_outcome_arrays(window: ClientTable, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The columns of ``client_outcomes`` as arrays (one entry per row of ``window``, a frame
+    or ``ClientColumns``)."""
+    window = ClientColumns.of(window)
     outcomes, effects = scenario.outcomes, scenario.outcomes.effects
     horizon = outcomes.horizon_years
     effect_day, probability = _treatment(window, scenario)
-    years = (effect_day - window["arrival_day"].to_numpy(float)) / DAYS_PER_YEAR
+    arrival = window.floats("arrival_day")
+    years = (effect_day - arrival) / DAYS_PER_YEAR
     jump = np.clip(np.nan_to_num(years, nan=horizon), 0.0, horizon)
     p = np.where(np.isnan(years) | (years > horizon), 0.0, probability)
     u0 = _baseline_utility(window, scenario)
@@ -175,8 +177,7 @@ def client_outcome_arrays(window: pd.DataFrame, scenario: Scenario) -> dict[str,
     w = outcomes.benefit_decay_per_year
     rho = np.log1p(outcomes.discount_rate)
     horizon_all = np.full_like(jump, horizon)
-    from_window = np.exp(-rho * (window["arrival_day"].to_numpy(float) - scenario.warmup_days)
-                         / DAYS_PER_YEAR)
+    from_window = np.exp(-rho * (arrival - scenario.warmup_days) / DAYS_PER_YEAR)
     qalys = from_window * ((u0 + gain) * _integral(rho, np.zeros_like(jump), horizon_all)
                            - (gain + loss) * _flow(rho + r, jump, horizon, p, w)
                            + loss * _flow(rho + r + d, jump, horizon, p, w))

@@ -41,9 +41,9 @@ the shortest they could wait. Only numpy and pandas here: this runs in every wor
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from hubsim.model.records import WAIT_LISTS
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.results.waits import LIST_DAYS, client_rows, list_rows
 from hubsim.scenario import registry
 from hubsim.scenario.schema import NEED_TIERS, Scenario
@@ -72,19 +72,21 @@ def recent_throughput_per_day(
     return float(np.count_nonzero((left >= lo) & (left <= horizon_days))) / span
 
 
-def _queue_order(clients: pd.DataFrame, kind: str, scenario: Scenario, horizon_days: float):
+def _queue_order(clients: ClientColumns, kind: str, scenario: Scenario, horizon_days: float):
     """Sort keys (``np.lexsort`` rows, primary last) of the order list ``kind`` is served in.
 
     Triage and brief support: order of joining. Therapy: ``fifo`` by joining; ``need`` by need
     tier (high first), then joining; ``breach`` as ``need``, but clients past
     ``breach_after_days`` at the horizon first (as the model re-queues them ahead).
     """
-    join = clients[LIST_DAYS[kind][0]].to_numpy(float)
+    join = clients.floats(LIST_DAYS[kind][0])
     policy = scenario.therapy.priority if kind == "therapy" else "fifo"
     if policy == "fifo":
         return join
-    tier = clients["need_tier"].astype(str).to_numpy()
-    rank = np.array([len(NEED_TIERS) - 1 - NEED_TIERS.index(t) for t in tier], dtype=float)
+    tier, tiers = clients.labels("need_tier")  # each label's rank (NaN: missing), then each
+    # client's
+    rank = np.array([np.nan if t is None else len(NEED_TIERS) - 1 - NEED_TIERS.index(t)
+                     for t in tiers], dtype=float)[tier]
     breached = np.zeros(len(join))
     if policy == "breach":
         breached = np.where(horizon_days - join > scenario.therapy.breach_after_days, 0.0, 1.0)
@@ -92,13 +94,15 @@ def _queue_order(clients: pd.DataFrame, kind: str, scenario: Scenario, horizon_d
     return np.vstack([join, rank, breached])
 
 
-def forecast_start_day(clients: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+def forecast_start_day(clients: ClientTable, scenario: Scenario) -> np.ndarray:
     """Forecast start day of each client still on a list at the horizon; NaN for everyone else.
 
     The start is a first therapy or brief-support session, or the triage call: ``horizon +
     place / throughput`` for the client's list (see the module docstring). A client is on at
-    most one list at a time, so one column holds all three lists' forecasts.
+    most one list at a time, so one column holds all three lists' forecasts. ``clients``: a
+    frame or ``ClientColumns``.
     """
+    clients = ClientColumns.of(clients)
     horizon = scenario.horizon_days
     out = np.full(len(clients), np.nan)
     rows = client_rows(clients)

@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.model.records import WAIT_LISTS
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.scenario import registry
 
 WEEKS_6_DAYS = float(registry.constant("waits.standard_6w_days").value)
@@ -220,15 +221,16 @@ def list_rows(rows: Mapping[str, np.ndarray], kind: str) -> tuple[np.ndarray, Li
                                None if forecast is None else forecast[joined])
 
 
-def client_rows(clients: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The per-client arrays ``list_rows`` reads, from a clients frame."""
+def client_rows(clients: ClientTable) -> dict[str, np.ndarray]:
+    """The per-client arrays ``list_rows`` reads, from a clients frame (or ``ClientColumns``)."""
+    columns = ClientColumns.of(clients)
     days = {name for pair in LIST_DAYS.values() for name in pair} | {"exit_day"}
-    rows = {name: clients[name].to_numpy(float) for name in days}
-    rows["screen_negative"] = (clients["exit_reason"] == "screen_negative").to_numpy(bool)
+    rows = {name: columns.floats(name) for name in days}
+    rows["screen_negative"] = columns.has_label("exit_reason", "screen_negative")
     for kind, pathway in _PATHWAY_OF_LIST.items():
-        rows[kind] = (clients["pathway"] == pathway).to_numpy(bool)
-    if FORECAST_COLUMN in clients:
-        rows[FORECAST_COLUMN] = clients[FORECAST_COLUMN].to_numpy(float)
+        rows[kind] = columns.has_label("pathway", pathway)
+    if FORECAST_COLUMN in columns:
+        rows[FORECAST_COLUMN] = columns.floats(FORECAST_COLUMN)
     return rows
 
 
@@ -251,11 +253,14 @@ def time_on_list(records: ListRecords, horizon_days: float | np.ndarray) -> np.n
     return np.where(np.isnan(left), horizon_days, left) - records.join_day
 
 
-def wait_curve(records: ListRecords, horizon_days: float | np.ndarray) -> WaitCurve:
+def wait_curve(
+    records: ListRecords, horizon_days: float | np.ndarray, on_list: np.ndarray | None = None
+) -> WaitCurve:
     """The curve of a list's joiners, followed up to ``horizon_days``: Kaplan-Meier over the
     observed waits, each still-waiting joiner with a forecast start counted at it (see
-    ``hubsim.results.wait_forecast``), and those without one censored at the horizon."""
-    durations = time_on_list(records, horizon_days)
+    ``hubsim.results.wait_forecast``), and those without one censored at the horizon.
+    ``on_list``: ``time_on_list(records, horizon_days)`` if already at hand."""
+    durations = time_on_list(records, horizon_days) if on_list is None else on_list
     started = ~np.isnan(records.start_day)
     watched = np.asarray(horizon_days, dtype=float) - records.join_day
     follow_up = float(watched.max()) if watched.size else None
@@ -272,8 +277,16 @@ def _started_mean(waits: np.ndarray) -> float:
     return float(waits.mean()) if waits.size else float("nan")
 
 
-def _started_percentile(waits: np.ndarray, q: float) -> float:
-    return float(np.percentile(waits, q)) if waits.size else float("nan")
+_STARTED_PERCENTILES = (50.0, 90.0)  # the median and 90th percentile of started waits
+
+
+def _started_percentiles(waits: np.ndarray) -> tuple[float, float]:
+    """(median, 90th percentile) of ``waits``, NaN if none: one ``np.percentile`` call, whose
+    value at each percentile is the same as a call for it alone."""
+    if not waits.size:
+        return float("nan"), float("nan")
+    median, p90 = np.percentile(waits, _STARTED_PERCENTILES).tolist()
+    return median, p90
 
 
 def wait_kpis(
@@ -289,10 +302,11 @@ def wait_kpis(
     days), ``{kind}_wait_days_mean_started``, ``_median_started``, ``_p90_started`` (started
     only); for therapy also ``therapy_started_within_6w_pct`` and ``_18w_pct``.
     """
-    curve = wait_curve(records, horizon_days)
     on_list = time_on_list(records, horizon_days)
+    curve = wait_curve(records, horizon_days, on_list)
     started = ~np.isnan(records.start_day)
     waits = (records.start_day - records.join_day)[started]
+    median_started, p90_started = _started_percentiles(waits)
     kpis = {
         f"{kind}_wait_days_mean": curve.restricted_mean_days(CAP_DAYS),
         f"{kind}_wait_days_median": curve.quantile_days(0.5),
@@ -301,8 +315,8 @@ def wait_kpis(
         f"{kind}_wait_days_mean_lower_bound": (
             float(np.minimum(on_list, CAP_DAYS).mean()) if on_list.size else float("nan")),
         f"{kind}_wait_days_mean_started": _started_mean(waits),
-        f"{kind}_wait_days_median_started": _started_percentile(waits, 50),
-        f"{kind}_wait_days_p90_started": _started_percentile(waits, 90),
+        f"{kind}_wait_days_median_started": median_started,
+        f"{kind}_wait_days_p90_started": p90_started,
     }
     if kind in LONGEST_WAIT_LISTS:
         kpis.update(longest_wait_kpis(kind, curve, on_list))

@@ -12,12 +12,18 @@ import pytest
 
 from hubsim import load_scenario
 from hubsim.experiments.simulate import simulate
-from hubsim.results import financial_year
+from hubsim.results import financial_year, waitlist_snapshots
 from hubsim.results.closure import CLOSURE_KPIS
 from hubsim.results.groups import GROUP_KPIS, group_kpis
 from hubsim.results.number_format import fmt_estimate, fmt_value
-from hubsim.results.waitlist_snapshots import month_date, when_kpis
-from hubsim.results.waits import WEEKS_18_DAYS, ListRecords, kaplan_meier, longest_wait_kpis
+from hubsim.results.waitlist_snapshots import month_date, month_end_days, snapshot, when_kpis
+from hubsim.results.waits import (
+    RTT_STANDARD_PCT,
+    WEEKS_18_DAYS,
+    ListRecords,
+    kaplan_meier,
+    longest_wait_kpis,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 NAN = float("nan")
@@ -108,6 +114,50 @@ def test_when_the_list_peaks_and_meets_the_18_week_standard():
     stuck = _records(join, np.full(10, NAN))  # never start: misses at the last month end
     assert np.isnan(when_kpis("therapy", [(stuck, start, 365.0)])["therapy_18w_met_from_month"])
     assert str(month_date(start, 7.0)) == "2021-07-31"
+
+
+def _when_by_snapshots(parts):
+    """``when_kpis`` computed month by month from ``snapshot`` (the definition)."""
+    starts = [np.datetime64(start, "D") for _, start, _ in parts]
+    first = min(starts)
+    end = min(float((s - first).astype(int)) + h
+              for s, (_, _, h) in zip(starts, parts, strict=True))
+    sizes, met = [], []
+    for date, _ in month_end_days(first.item(), end):
+        waiting = under = 0
+        for (records, _, _), start in zip(parts, starts, strict=True):
+            if date >= start:
+                snap = snapshot(records, float((date - start).astype(int) + 1))
+                waiting += int(snap["waitlist"])
+                under += int(snap["waitlist"] - snap["waiting_over_18w"])
+        sizes.append(waiting)
+        met.append(waiting == 0 or 100.0 * under / waiting >= RTT_STANDARD_PCT)
+    missed = [i for i, ok in enumerate(met) if not ok]
+    return (float(np.argmax(sizes) + 1),
+            NAN if not met[-1] else float((missed[-1] + 1 if missed else 0) + 1))
+
+
+@pytest.mark.parametrize("cells", [1 << 20, 7])  # one block of month ends, and many
+@pytest.mark.parametrize("mean_wait_days, met_from", [(40.0, 1.0), (60.0, 19.0), (120.0, NAN)])
+def test_when_kpis_agree_with_monthly_snapshots(monkeypatch, cells, mean_wait_days, met_from):
+    """Two Hubs starting on different dates; joiners who start, or leave without starting, or
+    still wait at the horizon. Month by month from ``snapshot``, the standard is met from the
+    first month, from a later month, or missed at the last."""
+    monkeypatch.setattr(waitlist_snapshots, "_CELLS_PER_BLOCK", cells)
+    rng = np.random.default_rng(5)
+    parts = []
+    for start, horizon in ((dt.date(2020, 4, 1), 700.0), (dt.date(2020, 9, 15), 500.0)):
+        join = np.sort(rng.uniform(0, horizon, 300))
+        starts = rng.random(300) < 0.9
+        begun = np.where(starts, join + rng.exponential(mean_wait_days, 300), NAN)
+        left = np.where(~starts, join + rng.exponential(60.0, 300), NAN)
+        parts.append((ListRecords(join, begun, left), start, horizon))
+    kpis = when_kpis("therapy", parts)
+    peak, want = _when_by_snapshots(parts)
+    assert kpis["therapy_waitlist_peak_month"] == peak
+    got = kpis["therapy_18w_met_from_month"]
+    assert got == want or (np.isnan(got) and np.isnan(want))
+    assert want == met_from or (np.isnan(want) and np.isnan(met_from))  # each case is reached
 
 
 def test_longest_waiters():

@@ -41,3 +41,17 @@ def test_only_the_clients_asked_for_are_prepared() -> None:
     assert streams.uniforms(7, 3) == np.random.default_rng(int(seeds[7])).random(3).tolist()
     with pytest.raises(KeyError):
         streams.uniforms(3, 1)
+
+
+def test_several_streams_prepared_together_are_each_clients_own() -> None:
+    seeds = _seeds()
+    other = seeds[::-1].copy()
+    which = np.random.default_rng(2).random(len(seeds)) < 0.4
+    streams = ClientStreams.several({"a": (seeds, which), "b": (other, ~which)})
+    for client in np.random.default_rng(3).permutation(len(seeds)).tolist():  # interleaved
+        own, absent = ("a", "b") if which[client] else ("b", "a")
+        source = seeds if own == "a" else other
+        expected = np.random.default_rng(int(source[client])).random(3).tolist()
+        assert streams[own].uniforms(client, 3) == expected
+        with pytest.raises(KeyError):
+            streams[absent].uniforms(client, 1)

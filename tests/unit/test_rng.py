@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import hubsim.model.rng
-from hubsim.model.rng import Streams, make_stream, stream_key
+from hubsim.model.rng import LazyChildren, Streams, make_stream, stream_key
 
 DRAWS = 64  # 64 doubles: two different streams coincide with probability ~0
 
@@ -85,3 +85,23 @@ def test_streams_do_not_depend_on_python_hash_seed() -> None:
         outputs.add(done.stdout.strip())
     outputs.add(repr(make_stream(3, 1, "therapy.dna").random()))
     assert len(outputs) == 1, outputs
+
+
+@pytest.mark.parametrize("spawned_before", [0, 2])
+def test_lazy_children_are_the_children_spawn_gives(spawned_before) -> None:
+    """Child i, asked for in any order, draws what rng.spawn's i-th new child draws."""
+    eager, lazy = make_stream(5, 1, "staff.triage"), make_stream(5, 1, "staff.triage")
+    eager.spawn(spawned_before)
+    lazy.spawn(spawned_before)
+    want = [child.random(DRAWS) for child in eager.spawn(6)]
+    children = LazyChildren(lazy)
+    for index in (4, 0, 5, 1, 3, 2):
+        assert np.array_equal(children[index].random(DRAWS), want[index])
+    assert children[0] is children[0]  # built once, then drawn on
+
+
+def test_lazy_children_need_a_seed_sequence() -> None:
+    legacy = np.random.MT19937()
+    legacy._legacy_seeding(1)  # seeded as np.random.seed does: no SeedSequence
+    with pytest.raises(TypeError):
+        LazyChildren(np.random.Generator(legacy))

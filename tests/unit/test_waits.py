@@ -17,6 +17,7 @@ from hubsim.results.waits import (
     WEEKS_6_DAYS,
     WEEKS_18_DAYS,
     ListRecords,
+    _started_percentiles,
     kaplan_meier,
     list_records,
     wait_kpis,
@@ -237,3 +238,14 @@ def test_list_records_and_monthly_table():
     assert len(table) == 3 * 2
     may = table[(table["list"] == "therapy") & (table["date"] == "2020-05-31")].iloc[0]
     assert may["waiting_clients"] == 1 and may["longest_wait_days"] == 61.0 - 6.0
+
+
+def test_started_percentiles_equal_one_call_per_percentile():
+    """The median and 90th percentile from one ``np.percentile`` call are, bit for bit, those
+    of a call for each (the KPIs must not move when the calls are merged)."""
+    rng = np.random.default_rng(9)
+    for size in [*range(1, 40), 101, 1000]:
+        waits = np.round(rng.exponential(60.0, size), int(rng.integers(0, 4)))
+        assert _started_percentiles(waits) == (float(np.percentile(waits, 50)),
+                                               float(np.percentile(waits, 90)))
+    assert all(math.isnan(v) for v in _started_percentiles(np.empty(0)))
