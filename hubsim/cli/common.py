@@ -29,9 +29,10 @@ INTERRUPTED = EXIT_INTERRUPTED  # 128 + SIGINT (2); 143 (128 + SIGTERM) after a 
 DEFAULT_REPLICATIONS = 30
 MAX_REPLICATIONS = 100_000  # a sanity bound on --replications, far beyond any real analysis
 DASK_LOCAL_MIN_REPLICATIONS = 100
-"""Below this many replications a local Dask cluster costs more than it saves: the README's
-Performance benchmark measured cluster start-up and shut-down at about 12-18 s against about 0.4 s
-per baseline replication, with no break-even below about 100 replications on 2 vCPUs."""
+"""Below this many replications a local Dask cluster costs more than it saves: on 2 vCPUs the
+README's Performance benchmark (``benchmarks/dask_breakeven.py``) measured a break-even at about 66
+baseline replications on a quiet machine (start-up and shut-down 1 s; Dask first faster at 100) and
+none up to 200 on a busy one (start-up and shut-down 6-18 s)."""
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)]
 SetOpt = Annotated[
@@ -83,10 +84,10 @@ def warn_dask_local(dask_local: int | None, replications: int | None) -> None:
     if dask_local is not None and replications is not None \
             and replications < DASK_LOCAL_MIN_REPLICATIONS:
         logger.warning(
-            "--dask-local: a local Dask cluster takes about 12-18 s to start and stop, more than "
-            "it saves for %d replications (break-even is about %d on 2 cores); "
-            "--workers %d is likely faster", replications, DASK_LOCAL_MIN_REPLICATIONS,
-            dask_local)
+            "--dask-local: a local Dask cluster costs more to start and stop than it saves for "
+            "%d replications (on 2 cores it first paid off at %d baseline replications, and on "
+            "a busy machine not up to 200); --workers %d is likely faster", replications,
+            DASK_LOCAL_MIN_REPLICATIONS, dask_local)
 
 
 def set_verbosity(verbose: bool) -> None:
