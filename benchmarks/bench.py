@@ -54,6 +54,7 @@ from hubsim import load_scenario, simulate
 from hubsim.experiments.dispatch import run_tasks
 from hubsim.experiments.executors import process_pool
 from hubsim.experiments.replications import run_experiment
+from hubsim.experiments.simulate import hub_model
 from hubsim.model.arrivals import all_arrivals
 from hubsim.model.population import ClientDraws, sample_all
 from hubsim.model.rng import Streams
@@ -324,8 +325,9 @@ class Case:
     scenario : the scenario, staffing held steady
     draws : its clients for replication 0, as hubsim samples them
     events : SimPy events processed by ``"hubsim"``, ``"bare"`` and ``"lean"``
-    times : CPU seconds of this process per round, of ``"hubsim"``, ``"inputs"`` (client
-        sampling), ``"bare"`` and ``"lean"`` (the two bare models' event logic)
+    times : CPU seconds of this process per round, of ``"hubsim"``, ``"loop"`` (hubsim's event
+        loop alone: ``HubModel.run`` of a model built untimed), ``"inputs"`` (client sampling),
+        ``"bare"`` and ``"lean"`` (the two bare models' event logic)
     walls : the same in wall-clock seconds
     clock : ``"cpu"`` or ``"wall"``: which of the two ``per_round`` reports
     """
@@ -335,16 +337,17 @@ class Case:
     draws: ClientDraws
     events: dict[str, int] = field(default_factory=dict)
     times: dict[str, list[float]] = field(
-        default_factory=lambda: {k: [] for k in ("hubsim", "inputs", "bare", "lean")})
+        default_factory=lambda: {k: [] for k in ("hubsim", "loop", "inputs", "bare", "lean")})
     walls: dict[str, list[float]] = field(
-        default_factory=lambda: {k: [] for k in ("hubsim", "inputs", "bare", "lean")})
+        default_factory=lambda: {k: [] for k in ("hubsim", "loop", "inputs", "bare", "lean")})
     clock: str = "cpu"
 
     def per_round(self, what: str) -> list[float]:
         """Per-round figures: ``"hubsim"``, ``"bare"`` and ``"lean"`` end to end (seconds; a bare
         model's clients are sampled as part of it), ``"ratio"`` hubsim / lean bare, ``"ratio
         bare"`` hubsim / bare, ``"us/event"`` hubsim's microseconds per SimPy event, ``"lean
-        us/event"`` the lean bare model's (its event logic alone)."""
+        us/event"`` the lean bare model's (its event logic alone), ``"loop ratio"`` hubsim's event
+        loop over the lean bare model's event logic."""
         t = self.times if self.clock == "cpu" else self.walls
         if what in ("bare", "lean"):
             return [a + b for a, b in zip(t["inputs"], t[what], strict=True)]
@@ -356,6 +359,8 @@ class Case:
             return [h * MICRO / self.events["hubsim"] for h in t["hubsim"]]
         if what == "lean us/event":
             return [b * MICRO / self.events["lean"] for b in t["lean"]]
+        if what == "loop ratio":
+            return [h / b for h, b in zip(t["loop"], t["lean"], strict=True)]
         return t[what]
 
 
@@ -409,12 +414,16 @@ def single_replication(cases: list[Case], rounds: int) -> None:
     """
     for _ in range(rounds):
         for case in cases:
-            for name, fn in (
-                ("hubsim", lambda c=case: simulate(c.scenario, SEED, 0)),
-                ("inputs", lambda c=case: clients_of(c.scenario, SEED, 0)),
-                ("bare", lambda c=case: BareHub(c.scenario, c.draws).run()),
-                ("lean", lambda c=case: LeanBareHub(c.scenario, c.draws).run()),
+            # each entry gives, untimed, what is then timed (a bare model is built in its time;
+            # for "loop", hubsim's model is built untimed)
+            for name, timed in (
+                ("hubsim", lambda c=case: functools.partial(simulate, c.scenario, SEED, 0)),
+                ("loop", lambda c=case: hub_model(c.scenario, SEED, 0).run),
+                ("inputs", lambda c=case: functools.partial(clients_of, c.scenario, SEED, 0)),
+                ("bare", lambda c=case: lambda: BareHub(c.scenario, c.draws).run()),
+                ("lean", lambda c=case: lambda: LeanBareHub(c.scenario, c.draws).run()),
             ):
+                fn = timed()
                 cpu, started = time.process_time(), time.perf_counter()
                 fn()
                 case.walls[name].append(time.perf_counter() - started)
@@ -437,6 +446,10 @@ def single_replication(cases: list[Case], rounds: int) -> None:
                   f"{statistics.median(case.times['inputs']) * MILLI:.0f} ms)")
         print(f"    ratio hubsim / lean bare {spread(case.per_round('ratio'))} (target <= "
               f"{RATIO_TARGET}); hubsim / bare {spread(case.per_round('ratio bare'))}")
+        loop = spread(case.times["loop"], ".0f", MILLI)
+        print(f"    of hubsim's time, the event loop alone {loop} ms: "
+              f"{spread(case.per_round('loop ratio'))} times the lean bare model's event logic; "
+              "the rest is set-up, records, costs and KPIs")
     if len(cases) > 1:
         print(f"  us per event, {cases[-1].label} / {cases[0].label}: hubsim "
               f"{spread(growth(cases, 'us/event'))} (target <= {GROWTH_TARGET}); lean bare "
@@ -582,6 +595,9 @@ def summary(cases: list[Case], speedups: dict[str, list[float]] | None) -> None:
     for case in cases:
         rows.append((f"hubsim / lean bare, {case.label}", case.per_round("ratio"), ".2f",
                      RATIO_TARGET, False))
+    for case in cases:
+        rows.append((f"  event loop alone / lean event logic, {case.label}",
+                     case.per_round("loop ratio"), ".2f", None, False))
     for case in cases:
         rows.append((f"hubsim us/event, {case.label}", case.per_round("us/event"), ".1f", None,
                      False))
