@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import heapq
 import itertools
 import json
@@ -410,7 +411,10 @@ def single_replication(cases: list[Case], rounds: int) -> None:
 
     Each run is timed by the CPU time of this process and by the wall clock. The figures use the
     clock each case names: CPU time (the default) leaves out the time a busy machine keeps the
-    process waiting for a CPU, which on a shared machine can double a wall-clock time.
+    process waiting for a CPU, which on a shared machine can double a wall-clock time. Before each
+    run a full garbage collection is made, untimed: otherwise a baseline run could pay for
+    scanning the garbage of the large Hub run before it (the collector stays on during the run,
+    so each run pays for collecting its own garbage).
     """
     for _ in range(rounds):
         for case in cases:
@@ -424,6 +428,7 @@ def single_replication(cases: list[Case], rounds: int) -> None:
                 ("lean", lambda c=case: lambda: LeanBareHub(c.scenario, c.draws).run()),
             ):
                 fn = timed()
+                gc.collect()  # untimed: no run pays for collecting an earlier run's garbage
                 cpu, started = time.process_time(), time.perf_counter()
                 fn()
                 case.walls[name].append(time.perf_counter() - started)
