@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from hubsim.model.records import WAIT_LISTS
+from hubsim.results.client_columns import ClientColumns, ClientTable
 from hubsim.results.waits import (
     RTT_STANDARD_PCT,
     WEEKS_18_DAYS,
     WEEKS_52_DAYS,
     ListRecords,
-    list_records,
+    client_rows,
+    list_rows,
 )
 
 SNAPSHOT_MEASURES: tuple[str, ...] = (
@@ -188,12 +190,74 @@ def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: dt.date,
     One row per list and calendar month end within the horizon; columns ``MONTHLY_COLUMNS``
     (``day``: days from the start date, at the end of ``date``).
     """
-    rows = []
+    return monthly_snapshots(ClientColumns(clients), hub, start_date, horizon_days)
+
+
+def monthly_snapshots(clients: ClientTable, hub: str, start_date: dt.date,
+                      horizon_days: float) -> pd.DataFrame:
+    """``waitlist_monthly`` of clients given as a frame or as ``ClientColumns`` (a subset of a
+    larger frame's rows, read once for every replication and Hub).
+
+    Each list's joiners are read once and snapshotted at every month end at once
+    (``snapshots_at``); the frame is built from its columns.
+    """
     ends = month_end_days(start_date, horizon_days)
-    for kind in WAIT_LISTS:
-        records = list_records(clients, kind)
-        for date, day in ends:
-            snap = snapshot(records, day)
-            rows.append({"hub": hub, "list": kind, "date": str(date), "day": day,
-                         **{_MONTHLY_NAMES[m]: v for m, v in snap.items()}})
-    return pd.DataFrame(rows, columns=list(MONTHLY_COLUMNS))
+    if not ends:
+        return pd.DataFrame([], columns=list(MONTHLY_COLUMNS))
+    rows = client_rows(clients)
+    dates = [str(date) for date, _ in ends]
+    days = np.array([day for _, day in ends], dtype=float)
+    lists = [list_rows(rows, kind)[1] for kind in WAIT_LISTS]
+    snaps = [snapshots_at(records, days) for records in lists]
+    count = len(WAIT_LISTS) * len(ends)
+    table: dict[str, object] = {
+        "hub": [hub] * count,
+        "list": [kind for kind in WAIT_LISTS for _ in ends],
+        "date": dates * len(WAIT_LISTS),
+        "day": np.tile(days, len(WAIT_LISTS)),
+    }
+    for measure in SNAPSHOT_MEASURES:
+        table[_MONTHLY_NAMES[measure]] = np.concatenate([snap[measure] for snap in snaps])
+    return pd.DataFrame(table, columns=list(MONTHLY_COLUMNS))
+
+
+def snapshots_at(records: ListRecords, at_days: np.ndarray) -> dict[str, np.ndarray]:
+    """``snapshot`` of a list at each of ``at_days`` at once, bit for bit the same values.
+
+    Parameters
+    ----------
+    records : the list's joiners
+    at_days : times of the snapshots, days from the start date
+
+    Returns
+    -------
+    ``SNAPSHOT_MEASURES`` -> one float per time: clients waiting, % of them waiting 18 weeks or
+    less (NaN for an empty list), numbers waiting over 18 and over 52 weeks, longest wait so far
+    (days; 0 for an empty list). Worked out as a (times x joiners) table of flags, in blocks of
+    at most ``_CELLS_PER_BLOCK`` cells.
+    """
+    join, left = records.join_day, records.left_day()
+    times = at_days.size
+    waiting, within, over_18w, over_52w = (np.zeros(times, dtype=np.int64) for _ in range(4))
+    longest = np.zeros(times, dtype=float)
+    block = max(1, _CELLS_PER_BLOCK // max(1, join.size))
+    for lo in range(0, times, block):
+        part = slice(lo, lo + block)
+        at = at_days[part, None]
+        on_list = (join <= at) & ~(left <= at)
+        waited = at - join
+        waiting[part] = np.count_nonzero(on_list, axis=1)
+        within[part] = np.count_nonzero(on_list & (waited <= WEEKS_18_DAYS), axis=1)
+        over_18w[part] = np.count_nonzero(on_list & (waited > WEEKS_18_DAYS), axis=1)
+        over_52w[part] = np.count_nonzero(on_list & (waited > WEEKS_52_DAYS), axis=1)
+        longest[part] = np.max(waited, axis=1, where=on_list, initial=-np.inf)
+    some = waiting > 0
+    # 100 * within / waiting in the order ``snapshot`` computes it, so the floats are the same
+    share = np.divide(100.0 * within, waiting, out=np.full(times, np.nan), where=some)
+    return {
+        "waitlist": waiting.astype(float),
+        "waiting_under_18w_pct": share,
+        "waiting_over_18w": over_18w.astype(float),
+        "waiting_over_52w": over_52w.astype(float),
+        "longest_wait_days": np.where(some, longest, 0.0),
+    }
