@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
+import numpy as np
 import pandas as pd
 
+from hubsim.results.client_columns import ClientColumns
 from hubsim.results.stats import percentile_bands, t_interval
-from hubsim.results.waitlist_snapshots import MONTHLY_COLUMNS, waitlist_monthly
+from hubsim.results.waitlist_snapshots import MONTHLY_COLUMNS, monthly_snapshots
 from hubsim.scenario.schema import AnyScenario, Scenario
 
 BAND_SERIES: tuple[str, ...] = ("therapy_waitlist", "triage_backlog", "therapy_caseload")
@@ -94,13 +95,19 @@ def waitlist_monthly_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.D
     """
     hubs = {scenario.hub: scenario} if isinstance(scenario, Scenario) else {
         hub.hub: hub for hub in scenario.hubs}
+    # the (replication, Hub) groups in the order of a sorted groupby (Hubs in category order, or
+    # sorted; rows of no Hub left out), each a subset of the columns read once for all of them
+    columns = ClientColumns(clients)
+    replications, replication = np.unique(columns.values("replication"), return_inverse=True)
+    hub_code, hub_ids = pd.factorize(clients["hub"], sort=True)
+    key = replication * len(hub_ids) + hub_code
+    keys = np.unique(key[hub_code >= 0])
     parts = []
-    for (replication, hub), frame in clients.groupby(["replication", "hub"], sort=True,
-                                                      observed=True):
-        # group keys are typed Hashable by pandas-stubs: here a replication id and a Hub id
-        replication, hub = cast("tuple[int, str]", (replication, hub))
-        table = waitlist_monthly(frame, str(hub), hubs[hub].start_date, hubs[hub].horizon_days)
-        table.insert(0, "replication", replication)
+    for group in keys.tolist():
+        hub = str(hub_ids[group % len(hub_ids)])
+        rows = columns if keys.size == 1 and hub_code.min() >= 0 else columns.subset(key == group)
+        table = monthly_snapshots(rows, hub, hubs[hub].start_date, hubs[hub].horizon_days)
+        table.insert(0, "replication", replications[group // len(hub_ids)])
         parts.append(table)
     if not parts:
         return pd.DataFrame(columns=["replication", *MONTHLY_COLUMNS])

@@ -6,13 +6,19 @@ categories) equals the table of the clients in memory."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from hubsim import load_scenario
+from hubsim.experiments.replications import run_experiment
+from hubsim.results.experiment import waitlist_monthly_table
+from hubsim.results.groups import group_kpis_table
 from hubsim.results.waitlist_snapshots import SNAPSHOT_MEASURES, snapshot, snapshots_at
 from hubsim.results.waits import WEEKS_18_DAYS, WEEKS_52_DAYS, ListRecords
+from hubsim.scenario.loader import build
 
 
 def _same(a: float, b: float) -> bool:
@@ -52,3 +58,51 @@ def test_snapshots_at_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     for measure in SNAPSHOT_MEASURES:
         np.testing.assert_array_equal(blocks[measure], whole[measure])
     assert pd.Series(whole["waitlist"]).gt(0).any()
+
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.fixture(scope="module", params=["populations", "hubs"])
+def experiment(request: pytest.FixtureRequest):
+    """Two replications of a scenario with several populations (a major incident's surge), and
+    of one with two Hubs (short horizons: a few seconds in all)."""
+    if request.param == "populations":
+        scenario = load_scenario(SCENARIOS / "major-incident-surge.toml", {"horizon_days": 500})
+    else:
+        scenario = build({"horizon_days": 200, "hubs": {"b": {}, "a": {}}}, None, "two Hubs")
+    return scenario, run_experiment(scenario, 2, seed=4)
+
+
+def _csv_round_trip(clients: pd.DataFrame, path: Path) -> pd.DataFrame:
+    clients.to_csv(path, index=False)
+    return pd.read_csv(path)
+
+
+def test_tables_of_clients_read_from_csv_equal_those_in_memory(experiment, tmp_path) -> None:
+    """A resumed run works the tables out from clients.csv (labels as strings, not categories):
+    the same rows, order, values and column types, to the last bit."""
+    scenario, run = experiment
+    read = _csv_round_trip(run.clients, tmp_path / "clients.csv")
+    assert not isinstance(read["population"].dtype, pd.CategoricalDtype)
+    for table, kept in ((waitlist_monthly_table, run.waitlist_monthly),
+                        (group_kpis_table, run.kpis_by_group)):
+        in_memory = table(scenario, run.clients)
+        pd.testing.assert_frame_equal(in_memory, kept, check_exact=True)
+        pd.testing.assert_frame_equal(table(scenario, read), in_memory, check_exact=True)
+        assert set(in_memory["replication"]) == {0, 1}
+
+
+def test_monthly_rows_in_the_order_of_a_sorted_groupby(experiment) -> None:
+    """Rows run by replication, then Hub as a sorted groupby orders them: in category order
+    when the Hub column is categorical, else alphabetical."""
+    scenario, run = experiment
+    clients = run.clients.sample(frac=1.0, random_state=0)  # rows of every group interleaved
+    hubs = sorted(clients["hub"].unique())
+    for hub in (clients["hub"], pd.Categorical(clients["hub"], categories=hubs[::-1])):
+        clients = clients.assign(hub=hub)
+        table = waitlist_monthly_table(scenario, clients)
+        order = table[["replication", "hub"]].drop_duplicates()
+        expected = clients.groupby(["replication", "hub"], sort=True, observed=True).size()
+        assert list(order.itertuples(index=False, name=None)) == [
+            (r, str(h)) for r, h in expected.index]
