@@ -7,11 +7,13 @@ over the clients of the group who arrived in their Hub's KPI window, every Hub p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from hubsim.results.client_columns import ClientColumns
 from hubsim.results.kpis import client_arrays, client_kpis
 from hubsim.results.stats import t_interval
 from hubsim.scenario.schema import NEED_TIERS, AnyScenario, Scenario
@@ -62,24 +64,9 @@ def group_kpis(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFrame:
     Columns ``group_by, group, kpi, value`` (``GROUP_KPIS`` for each group of each of
     ``GROUPINGS``; groups with no client in the KPI window are left out).
     """
-    hubs = _hubs(scenario)
-    hub = clients["hub"].astype(str).to_numpy()
-    warmup = np.array([hubs[h].warmup_days for h in hub], dtype=float)
-    horizon = np.array([hubs[h].horizon_days for h in hub], dtype=float)
-    counted = clients["arrival_day"].to_numpy(float) >= warmup
-    window = clients[counted]
-    arrays = client_arrays(window)
-    horizon = horizon[counted]
-    rows = []
-    for grouping in GROUPINGS:
-        values = window[grouping].astype(str).to_numpy()
-        for group in _groups(clients[grouping]):
-            mask = values == group
-            if not mask.any():
-                continue
-            kpis = client_kpis({k: v[mask] for k, v in arrays.items()}, horizon[mask])
-            rows += [(grouping, group, name, kpis[name]) for name in GROUP_KPIS]
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS[1:]))
+    groups = {grouping: _groups(clients[grouping]) for grouping in GROUPINGS}
+    rows = _group_rows(_hubs(scenario), ClientColumns(clients), groups)
+    return _frame(rows, list(TABLE_COLUMNS[1:]))
 
 
 def group_kpis_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFrame:
@@ -87,16 +74,88 @@ def group_kpis_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFra
 
     Returns
     -------
-    Columns ``TABLE_COLUMNS``: ``replication, group_by, group, kpi, value``.
+    Columns ``TABLE_COLUMNS``: ``replication, group_by, group, kpi, value``, replications in
+    ascending order.
+
+    Notes
+    -----
+    Each column is read once for all the replications (``ClientColumns``), and each
+    replication's rows are a subset of it: no frame is split or copied. The groups are those of
+    the whole column, in ``_groups`` order; a replication's table leaves out those it has no
+    client of in the KPI window, as ``group_kpis`` of its own rows does.
     """
+    hubs = _hubs(scenario)
+    groups = {grouping: _groups(clients[grouping]) for grouping in GROUPINGS}
+    columns = ClientColumns(clients)
+    replications, replication = np.unique(columns.values("replication"), return_inverse=True)
     parts = []
-    for replication, frame in clients.groupby("replication", sort=True):
-        table = group_kpis(scenario, frame)
-        table.insert(0, "replication", replication)
-        parts.append(table)
+    for index, replication_id in enumerate(replications):
+        rows = columns if replications.size == 1 else columns.subset(replication == index)
+        parts.append(_frame(_group_rows(hubs, rows, groups), list(TABLE_COLUMNS),
+                            replication_id))
     if not parts:
         return pd.DataFrame(columns=list(TABLE_COLUMNS))
-    return pd.concat(parts, ignore_index=True)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _group_rows(
+    hubs: Mapping[str, Scenario], clients: ClientColumns, groups: Mapping[str, Sequence[str]]
+) -> dict[str, list[Any]]:
+    """One replication's KPIs per group, as the columns ``group_by, group, kpi, value``.
+
+    Parameters
+    ----------
+    hubs : Hub id -> its scenario (warm-up and horizon)
+    clients : the replication's clients (every Hub)
+    groups : per grouping of ``GROUPINGS``, its groups in order (``_groups``)
+    """
+    hub_codes, hub_ids = clients.labels("hub")
+    warmup = _per_hub(hubs, hub_codes, hub_ids, "warmup_days")
+    counted = clients.floats("arrival_day") >= warmup
+    window = clients if counted.all() else clients.subset(counted)
+    horizon = _per_hub(hubs, hub_codes, hub_ids, "horizon_days")[counted]
+    arrays = client_arrays(window)
+    table: dict[str, list[Any]] = {name: [] for name in TABLE_COLUMNS[1:]}
+    for grouping in GROUPINGS:
+        codes, labels = window.labels(grouping)
+        code_of = {str(label): code for code, label in enumerate(labels[:-1])}  # None: missing
+        for group in groups[grouping]:
+            mask = codes == code_of.get(group, len(labels))  # a code no row has: no client
+            if not mask.any():
+                continue
+            kpis = client_kpis({k: v[mask] for k, v in arrays.items()}, horizon[mask])
+            table["group_by"] += [grouping] * len(GROUP_KPIS)
+            table["group"] += [group] * len(GROUP_KPIS)
+            table["kpi"] += GROUP_KPIS
+            table["value"] += [kpis[name] for name in GROUP_KPIS]
+    return table
+
+
+def _per_hub(
+    hubs: Mapping[str, Scenario], codes: np.ndarray, hub_ids: Sequence[str | None], field: str
+) -> np.ndarray:
+    """Each client's Hub's ``field`` (``warmup_days``, ``horizon_days``) as floats, from the
+    Hub column's codes and labels (``ClientColumns.labels``): one look-up per Hub present."""
+    per_code = np.zeros(len(hub_ids), dtype=float)
+    for code in np.unique(codes).tolist():
+        per_code[code] = getattr(hubs[str(hub_ids[code])], field)
+    return per_code[codes]
+
+
+def _frame(
+    table: dict[str, list[Any]], columns: list[str], replication: Any = None
+) -> pd.DataFrame:
+    """The frame of ``_group_rows`` columns, with a first ``replication`` column if given. With
+    no rows, the frame (object columns) a frame of no row tuples has, so a table with an empty
+    replication keeps the column types it always had."""
+    if not table["kpi"]:
+        frame = pd.DataFrame([], columns=list(TABLE_COLUMNS[1:]))
+        if replication is not None:
+            frame.insert(0, "replication", replication)
+        return frame
+    data: dict[str, Any] = ({"replication": np.full(len(table["kpi"]), replication), **table}
+                            if replication is not None else dict(table))
+    return pd.DataFrame(data, columns=columns)
 
 
 def summarise_groups(table: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pytest
 from hubsim import load_scenario
 from hubsim.experiments.replications import run_experiment
 from hubsim.results.experiment import waitlist_monthly_table
-from hubsim.results.groups import group_kpis_table
+from hubsim.results.groups import group_kpis, group_kpis_table
 from hubsim.results.waitlist_snapshots import SNAPSHOT_MEASURES, snapshot, snapshots_at
 from hubsim.results.waits import WEEKS_18_DAYS, WEEKS_52_DAYS, ListRecords
 from hubsim.scenario.loader import build
@@ -106,3 +106,22 @@ def test_monthly_rows_in_the_order_of_a_sorted_groupby(experiment) -> None:
         expected = clients.groupby(["replication", "hub"], sort=True, observed=True).size()
         assert list(order.itertuples(index=False, name=None)) == [
             (r, str(h)) for r, h in expected.index]
+
+
+def test_group_table_is_each_replications_group_kpis(experiment) -> None:
+    """The group table is ``group_kpis`` of each replication's own rows, stacked in replication
+    order, also when rows are shuffled and one replication has no client in the KPI window
+    (its empty table makes the columns plain objects, as stacking the tables does)."""
+    scenario, run = experiment
+    clients = run.clients.sample(frac=1.0, random_state=1)
+    for frame in (clients, clients.assign(arrival_day=clients["arrival_day"].where(
+            clients["replication"] == 0, -1.0))):
+        parts = []
+        for replication in (0, 1):
+            part = group_kpis(scenario, frame[frame["replication"] == replication])
+            part.insert(0, "replication", np.int64(replication))
+            parts.append(part)
+        expected = pd.concat(parts, ignore_index=True)
+        pd.testing.assert_frame_equal(group_kpis_table(scenario, frame), expected,
+                                      check_exact=True)
+    assert expected["value"].dtype == object and len(expected) == len(parts[0]) > 0
