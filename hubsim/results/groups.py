@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from hubsim.results.client_columns import ClientColumns
-from hubsim.results.kpis import client_arrays, client_kpis
+from hubsim.results.kpis import client_arrays
 from hubsim.results.stats import t_interval
+from hubsim.results.waits import list_rows, wait_kpis
 from hubsim.scenario.schema import NEED_TIERS, AnyScenario, Scenario
 
 GROUPINGS: tuple[str, ...] = ("population", "need_tier")
@@ -27,6 +28,9 @@ GROUP_KPIS: tuple[str, ...] = (
     "therapy_waited_over_52w_pct", "therapy_waited_over_18w", "external_referrals",
 )
 """The KPIs reported per group (a subset of the Hub's KPIs, same names and units)."""
+GROUP_LISTS: tuple[str, ...] = ("triage", "therapy")
+"""The waiting lists whose wait KPIs are among ``GROUP_KPIS`` (the brief-support list's are not,
+so ``group_kpis`` does not work them out)."""
 OWN_POPULATION = "own"
 """The ``population`` of clients from the scenario's own arrivals (keyworkers)."""
 GROUP_WORDS = {OWN_POPULATION: "keyworkers"}
@@ -123,12 +127,39 @@ def _group_rows(
             mask = codes == code_of.get(group, len(labels))  # a code no row has: no client
             if not mask.any():
                 continue
-            kpis = client_kpis({k: v[mask] for k, v in arrays.items()}, horizon[mask])
+            kpis = _kpis_of_group({k: v[mask] for k, v in arrays.items()}, horizon[mask])
             table["group_by"] += [grouping] * len(GROUP_KPIS)
             table["group"] += [group] * len(GROUP_KPIS)
             table["kpi"] += GROUP_KPIS
             table["value"] += [kpis[name] for name in GROUP_KPIS]
     return table
+
+
+def _kpis_of_group(rows: Mapping[str, np.ndarray], horizon_days: np.ndarray) -> dict[str, float]:
+    """The ``GROUP_KPIS`` of some clients: what ``client_kpis`` gives for them, the brief-support
+    list's wait KPIs (no group KPI) left out.
+
+    Parameters
+    ----------
+    rows : the clients' ``client_arrays``
+    horizon_days : each client's horizon (days from its Hub's start date)
+
+    Returns
+    -------
+    The counts of ``client_kpis`` (the same definitions) and the wait KPIs (``wait_kpis``) of
+    each list in ``GROUP_LISTS``, values bit for bit those of ``client_kpis``.
+    """
+    therapy = rows["therapy"]
+    kpis = {
+        "clients_arrived": float(len(therapy)),
+        "clients_triaged": float(np.count_nonzero(~np.isnan(rows["triage_day"]))),
+        "therapy_started": float(np.count_nonzero(therapy & ~np.isnan(rows["course_start_day"]))),
+        "external_referrals": float(np.count_nonzero(rows["referred_external"])),
+    }
+    for kind in GROUP_LISTS:
+        joined, records = list_rows(rows, kind)
+        kpis.update(wait_kpis(kind, records, horizon_days[joined]))
+    return kpis
 
 
 def _per_hub(

@@ -15,7 +15,8 @@ import pytest
 from hubsim import load_scenario
 from hubsim.experiments.replications import run_experiment
 from hubsim.results.experiment import waitlist_monthly_table
-from hubsim.results.groups import group_kpis, group_kpis_table
+from hubsim.results.groups import GROUP_KPIS, _kpis_of_group, group_kpis, group_kpis_table
+from hubsim.results.kpis import client_arrays, client_kpis
 from hubsim.results.waitlist_snapshots import SNAPSHOT_MEASURES, snapshot, snapshots_at
 from hubsim.results.waits import WEEKS_18_DAYS, WEEKS_52_DAYS, ListRecords
 from hubsim.scenario.loader import build
@@ -125,3 +126,21 @@ def test_group_table_is_each_replications_group_kpis(experiment) -> None:
         pd.testing.assert_frame_equal(group_kpis_table(scenario, frame), expected,
                                       check_exact=True)
     assert expected["value"].dtype == object and len(expected) == len(parts[0]) > 0
+
+
+def test_group_kpis_are_those_of_client_kpis(experiment) -> None:
+    """Each group KPI is, bit for bit, ``client_kpis``' value for the same clients (the KPIs of
+    a group are worked out without the lists no group KPI reads), for random subsets of clients,
+    an empty one included."""
+    _, run = experiment
+    clients = run.clients[run.clients["replication"] == 0]
+    arrays = client_arrays(clients)
+    horizon = np.random.default_rng(2).choice([200.0, 300.0, 500.0], len(clients))
+    rng = np.random.default_rng(3)
+    for share in (0.0, 0.05, 0.5, 1.0):
+        keep = rng.random(len(clients)) < share
+        rows = {name: values[keep] for name, values in arrays.items()}
+        quick = _kpis_of_group(rows, horizon[keep])
+        full = client_kpis(rows, horizon[keep])
+        assert set(GROUP_KPIS) <= set(quick)
+        assert all(_same(quick[name], full[name]) for name in GROUP_KPIS), share
