@@ -106,12 +106,11 @@ def waitlist_monthly_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.D
     for group in keys.tolist():
         hub = str(hub_ids[group % len(hub_ids)])
         rows = columns if keys.size == 1 and hub_code.min() >= 0 else columns.subset(key == group)
-        table = monthly_snapshots(rows, hub, hubs[hub].start_date, hubs[hub].horizon_days)
-        table.insert(0, "replication", replications[group // len(hub_ids)])
-        parts.append(table)
+        parts.append(monthly_snapshots(rows, hub, hubs[hub].start_date, hubs[hub].horizon_days,
+                                       replications[group // len(hub_ids)]))
     if not parts:
         return pd.DataFrame(columns=["replication", *MONTHLY_COLUMNS])
-    return pd.concat(parts, ignore_index=True)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 MONTHLY_KEYS = ("hub", "list", "date", "day")

@@ -193,32 +193,48 @@ def waitlist_monthly(clients: pd.DataFrame, hub: str, start_date: dt.date,
     return monthly_snapshots(ClientColumns(clients), hub, start_date, horizon_days)
 
 
-def monthly_snapshots(clients: ClientTable, hub: str, start_date: dt.date,
-                      horizon_days: float) -> pd.DataFrame:
+def monthly_snapshots(clients: ClientTable, hub: str, start_date: dt.date, horizon_days: float,
+                      replication: int | np.integer | None = None) -> pd.DataFrame:
     """``waitlist_monthly`` of clients given as a frame or as ``ClientColumns`` (a subset of a
     larger frame's rows, read once for every replication and Hub).
 
-    Each list's joiners are read once and snapshotted at every month end at once
-    (``snapshots_at``); the frame is built from its columns.
+    Parameters
+    ----------
+    clients : one replication's clients of the Hub
+    hub : the Hub's id
+    start_date, horizon_days : the Hub's start date and horizon (days)
+    replication : the replication's id, for a first ``replication`` column; None: none
+
+    Returns
+    -------
+    Columns ``MONTHLY_COLUMNS``, after ``replication`` if given. Each list's joiners are read
+    once and snapshotted at every month end at once (``snapshots_at``); the frame is built from
+    its columns. With no month end, a frame of no rows and object columns (as one built from
+    no rows has).
     """
     ends = month_end_days(start_date, horizon_days)
     if not ends:
-        return pd.DataFrame([], columns=list(MONTHLY_COLUMNS))
+        empty = pd.DataFrame([], columns=list(MONTHLY_COLUMNS))
+        if replication is not None:
+            empty.insert(0, "replication", replication)
+        return empty
     rows = client_rows(clients)
     dates = [str(date) for date, _ in ends]
     days = np.array([day for _, day in ends], dtype=float)
     lists = [list_rows(rows, kind)[1] for kind in WAIT_LISTS]
     snaps = [snapshots_at(records, days) for records in lists]
     count = len(WAIT_LISTS) * len(ends)
-    table: dict[str, object] = {
+    table: dict[str, object] = {} if replication is None else {
+        "replication": np.full(count, replication)}
+    table.update({
         "hub": [hub] * count,
         "list": [kind for kind in WAIT_LISTS for _ in ends],
         "date": dates * len(WAIT_LISTS),
         "day": np.tile(days, len(WAIT_LISTS)),
-    }
+    })
     for measure in SNAPSHOT_MEASURES:
         table[_MONTHLY_NAMES[measure]] = np.concatenate([snap[measure] for snap in snaps])
-    return pd.DataFrame(table, columns=list(MONTHLY_COLUMNS))
+    return pd.DataFrame(table, columns=list(table))
 
 
 def snapshots_at(records: ListRecords, at_days: np.ndarray) -> dict[str, np.ndarray]:
@@ -238,7 +254,7 @@ def snapshots_at(records: ListRecords, at_days: np.ndarray) -> dict[str, np.ndar
     """
     join, left = records.join_day, records.left_day()
     times = at_days.size
-    waiting, within, over_18w, over_52w = (np.zeros(times, dtype=np.int64) for _ in range(4))
+    waiting, within, over_52w = (np.zeros(times, dtype=np.int64) for _ in range(3))
     longest = np.zeros(times, dtype=float)
     block = max(1, _CELLS_PER_BLOCK // max(1, join.size))
     for lo in range(0, times, block):
@@ -248,7 +264,6 @@ def snapshots_at(records: ListRecords, at_days: np.ndarray) -> dict[str, np.ndar
         waited = at - join
         waiting[part] = np.count_nonzero(on_list, axis=1)
         within[part] = np.count_nonzero(on_list & (waited <= WEEKS_18_DAYS), axis=1)
-        over_18w[part] = np.count_nonzero(on_list & (waited > WEEKS_18_DAYS), axis=1)
         over_52w[part] = np.count_nonzero(on_list & (waited > WEEKS_52_DAYS), axis=1)
         longest[part] = np.max(waited, axis=1, where=on_list, initial=-np.inf)
     some = waiting > 0
@@ -257,7 +272,8 @@ def snapshots_at(records: ListRecords, at_days: np.ndarray) -> dict[str, np.ndar
     return {
         "waitlist": waiting.astype(float),
         "waiting_under_18w_pct": share,
-        "waiting_over_18w": over_18w.astype(float),
+        # a waiter's wait (finite: joined by ``at``) is either within 18 weeks or over
+        "waiting_over_18w": (waiting - within).astype(float),
         "waiting_over_52w": over_52w.astype(float),
         "longest_wait_days": np.where(some, longest, 0.0),
     }
