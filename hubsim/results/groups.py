@@ -113,11 +113,11 @@ def _group_rows(
     clients : the replication's clients (every Hub)
     groups : per grouping of ``GROUPINGS``, its groups in order (``_groups``)
     """
-    hub_codes, hub_ids = clients.labels("hub")
-    warmup = _per_hub(hubs, hub_codes, hub_ids, "warmup_days")
+    warmup, horizon = _hub_days(hubs, *clients.labels("hub"))
     counted = clients.floats("arrival_day") >= warmup
-    window = clients if counted.all() else clients.subset(counted)
-    horizon = _per_hub(hubs, hub_codes, hub_ids, "horizon_days")[counted]
+    every = bool(counted.all())
+    window = clients if every else clients.subset(counted)
+    horizon = horizon if every else horizon[counted]
     arrays = client_arrays(window)
     table: dict[str, list[Any]] = {name: [] for name in TABLE_COLUMNS[1:]}
     for grouping in GROUPINGS:
@@ -125,9 +125,11 @@ def _group_rows(
         code_of = {str(label): code for code, label in enumerate(labels[:-1])}  # None: missing
         for group in groups[grouping]:
             mask = codes == code_of.get(group, len(labels))  # a code no row has: no client
-            if not mask.any():
+            members = np.count_nonzero(mask)
+            if not members:
                 continue
-            kpis = _kpis_of_group({k: v[mask] for k, v in arrays.items()}, horizon[mask])
+            kpis = (_kpis_of_group(arrays, horizon) if members == mask.size  # no copy
+                    else _kpis_of_group({k: v[mask] for k, v in arrays.items()}, horizon[mask]))
             table["group_by"] += [grouping] * len(GROUP_KPIS)
             table["group"] += [group] * len(GROUP_KPIS)
             table["kpi"] += GROUP_KPIS
@@ -162,15 +164,16 @@ def _kpis_of_group(rows: Mapping[str, np.ndarray], horizon_days: np.ndarray) -> 
     return kpis
 
 
-def _per_hub(
-    hubs: Mapping[str, Scenario], codes: np.ndarray, hub_ids: Sequence[str | None], field: str
-) -> np.ndarray:
-    """Each client's Hub's ``field`` (``warmup_days``, ``horizon_days``) as floats, from the
-    Hub column's codes and labels (``ClientColumns.labels``): one look-up per Hub present."""
-    per_code = np.zeros(len(hub_ids), dtype=float)
+def _hub_days(
+    hubs: Mapping[str, Scenario], codes: np.ndarray, hub_ids: Sequence[str | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(warm-up days, horizon days) of each client's Hub, as floats, from the Hub column's codes
+    and labels (``ClientColumns.labels``): one look-up per Hub present."""
+    warmup, horizon = np.zeros(len(hub_ids), dtype=float), np.zeros(len(hub_ids), dtype=float)
     for code in np.unique(codes).tolist():
-        per_code[code] = getattr(hubs[str(hub_ids[code])], field)
-    return per_code[codes]
+        hub = hubs[str(hub_ids[code])]
+        warmup[code], horizon[code] = hub.warmup_days, hub.horizon_days
+    return warmup[codes], horizon[codes]
 
 
 def _frame(
