@@ -165,6 +165,15 @@ def _waiting_at(
     return waiting, within
 
 
+def _ever_on_list(join: np.ndarray, left: np.ndarray, at_days: np.ndarray) -> np.ndarray:
+    """Boolean array: joiners on the list (joined by then, not left by then, as ``snapshot``
+    counts them) at one of ``at_days`` or more, i.e. with a time ``t``, ``join <= t < left``
+    (any ``t >= join`` if not left), found by counting the times before each day."""
+    times = np.sort(at_days)
+    # times before leaving (all of them if not left: NaN sorts last) less times before joining
+    return np.searchsorted(times, left, "left") > np.searchsorted(times, join, "left")
+
+
 def month_date(start_date: dt.date, month: float) -> np.datetime64 | None:
     """The calendar month end numbered ``month`` by ``when_kpis`` (1: the first month end on or
     after ``start_date``), rounded to the nearest month; None for NaN."""
@@ -250,9 +259,12 @@ def snapshots_at(records: ListRecords, at_days: np.ndarray) -> dict[str, np.ndar
     ``SNAPSHOT_MEASURES`` -> one float per time: clients waiting, % of them waiting 18 weeks or
     less (NaN for an empty list), numbers waiting over 18 and over 52 weeks, longest wait so far
     (days; 0 for an empty list). Worked out as a (times x joiners) table of flags, in blocks of
-    at most ``_CELLS_PER_BLOCK`` cells.
+    at most ``_CELLS_PER_BLOCK`` cells, over the joiners on the list at one of the times or
+    more (``_ever_on_list``): the others count at none of them.
     """
     join, left = records.join_day, records.left_day()
+    ever = _ever_on_list(join, left, at_days)
+    join, left = join[ever], left[ever]
     times = at_days.size
     waiting, within, over_52w = (np.zeros(times, dtype=np.int64) for _ in range(3))
     longest = np.zeros(times, dtype=float)

@@ -28,8 +28,9 @@ def _same(a: float, b: float) -> bool:
 
 @pytest.mark.parametrize("joiners", [0, 1, 7, 400])
 def test_snapshots_at_equal_snapshot_at_each_time(joiners: int) -> None:
-    """Random joiners (some still waiting, some left, joins at and around the snapshot times,
-    waits at exactly 18 and 52 weeks): each time's measures are those of ``snapshot``."""
+    """Random joiners (some still waiting, some left, joins and leaves at the snapshot times,
+    waits of exactly 18 and 52 weeks), times in no order: each time's measures are those of
+    ``snapshot``."""
     rng = np.random.default_rng(joiners)
     join = np.round(rng.uniform(0.0, 700.0, joiners), int(rng.integers(0, 3)))
     stay = rng.exponential(120.0, joiners)
@@ -37,8 +38,11 @@ def test_snapshots_at_equal_snapshot_at_each_time(joiners: int) -> None:
     exit_day = np.where(rng.random(joiners) < 0.3, join + stay / 2, np.nan)
     if joiners:  # waits of exactly 18 and 52 weeks at the times below
         join[0] = 30.0 - WEEKS_18_DAYS if joiners == 1 else 400.0 - WEEKS_52_DAYS
+    at_days = np.array([400.0, 0.0, 30.0, 61.0, 500.0, 1000.0, 730.0])  # not in order
+    if joiners > 7:  # joins and starts at the very times of the snapshots
+        join[1:5], start[5:9], exit_day[9:12] = 61.0, 500.0, 730.0
+        start[9:12] = np.nan
     records = ListRecords(join, start, exit_day)
-    at_days = np.array([0.0, 30.0, 61.0, 400.0, 500.0, 730.0, 1000.0])
     snaps = snapshots_at(records, at_days)
     for i, at in enumerate(at_days.tolist()):
         one = snapshot(records, at)
