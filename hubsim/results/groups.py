@@ -70,7 +70,7 @@ def group_kpis(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFrame:
     """
     groups = {grouping: _groups(clients[grouping]) for grouping in GROUPINGS}
     rows = _group_rows(_hubs(scenario), ClientColumns(clients), groups)
-    return _frame(rows, list(TABLE_COLUMNS[1:]))
+    return _frame(rows)
 
 
 def group_kpis_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFrame:
@@ -95,8 +95,7 @@ def group_kpis_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.DataFra
     parts = []
     for index, replication_id in enumerate(replications):
         rows = columns if replications.size == 1 else columns.subset(replication == index)
-        parts.append(_frame(_group_rows(hubs, rows, groups), list(TABLE_COLUMNS),
-                            replication_id))
+        parts.append(_frame(_group_rows(hubs, rows, groups), replication_id))
     if not parts:
         return pd.DataFrame(columns=list(TABLE_COLUMNS))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
@@ -176,12 +175,11 @@ def _hub_days(
     return warmup[codes], horizon[codes]
 
 
-def _frame(
-    table: dict[str, list[Any]], columns: list[str], replication: Any = None
-) -> pd.DataFrame:
+def _frame(table: dict[str, list[Any]], replication: Any = None) -> pd.DataFrame:
     """The frame of ``_group_rows`` columns, with a first ``replication`` column if given. With
     no rows, the frame (object columns) a frame of no row tuples has, so a table with an empty
-    replication keeps the column types it always had."""
+    replication keeps the column types it always had. The columns are new lists and arrays:
+    the frame takes them without a copy."""
     if not table["kpi"]:
         frame = pd.DataFrame([], columns=list(TABLE_COLUMNS[1:]))
         if replication is not None:
@@ -189,7 +187,7 @@ def _frame(
         return frame
     data: dict[str, Any] = ({"replication": np.full(len(table["kpi"]), replication), **table}
                             if replication is not None else dict(table))
-    return pd.DataFrame(data, columns=columns)
+    return pd.DataFrame(data, copy=False)
 
 
 def summarise_groups(table: pd.DataFrame) -> pd.DataFrame:

@@ -243,7 +243,7 @@ def monthly_snapshots(clients: ClientTable, hub: str, start_date: dt.date, horiz
     })
     for measure in SNAPSHOT_MEASURES:
         table[_MONTHLY_NAMES[measure]] = np.concatenate([snap[measure] for snap in snaps])
-    return pd.DataFrame(table, columns=list(table))
+    return pd.DataFrame(table, copy=False)  # new arrays and lists: no copy needed
 
 
 def snapshots_at(records: ListRecords, at_days: np.ndarray) -> dict[str, np.ndarray]:
