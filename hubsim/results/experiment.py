@@ -95,19 +95,20 @@ def waitlist_monthly_table(scenario: AnyScenario, clients: pd.DataFrame) -> pd.D
     """
     hubs = {scenario.hub: scenario} if isinstance(scenario, Scenario) else {
         hub.hub: hub for hub in scenario.hubs}
-    # the (replication, Hub) groups in the order of a sorted groupby (Hubs in category order, or
-    # sorted; rows of no Hub left out), each a subset of the columns read once for all of them
+    # the (replication, Hub) groups in a sorted groupby's order (Hubs in category order, or
+    # alphabetical; rows of no Hub left out), each a subset of the columns read once for all
     columns = ClientColumns(clients)
-    replications, replication = np.unique(columns.values("replication"), return_inverse=True)
-    hub_code, hub_ids = pd.factorize(clients["hub"], sort=True)
-    key = replication * len(hub_ids) + hub_code
-    keys = np.unique(key[hub_code >= 0])
+    replication_ids, replication = np.unique(columns.values("replication"), return_inverse=True)
+    hub, hub_ids = pd.factorize(clients["hub"], sort=True)  # code -1: no Hub
+    group = replication * len(hub_ids) + hub  # (replication, Hub) as one number, in that order
     parts = []
-    for group in keys.tolist():
-        hub = str(hub_ids[group % len(hub_ids)])
-        rows = columns if keys.size == 1 and hub_code.min() >= 0 else columns.subset(key == group)
-        parts.append(monthly_snapshots(rows, hub, hubs[hub].start_date, hubs[hub].horizon_days,
-                                       replications[group // len(hub_ids)]))
+    for key in np.unique(group[hub >= 0]).tolist():
+        in_group = group == key
+        rows = columns if in_group.all() else columns.subset(in_group)
+        which, hub_id = divmod(key, len(hub_ids))
+        hub_scenario = hubs[str(hub_ids[hub_id])]
+        parts.append(monthly_snapshots(rows, hub_scenario.hub, hub_scenario.start_date,
+                                       hub_scenario.horizon_days, replication_ids[which]))
     if not parts:
         return pd.DataFrame(columns=["replication", *MONTHLY_COLUMNS])
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
