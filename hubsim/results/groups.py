@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 
 from hubsim.results.client_columns import ClientColumns
-from hubsim.results.kpis import client_arrays
+from hubsim.results.kpis import client_arrays, client_kpis
 from hubsim.results.stats import t_interval
-from hubsim.results.waits import list_rows, wait_kpis
 from hubsim.scenario.schema import NEED_TIERS, AnyScenario, Scenario
 
 GROUPINGS: tuple[str, ...] = ("population", "need_tier")
@@ -127,40 +126,14 @@ def _group_rows(
             members = np.count_nonzero(mask)
             if not members:
                 continue
-            kpis = (_kpis_of_group(arrays, horizon) if members == mask.size  # no copy
-                    else _kpis_of_group({k: v[mask] for k, v in arrays.items()}, horizon[mask]))
+            kpis = (client_kpis(arrays, horizon, GROUP_LISTS) if members == mask.size  # no copy
+                    else client_kpis({k: v[mask] for k, v in arrays.items()}, horizon[mask],
+                                GROUP_LISTS))
             table["group_by"] += [grouping] * len(GROUP_KPIS)
             table["group"] += [group] * len(GROUP_KPIS)
             table["kpi"] += GROUP_KPIS
             table["value"] += [kpis[name] for name in GROUP_KPIS]
     return table
-
-
-def _kpis_of_group(rows: Mapping[str, np.ndarray], horizon_days: np.ndarray) -> dict[str, float]:
-    """The ``GROUP_KPIS`` of some clients: what ``client_kpis`` gives for them, the brief-support
-    list's wait KPIs (no group KPI) left out.
-
-    Parameters
-    ----------
-    rows : the clients' ``client_arrays``
-    horizon_days : each client's horizon (days from its Hub's start date)
-
-    Returns
-    -------
-    The counts of ``client_kpis`` (the same definitions) and the wait KPIs (``wait_kpis``) of
-    each list in ``GROUP_LISTS``, values bit for bit those of ``client_kpis``.
-    """
-    therapy = rows["therapy"]
-    kpis = {
-        "clients_arrived": float(len(therapy)),
-        "clients_triaged": float(np.count_nonzero(~np.isnan(rows["triage_day"]))),
-        "therapy_started": float(np.count_nonzero(therapy & ~np.isnan(rows["course_start_day"]))),
-        "external_referrals": float(np.count_nonzero(rows["referred_external"])),
-    }
-    for kind in GROUP_LISTS:
-        joined, records = list_rows(rows, kind)
-        kpis.update(wait_kpis(kind, records, horizon_days[joined]))
-    return kpis
 
 
 def _hub_days(

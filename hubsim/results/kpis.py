@@ -114,9 +114,11 @@ def _peak(waitlist: np.ndarray) -> float:
 
 
 def _client_kpis(
-    rows: Mapping[str, np.ndarray], horizon_days: float | np.ndarray
+    rows: Mapping[str, np.ndarray], horizon_days: float | np.ndarray,
+    lists: Sequence[str] = WAIT_LISTS,
 ) -> dict[str, float]:
-    """Client KPIs of ``_client_arrays`` rows; ``horizon_days`` a number or one per row."""
+    """Client KPIs of ``_client_arrays`` rows; ``horizon_days`` a number or one per row; the wait
+    KPIs of ``lists`` only."""
     therapy = rows["therapy"]
     kpis = {
         "clients_arrived": float(len(therapy)),
@@ -126,7 +128,7 @@ def _client_kpis(
         "therapy_completed": float(np.count_nonzero(therapy & rows["completed"])),
         "external_referrals": float(np.count_nonzero(rows["referred_external"])),
     }
-    for kind in WAIT_LISTS:
+    for kind in lists:
         joined, records = list_rows(rows, kind)
         horizon = horizon_days[joined] if isinstance(horizon_days, np.ndarray) else horizon_days
         kpis.update(wait_kpis(kind, records, horizon))
@@ -303,9 +305,10 @@ def client_arrays(window: ClientTable) -> dict[str, np.ndarray]:
 
 
 def client_kpis(
-    rows: Mapping[str, np.ndarray], horizon_days: float | np.ndarray
+    rows: Mapping[str, np.ndarray], horizon_days: float | np.ndarray,
+    lists: Sequence[str] = WAIT_LISTS,
 ) -> dict[str, float]:
-    """The client KPIs (counts and every list's wait KPIs) of ``client_arrays`` rows, each
-    followed to ``horizon_days`` (a number, or one per row): the same definitions as the
-    Hub's KPIs, for any subset of its clients."""
-    return _client_kpis(rows, horizon_days)
+    """The client KPIs (counts and the wait KPIs of ``lists``, by default every list) of
+    ``client_arrays`` rows, each followed to ``horizon_days`` (a number, or one per row): the
+    same definitions as the Hub's KPIs, for any subset of its clients."""
+    return _client_kpis(rows, horizon_days, lists)

@@ -15,7 +15,7 @@ import pytest
 from hubsim import load_scenario
 from hubsim.experiments.replications import run_experiment
 from hubsim.results.experiment import waitlist_monthly_table
-from hubsim.results.groups import GROUP_KPIS, _kpis_of_group, group_kpis, group_kpis_table
+from hubsim.results.groups import GROUP_KPIS, GROUP_LISTS, group_kpis, group_kpis_table
 from hubsim.results.kpis import client_arrays, client_kpis
 from hubsim.results.waitlist_snapshots import SNAPSHOT_MEASURES, snapshot, snapshots_at
 from hubsim.results.waits import WEEKS_18_DAYS, WEEKS_52_DAYS, ListRecords
@@ -133,9 +133,9 @@ def test_group_table_is_each_replications_group_kpis(experiment) -> None:
 
 
 def test_group_kpis_are_those_of_client_kpis(experiment) -> None:
-    """Each group KPI is, bit for bit, ``client_kpis``' value for the same clients (the KPIs of
-    a group are worked out without the lists no group KPI reads), for random subsets of clients,
-    an empty one included."""
+    """Each group KPI is, bit for bit, ``client_kpis``' value for the same clients when only the
+    lists of ``GROUP_LISTS`` are worked out (as ``group_kpis`` does) and when every list is, for
+    random subsets of clients, an empty one included."""
     _, run = experiment
     clients = run.clients[run.clients["replication"] == 0]
     arrays = client_arrays(clients)
@@ -144,7 +144,7 @@ def test_group_kpis_are_those_of_client_kpis(experiment) -> None:
     for share in (0.0, 0.05, 0.5, 1.0):
         keep = rng.random(len(clients)) < share
         rows = {name: values[keep] for name, values in arrays.items()}
-        quick = _kpis_of_group(rows, horizon[keep])
+        quick = client_kpis(rows, horizon[keep], GROUP_LISTS)
         full = client_kpis(rows, horizon[keep])
         assert set(GROUP_KPIS) <= set(quick)
         assert all(_same(quick[name], full[name]) for name in GROUP_KPIS), share
