@@ -28,6 +28,9 @@ BAD_INPUT = 2
 INTERRUPTED = EXIT_INTERRUPTED  # 128 + SIGINT (2); 143 (128 + SIGTERM) after a SIGTERM
 DEFAULT_REPLICATIONS = 30
 MAX_REPLICATIONS = 100_000  # a sanity bound on --replications, far beyond any real analysis
+MAX_REPLICATIONS_PER_POINT = 1000  # a sanity bound on replications averaged per point (a PSA
+# draw, a warm-up curve), far beyond any real analysis
+MIN_PAIRED_REPLICATIONS = 2  # a paired t-interval needs at least two differences
 DASK_LOCAL_MIN_REPLICATIONS = 100
 """Below this many replications a local Dask cluster costs more than it saves: on 2 vCPUs the
 README's Performance benchmark (``benchmarks/dask_breakeven.py``) measured a break-even at about 66

@@ -17,6 +17,9 @@ import typer
 
 from hubsim.cli.common import (
     DEFAULT_REPLICATIONS,
+    MAX_REPLICATIONS,
+    MAX_REPLICATIONS_PER_POINT,
+    MIN_PAIRED_REPLICATIONS,
     DaskLocalOpt,
     ScenarioArg,
     SchedulerOpt,
@@ -68,7 +71,8 @@ def cost_consequence_command(
     comparator: Annotated[Path | None, typer.Option(
         help="Comparator scenario (e.g. scenarios/comparator-signpost-only.toml): adds paired "
              "differences and the cost per QALY.")] = None,
-    replications: Annotated[int, typer.Option(min=2, max=100_000, help="Replications.")]
+    replications: Annotated[int, typer.Option(min=MIN_PAIRED_REPLICATIONS, max=MAX_REPLICATIONS,
+                                                help="Replications.")]
     = DEFAULT_REPLICATIONS,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
@@ -230,7 +234,8 @@ def psa(
     comparator: ComparatorOpt = None,
     draws: Annotated[int, typer.Option(min=1, max=MAX_DRAWS, help="Parameter draws.")]
     = DEFAULT_DRAWS,
-    replications: Annotated[int, typer.Option(min=1, max=1000, help="Replications per draw.")]
+    replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS_PER_POINT,
+                                                help="Replications per draw.")]
     = DEFAULT_PSA_REPLICATIONS,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,

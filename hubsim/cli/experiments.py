@@ -22,6 +22,9 @@ import typer
 
 from hubsim.cli.common import (
     DEFAULT_REPLICATIONS,
+    MAX_REPLICATIONS,
+    MAX_REPLICATIONS_PER_POINT,
+    MIN_PAIRED_REPLICATIONS,
     DaskLocalOpt,
     ScenarioArg,
     SchedulerOpt,
@@ -46,10 +49,10 @@ from hubsim.scenario.loader import ScenarioError, load_scenario
 if TYPE_CHECKING:  # names for annotations; imported where used, to keep start-up light
     import pandas as pd
 
-MIN_PAIRED_REPLICATIONS = 2  # a paired t-interval needs at least two differences
 ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output.")]
 ReplicationsOpt = Annotated[
-    int, typer.Option(min=MIN_PAIRED_REPLICATIONS, max=100_000, help="Replications per scenario.")
+    int, typer.Option(min=MIN_PAIRED_REPLICATIONS, max=MAX_REPLICATIONS,
+                      help="Replications per scenario.")
 ]
 KpiOpt = Annotated[list[str] | None, typer.Option(help="KPI to show, repeatable.")]
 
@@ -342,7 +345,8 @@ def _sweep_means(points, experiments, kpis: list[str]) -> str:
 @app.command()
 def warmup(
     scenario: ScenarioArg,
-    replications: Annotated[int, typer.Option(min=1, max=1000, help="Replications to average.")]
+    replications: Annotated[int, typer.Option(min=1, max=MAX_REPLICATIONS_PER_POINT,
+                                             help="Replications to average.")]
     = DEFAULT_WARMUP_REPLICATIONS,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,

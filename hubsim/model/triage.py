@@ -154,15 +154,13 @@ class TriagePool:
         self.dispatch()
         return event
 
-    def _assign(self, server: int, start: float, minutes: float) -> float:
-        """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days); return
-        the day the call ends."""
+    def _assign(self, server: int, start: float, minutes: float) -> None:
+        """Make ``server`` busy with a call of ``minutes`` starting at ``start`` (days)."""
         idle = self._idle  # ``_drop_idle``, inline
         index = bisect.bisect_left(idle, server)
         if index < len(idle) and idle[index] == server:
             del idle[index]
-        end = self._busy_until[server] = self.calendars[server].add_work(start, minutes)
-        return end
+        self._busy_until[server] = self.calendars[server].add_work(start, minutes)
 
     def release(self, server: int) -> None:
         """Return a server to the pool and hand it to the next waiting attempt."""
@@ -255,11 +253,8 @@ class TriagePool:
         if due:  # nothing to forget when no returning client is due
             self._arrived(priority)
         server, start = chosen
-        end = self._assign(server, start, minutes)
-        self._work_server.append(server)  # ``_note_call``, inline
-        self._work_start.append(start)
-        self._work_end.append(end)
-        return server, start, end
+        self._assign(server, start, minutes)
+        return server, start, self._note_call(server, start)
 
     def _note_call(self, server: int, start: float) -> float:
         """Record a call given to ``server`` starting at ``start``; return its end day."""

@@ -128,9 +128,11 @@ def when_kpis(
     sizes = np.zeros(dates.size, dtype=np.int64)  # clients waiting at each month end ...
     within = np.zeros(dates.size, dtype=np.int64)  # ... and those of them within 18 weeks
     for (records, _, _), start in zip(parts, starts, strict=True):
-        waiting, within_18w = _waiting_at(records, _day_ends(dates, start), dates >= start)
-        sizes += waiting
-        within += within_18w
+        snap = snapshots_at(records, _day_ends(dates, start))
+        counted = dates >= start  # a Hub counts from its own start date
+        sizes += np.where(counted, snap["waitlist"], 0.0).astype(np.int64)
+        within += np.where(counted, snap["waitlist"] - snap["waiting_over_18w"],
+                           0.0).astype(np.int64)
     # an empty list meets the standard; the share is computed as ``snapshot`` computes it
     met = [count == 0 or 100.0 * float(ok) / count >= RTT_STANDARD_PCT
            for count, ok in zip(sizes.tolist(), within.tolist(), strict=True)]
@@ -141,28 +143,8 @@ def when_kpis(
 
 
 _CELLS_PER_BLOCK = 1 << 20
-"""``_waiting_at`` compares joiners with month ends in blocks of at most this many pairs (about
+"""``snapshots_at`` compares joiners with month ends in blocks of at most this many pairs (about
 a megabyte of flags each), so a long run with many joiners needs no more memory than that."""
-
-
-def _waiting_at(
-    records: ListRecords, at_days: np.ndarray, counted: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(clients on the list at each of ``at_days``, those of them waiting 18 weeks or less), as
-    ``snapshot`` counts them; 0 where ``counted`` is False.
-
-    All the times at once, as a (times x joiners) table of flags, in blocks of times.
-    """
-    join, left = records.join_day, records.left_day()
-    waiting = np.zeros(at_days.size, dtype=np.int64)
-    within = np.zeros(at_days.size, dtype=np.int64)
-    block = max(1, _CELLS_PER_BLOCK // max(1, join.size))
-    for lo in range(0, at_days.size, block):
-        at = at_days[lo:lo + block, None]
-        on_list = (join <= at) & ~(left <= at) & counted[lo:lo + block, None]
-        waiting[lo:lo + block] = np.count_nonzero(on_list, axis=1)
-        within[lo:lo + block] = np.count_nonzero(on_list & (at - join <= WEEKS_18_DAYS), axis=1)
-    return waiting, within
 
 
 def _ever_on_list(join: np.ndarray, left: np.ndarray, at_days: np.ndarray) -> np.ndarray:
